@@ -1,0 +1,2 @@
+"""Model backends. Each is one module; the pipeline only sees the small protocols in translating.py
+and summarising.py."""

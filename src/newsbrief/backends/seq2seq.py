@@ -1,0 +1,102 @@
+"""Encoder-decoder models through transformers (Marian/OPUS-MT, M2M100, NLLB, BART, ...).
+
+transformers 5 has no translation or summarisation pipeline, so this calls `generate` directly
+and decides every decoding setting itself instead of inheriting the checkpoint's defaults.
+"""
+
+from __future__ import annotations
+
+import torch
+from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+from newsbrief.models import ResolvedModel
+
+# NLLB names languages by FLORES-200 codes; M2M100 by ISO 639-1 through get_lang_id.
+FLORES_CODES = {
+    "uk": "ukr_Cyrl",
+    "ru": "rus_Cyrl",
+    "en": "eng_Latn",
+    "de": "deu_Latn",
+    "fr": "fra_Latn",
+    "pl": "pol_Latn",
+    "ja": "jpn_Jpan",
+    "es": "spa_Latn",
+}
+
+
+def pick_device(requested: str) -> torch.device:
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(requested)
+
+
+class Seq2SeqModel:
+    """One loaded model and tokenizer; loaded once per run and reused for every batch."""
+
+    def __init__(self, model: ResolvedModel, device: str = "auto") -> None:
+        self.resolved = model
+        self.device = pick_device(device)
+        self.tokenizer = AutoTokenizer.from_pretrained(model.path)
+        self.model = AutoModelForSeq2SeqLM.from_pretrained(model.path).to(self.device).eval()
+        # The checkpoint's max_length would fight our max_new_tokens (and warn on every call).
+        self.model.generation_config.max_length = None
+        self.max_input_tokens = self._max_input_tokens()
+
+    def _max_input_tokens(self) -> int:
+        limits = [
+            getattr(self.model.config, "max_position_embeddings", None),
+            getattr(self.tokenizer, "model_max_length", None),
+        ]
+        usable = [int(x) for x in limits if isinstance(x, int) and 0 < x < 1_000_000]
+        return min(usable) if usable else 512
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        encoded = self.tokenizer(texts, add_special_tokens=True, truncation=False)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+    def generate(
+        self,
+        texts: list[str],
+        *,
+        num_beams: int,
+        max_new_tokens: int,
+        min_new_tokens: int = 0,
+        source_lang: str | None = None,
+        target_lang: str | None = None,
+    ) -> list[str]:
+        """Generate for a batch; inputs must already fit max_input_tokens (never truncated here)."""
+        if source_lang and hasattr(self.tokenizer, "src_lang"):
+            self.tokenizer.src_lang = self._language_code(source_lang)
+        inputs = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=False)
+        inputs = {name: tensor.to(self.device) for name, tensor in inputs.items()}
+        settings: dict[str, object] = {
+            "num_beams": num_beams,
+            "do_sample": False,
+            "max_new_tokens": max_new_tokens,
+        }
+        if min_new_tokens:
+            settings["min_new_tokens"] = min_new_tokens
+        forced = self._forced_target_token(target_lang)
+        if forced is not None:
+            settings["forced_bos_token_id"] = forced
+        with torch.inference_mode():
+            output = self.model.generate(**inputs, **settings)
+        decoded = self.tokenizer.batch_decode(output, skip_special_tokens=True)
+        return [" ".join(text.split()) for text in decoded]
+
+    def _language_code(self, lang: str) -> str:
+        flores = FLORES_CODES.get(lang)
+        if flores and flores in self.tokenizer.get_vocab():
+            return flores
+        return lang
+
+    def _forced_target_token(self, target_lang: str | None) -> int | None:
+        """Multilingual models need the target language forced as the first generated token."""
+        if not target_lang:
+            return None
+        if hasattr(self.tokenizer, "get_lang_id"):  # M2M100
+            return int(self.tokenizer.get_lang_id(target_lang))
+        code = self._language_code(target_lang)
+        if code != target_lang:  # NLLB
+            return int(self.tokenizer.convert_tokens_to_ids(code))
+        return None

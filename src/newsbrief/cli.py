@@ -1,0 +1,234 @@
+"""The command line: thin on top of pipeline.run_batch.
+
+Exit codes: 0 every article done or skipped; 1 some articles failed; 2 bad usage;
+3 a model or the configuration is unusable (nothing was processed).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from newsbrief import __version__
+from newsbrief.config import (
+    ConfigError,
+    Settings,
+    apply_models,
+    apply_options,
+    load_settings,
+    parse_model_option,
+)
+from newsbrief.errors import ModelUnavailable
+
+EXIT_OK = 0
+EXIT_ARTICLES_FAILED = 1
+EXIT_USAGE = 2
+EXIT_MODEL_OR_CONFIG = 3
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Translate and summarise folders of news articles, keeping quotes and figures verbatim.",
+)
+
+
+class RichProgress:
+    """A progress bar for a terminal; the pipeline only sees phase() and advance()."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task = progress.add_task("starting", total=None)
+
+    def phase(self, description: str, total: int) -> None:
+        self.progress.reset(self.task, description=description, total=total, completed=0)
+
+    def advance(self, amount: int = 1) -> None:
+        self.progress.advance(self.task, amount)
+
+
+def _languages(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def build_settings(config: Path | None, models: list[str], **options: object) -> Settings:
+    settings = load_settings(config)
+    settings = apply_options(settings, **{k: v for k, v in options.items() if v is not None})
+    return apply_models(settings, dict(parse_model_option(m) for m in models))
+
+
+@app.command()
+def run(
+    input_dir: Annotated[
+        Path,
+        typer.Argument(help="Folder of articles (.txt .md .json .html), searched recursively; or one file."),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("outputs"),
+    to: Annotated[str | None, typer.Option(help="Target languages, comma-separated.")] = None,
+    summariser: Annotated[
+        str | None, typer.Option(help="seq2seq (abstractive model) or extractive (no model).")
+    ] = None,
+    summary_languages: Annotated[str | None, typer.Option(help="Summary languages, comma-separated.")] = None,
+    model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="ROLE=MODEL, e.g. uk-en=./models/opus-mt-uk-en or "
+            "summariser=facebook/bart-large-cnn; repeatable.",
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="TOML configuration file.", exists=True, dir_okay=False),
+    ] = None,
+    beams: Annotated[
+        int | None, typer.Option(help="Beam size for translation and summaries (1 = greedy).")
+    ] = None,
+    batch_tokens: Annotated[
+        int | None, typer.Option(help="Source tokens per translation batch (memory bound).")
+    ] = None,
+    device: Annotated[str | None, typer.Option(help="auto, cpu or cuda.")] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(help="Glob of files to ignore, added to the defaults (.* and *.expected.json)."),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print nothing unless an article failed.")
+    ] = False,
+) -> None:
+    """Translate and summarise every article in INPUT_DIR into OUT."""
+    from newsbrief.pipeline import run_batch  # heavy imports only for real work
+
+    if not input_dir.exists():
+        _fail_usage(f"input folder {input_dir} does not exist")
+    try:
+        settings = build_settings(
+            config,
+            model or [],
+            targets=_languages(to),
+            summariser=summariser,
+            summary_languages=_languages(summary_languages),
+            num_beams=beams,
+            batch_tokens=batch_tokens,
+            device=device,
+        )
+        if exclude:
+            settings = apply_options(settings, exclude=(*settings.exclude, *exclude))
+    except ConfigError as error:
+        typer.echo(f"newsbrief: {error}", err=True)
+        raise typer.Exit(EXIT_MODEL_OR_CONFIG) from error
+
+    console = Console()
+    try:
+        if console.is_terminal and not quiet:
+            columns = (
+                TextColumn("{task.description:<22}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+            )
+            with Progress(*columns, console=console, transient=True) as bar:
+                report = run_batch(input_dir, out, settings, RichProgress(bar))
+        else:
+            report = run_batch(input_dir, out, settings)
+    except ModelUnavailable as error:
+        typer.echo(f"newsbrief: {error}", err=True)
+        raise typer.Exit(EXIT_MODEL_OR_CONFIG) from error
+
+    _print_problems(report)
+    if not quiet or report.failed:
+        _print_table(console, report)
+    raise typer.Exit(EXIT_ARTICLES_FAILED if report.failed else EXIT_OK)
+
+
+@app.command()
+def models(
+    config: Annotated[Path | None, typer.Option("--config", "-c", exists=True, dir_okay=False)] = None,
+    model: Annotated[list[str] | None, typer.Option("--model", "-m")] = None,
+) -> None:
+    """List the configured models and whether each is available here."""
+    from newsbrief.models import resolve_model
+
+    try:
+        settings = build_settings(config, model or [])
+    except ConfigError as error:
+        typer.echo(f"newsbrief: {error}", err=True)
+        raise typer.Exit(EXIT_MODEL_OR_CONFIG) from error
+    roles = {
+        **settings.translation_models,
+        "fallback": settings.fallback_model,
+        "summariser": settings.summariser_model,
+    }
+    missing = 0
+    for role, ref in roles.items():
+        try:
+            resolved = resolve_model(ref, allow_download=False)
+            state = f"ok ({resolved.revision})"
+        except ModelUnavailable as error:
+            state, missing = f"missing: {error.reason}", missing + 1
+        typer.echo(f"{role:12} {ref:40} {state}")
+    if missing:
+        typer.echo("fetch the missing ones with: python scripts/fetch_models.py", err=True)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(f"newsbrief {__version__}")
+
+
+def _fail_usage(message: str) -> None:
+    typer.echo(f"newsbrief: {message}", err=True)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def _print_problems(report) -> None:
+    for outcome in report.outcomes:
+        if outcome.status in ("skipped", "failed"):
+            typer.echo(f"{outcome.status}: {outcome.path}: {outcome.reason}", err=True)
+
+
+def _print_table(console: Console, report) -> None:
+    table = Table(title="newsbrief run", show_header=True)
+    for column in ("done", "skipped", "failed", "words translated", "time"):
+        table.add_column(column, justify="right")
+    skipped = report.count("skipped") + report.count("up-to-date")
+    table.add_row(
+        str(report.count("done")),
+        str(skipped),
+        str(report.failed),
+        f"{report.words:,}",
+        f"{report.seconds:.1f} s",
+    )
+    console.print(table)
+    if report.count("up-to-date"):
+        console.print(f"{report.count('up-to-date')} article(s) already up to date: not redone.")
+
+
+def _quiet_libraries() -> None:
+    """Third-party progress bars and advice would drown the one line per problem we print."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", message=".*sacremoses.*")
+    from huggingface_hub.utils import disable_progress_bars
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    if not sys.stderr.isatty():
+        disable_progress_bars()
+
+
+def main() -> None:
+    _quiet_libraries()
+    app()

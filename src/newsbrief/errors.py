@@ -1,0 +1,22 @@
+"""Exceptions that end one article (not the run), and the one that ends the run."""
+
+
+class ArticleSkipped(Exception):
+    """The file is not an article we can process (empty, not text, unsupported language)."""
+
+
+class ArticleFailed(Exception):
+    """The file looks like an article but is broken (invalid JSON, a required field missing)."""
+
+
+class ModelUnavailable(Exception):
+    """A configured model cannot be loaded; the run stops rather than fall back silently."""
+
+    def __init__(self, model: str, reason: str) -> None:
+        self.model = model
+        self.reason = reason
+        super().__init__(
+            f"model {model!r} is not available: {reason}\n"
+            f"  fetch it once with:  python scripts/fetch_models.py {model}\n"
+            f"  (or `hf download {model}`), or point the configuration at a local folder."
+        )

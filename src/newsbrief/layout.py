@@ -1,0 +1,70 @@
+"""What goes into an article's output folder (DESIGN.md, "Output of one article")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from newsbrief.article import SegmentedArticle
+from newsbrief.writing import json_text, jsonl_text
+
+
+@dataclass
+class ArticleResult:
+    """Everything produced for one article, ready to be written."""
+
+    doc: SegmentedArticle
+    lines: dict[str, list[str]]  # language -> one line per segment ("" for paragraph breaks)
+    flags: dict[str, dict[int, list[str]]]  # language -> segment -> flags
+    summaries: dict[str, list[str]]  # language -> summary sentences
+    summary_titles: dict[str, str]
+    translation_languages: list[str]  # the translation files to write
+    summariser: str = ""
+    summary_written_in: str = ""  # the language the summariser wrote; others are translations
+    summary_chunks: int = 1
+    record: dict[str, object] = field(default_factory=dict)  # article.json
+
+
+def article_files(result: ArticleResult) -> dict[str, str]:
+    doc = result.doc
+    files = {f"source.{doc.lang}.txt": _lines_text(result.lines[doc.lang])}
+    for lang in result.translation_languages:
+        files[f"translation.{lang}.txt"] = _lines_text(result.lines[lang])
+    for lang, sentences in result.summaries.items():
+        title = result.summary_titles.get(lang, "")
+        heading = f"# {title}\n\n" if title else ""
+        files[f"summary.{lang}.md"] = heading + " ".join(sentences) + "\n"
+    files["alignment.jsonl"] = jsonl_text(alignment_records(result))
+    files["article.json"] = json_text(result.record)
+    return files
+
+
+def alignment_records(result: ArticleResult) -> list[dict[str, object]]:
+    doc = result.doc
+    languages = [doc.lang, *result.translation_languages]
+    records: list[dict[str, object]] = []
+    for segment in doc.sentences:
+        flags = {
+            lang: result.flags.get(lang, {}).get(segment.index, []) for lang in result.translation_languages
+        }
+        flags = {lang: f for lang, f in flags.items() if f}
+        if segment.flags:
+            flags["source"] = segment.flags
+        records.append(
+            {
+                "segment": segment.index,
+                "line": segment.index + 1,
+                "paragraph": segment.paragraph,
+                "lang": segment.lang,
+                "text": {lang: result.lines[lang][segment.index] for lang in languages},
+                "spans": [
+                    {"kind": s.kind, "start": s.start, "end": s.end, "text": s.text} for s in segment.spans
+                ],
+                "flags": flags,
+            }
+        )
+    return records
+
+
+def _lines_text(lines: list[str]) -> str:
+    """One segment per line; a translation can never add a line break of its own."""
+    return "".join(" ".join(line.split()) + "\n" for line in lines)

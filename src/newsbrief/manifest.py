@@ -1,0 +1,125 @@
+"""The run ledger: SQLite (embedded, in the output folder), one row per article and one per run.
+
+It is what makes a second run cheap: an article whose source hash and configuration hash match a
+finished row, and whose folder exists, is not processed again.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    source_path TEXT NOT NULL UNIQUE,
+    source_hash TEXT NOT NULL,
+    config_hash TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('done', 'skipped', 'failed')),
+    error TEXT NOT NULL DEFAULT '',
+    lang TEXT NOT NULL DEFAULT '',
+    words INTEGER NOT NULL DEFAULT 0,
+    seconds REAL NOT NULL DEFAULT 0,
+    run_id INTEGER NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    input_dir TEXT NOT NULL,
+    config_hash TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    done INTEGER, skipped INTEGER, failed INTEGER, words INTEGER, seconds REAL
+);
+"""
+
+
+@dataclass
+class ArticleRow:
+    id: str
+    source_path: str
+    source_hash: str
+    config_hash: str
+    status: str
+    error: str = ""
+    lang: str = ""
+    words: int = 0
+    seconds: float = 0.0
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Manifest:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.db = sqlite3.connect(path)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def lookup(self, source_path: str) -> ArticleRow | None:
+        row = self.db.execute(
+            "SELECT id, source_path, source_hash, config_hash, status, error, lang, words, seconds"
+            " FROM articles WHERE source_path = ?",
+            (source_path,),
+        ).fetchone()
+        return ArticleRow(*row) if row else None
+
+    def taken_ids(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT id FROM articles")}
+
+    def record(self, row: ArticleRow, run_id: int) -> None:
+        """One transaction per article, so a crash never leaves a half-recorded article."""
+        with self.db:
+            self.db.execute(
+                "INSERT INTO articles (id, source_path, source_hash, config_hash, status, error,"
+                " lang, words, seconds, run_id, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT(id) DO UPDATE SET source_path=excluded.source_path,"
+                " source_hash=excluded.source_hash, config_hash=excluded.config_hash,"
+                " status=excluded.status, error=excluded.error, lang=excluded.lang,"
+                " words=excluded.words, seconds=excluded.seconds, run_id=excluded.run_id,"
+                " updated_at=excluded.updated_at",
+                (
+                    row.id,
+                    row.source_path,
+                    row.source_hash,
+                    row.config_hash,
+                    row.status,
+                    row.error,
+                    row.lang,
+                    row.words,
+                    row.seconds,
+                    run_id,
+                    now(),
+                ),
+            )
+
+    def start_run(self, input_dir: str, config_hash: str) -> int:
+        with self.db:
+            cursor = self.db.execute(
+                "INSERT INTO runs (input_dir, config_hash, started_at) VALUES (?,?,?)",
+                (input_dir, config_hash, now()),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int, counts: dict[str, int], words: int, seconds: float) -> None:
+        with self.db:
+            self.db.execute(
+                "UPDATE runs SET finished_at=?, done=?, skipped=?, failed=?, words=?, seconds=? WHERE id=?",
+                (
+                    now(),
+                    counts.get("done", 0),
+                    counts.get("skipped", 0),
+                    counts.get("failed", 0),
+                    words,
+                    seconds,
+                    run_id,
+                ),
+            )

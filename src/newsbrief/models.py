@@ -1,0 +1,75 @@
+"""Where a model comes from: a hub id or a local folder, resolved the same way for both.
+
+Every model, real or tiny, is turned into a local folder here and then loaded with
+`from_pretrained(folder)`, so tests exercise the exact path users take.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from newsbrief.errors import ModelUnavailable
+
+# Weights, configs and tokenizer files; not TensorFlow/Flax/Rust weights that old repos also carry.
+MODEL_FILE_PATTERNS = [
+    "*.json",
+    "*.spm",
+    "*.model",
+    "*.txt",
+    "*.safetensors",
+    "pytorch_model*.bin",
+    "*.tiktoken",
+]
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    ref: str  # as the user configured it: hub id or folder
+    path: Path  # a local folder holding config.json
+    revision: str  # the hub commit, or a content fingerprint for a local folder
+
+
+def resolve_model(ref: str, allow_download: bool = True) -> ResolvedModel:
+    """A local folder for `ref`, downloading a hub model into the HF cache only when allowed."""
+    folder = Path(ref).expanduser()
+    if folder.is_dir():
+        if not (folder / "config.json").is_file():
+            raise ModelUnavailable(ref, f"folder {folder} has no config.json")
+        return ResolvedModel(ref, folder.resolve(), "local-" + _folder_fingerprint(folder))
+    if _looks_like_path(ref):
+        raise ModelUnavailable(ref, f"no such folder: {folder}")
+    snapshot = _hub_snapshot(ref, allow_download)
+    return ResolvedModel(ref, snapshot, snapshot.name)
+
+
+def _hub_snapshot(repo_id: str, allow_download: bool) -> Path:
+    from huggingface_hub import snapshot_download
+
+    try:
+        return Path(snapshot_download(repo_id, allow_patterns=MODEL_FILE_PATTERNS, local_files_only=True))
+    except Exception as cached_error:  # not in the cache (or a partial one)
+        offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
+        if not allow_download or offline:
+            raise ModelUnavailable(
+                repo_id, "not in the Hugging Face cache and downloads are off (HF_HUB_OFFLINE)"
+            ) from cached_error
+    try:
+        return Path(snapshot_download(repo_id, allow_patterns=MODEL_FILE_PATTERNS))
+    except Exception as error:
+        raise ModelUnavailable(repo_id, f"download failed ({type(error).__name__}: {error})") from error
+
+
+def _looks_like_path(ref: str) -> bool:
+    return ref.startswith((".", "/", "~")) or ref.count("/") > 1 or "\\" in ref
+
+
+def _folder_fingerprint(folder: Path) -> str:
+    """Changes when any file of the model changes; cheap (names, sizes, config text)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(f"{path.relative_to(folder).as_posix()}:{path.stat().st_size}\n".encode())
+    digest.update((folder / "config.json").read_bytes())
+    return digest.hexdigest()[:12]

@@ -1,0 +1,156 @@
+"""Summaries: one interface, two strategies (extractive, seq2seq). Long articles are chunked,
+each chunk summarised, and the chunk summaries combined; nothing is cut off silently."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sentencex import segment as split_sentences
+
+from newsbrief.article import SegmentedArticle
+from newsbrief.backends.seq2seq import Seq2SeqModel
+
+# Room for special tokens when packing sentences into a model's window.
+WINDOW_MARGIN = 8
+MAX_COMBINE_ROUNDS = 4
+
+
+@dataclass
+class SummaryInput:
+    """An article with its text in every language known so far, line-aligned with its segments."""
+
+    doc: SegmentedArticle
+    lines: dict[str, list[str]]
+
+    def body_indices(self) -> list[int]:
+        """Sentence segments of the body (the title is not summary material)."""
+        title_paragraph = 0 if self.doc.article.title else -1
+        return [s.index for s in self.doc.sentences if s.paragraph != title_paragraph]
+
+
+@dataclass
+class Summary:
+    """Summary sentences per language the strategy wrote; the pipeline translates the rest."""
+
+    sentences: dict[str, list[str]] = field(default_factory=dict)
+    chunks: int = 1
+    source_segments: list[int] = field(default_factory=list)
+
+
+class Summariser(Protocol):
+    name: str
+
+    def summarise(self, item: SummaryInput) -> Summary: ...
+
+
+class ExtractiveSummariser:
+    """Picks the article's most central sentences; quotes and figures stay as the source has them,
+    and in other languages the summary is the aligned translation of the same sentences."""
+
+    name = "extractive"
+
+    def __init__(self, sentences: int, languages: tuple[str, ...]) -> None:
+        self.sentences = sentences
+        self.languages = languages
+
+    def summarise(self, item: SummaryInput) -> Summary:
+        candidates = item.body_indices() or [s.index for s in item.doc.sentences]
+        source = item.lines[item.doc.lang]
+        chosen = sorted(_rank_sentences(candidates, source)[: self.sentences])
+        sentences = {
+            lang: [item.lines[lang][i] for i in chosen] for lang in self.languages if lang in item.lines
+        }
+        return Summary(sentences=sentences, chunks=1, source_segments=chosen)
+
+
+def _rank_sentences(candidates: list[int], lines: list[str]) -> list[int]:
+    """Frequency of content words across the article, favouring the lead, as news is written."""
+    words_of = {i: re.findall(r"\w{4,}", lines[i].lower()) for i in candidates}
+    frequency = Counter(w for words in words_of.values() for w in words)
+
+    def score(position: int, i: int) -> float:
+        words = words_of[i]
+        if not words:
+            return 0.0
+        centrality = sum(frequency[w] for w in words) / math.sqrt(len(words))
+        return centrality / (1.0 + 0.15 * position)
+
+    scored = sorted(enumerate(candidates), key=lambda pair: -score(*pair))
+    return [i for _, i in scored]
+
+
+class Seq2SeqSummariser:
+    """An abstractive news summariser (BART-CNN by default) that writes one language."""
+
+    name = "seq2seq"
+
+    def __init__(self, model: Seq2SeqModel, language: str, num_beams: int, max_new_tokens: int):
+        self.model = model
+        self.language = language
+        self.num_beams = num_beams
+        self.max_new_tokens = max_new_tokens
+
+    def summarise(self, item: SummaryInput) -> Summary:
+        lines = item.lines[self.language]
+        texts = [lines[i] for i in item.body_indices()] or [lines[s.index] for s in item.doc.sentences]
+        chunks = self._chunks(texts)
+        summary = self._summarise_chunks(chunks)
+        return Summary(
+            sentences={self.language: _sentences(summary, self.language)},
+            chunks=len(chunks),
+        )
+
+    def _summarise_chunks(self, chunks: list[str]) -> str:
+        """Summarise each chunk; while several remain, summarise their summaries together."""
+        for _ in range(MAX_COMBINE_ROUNDS):
+            partials = self.model.generate(
+                chunks, num_beams=self.num_beams, max_new_tokens=self.max_new_tokens
+            )
+            if len(partials) == 1:
+                return partials[0]
+            combined = self._chunks(_flat_sentences(partials, self.language))
+            if len(combined) >= len(chunks):  # not shrinking: keep every partial summary
+                return " ".join(partials)
+            chunks = combined
+        return " ".join(partials)
+
+    def _chunks(self, sentences: list[str]) -> list[str]:
+        """Consecutive sentences packed into the model's window, by token count."""
+        window = self.model.max_input_tokens - WINDOW_MARGIN
+        sentences = [piece for s in sentences for piece in self._fit(s, window)]
+        lengths = self.model.count_tokens(sentences) if sentences else []
+        chunks: list[str] = []
+        current: list[str] = []
+        used = 0
+        for sentence, length in zip(sentences, lengths, strict=True):
+            if current and used + length > window:
+                chunks.append(" ".join(current))
+                current, used = [], 0
+            current.append(sentence)
+            used += length
+        if current:
+            chunks.append(" ".join(current))
+        return chunks
+
+    def _fit(self, sentence: str, window: int) -> list[str]:
+        """A sentence longer than the whole window is split between words (rare: run-on text)."""
+        length = self.model.count_tokens([sentence])[0]
+        if length <= window:
+            return [sentence]
+        words = sentence.split()
+        parts = math.ceil(length / window) + 1
+        size = math.ceil(len(words) / parts)
+        pieces = [" ".join(words[i : i + size]) for i in range(0, len(words), size)]
+        return [p for piece in pieces for p in self._fit(piece, window)] if size > 1 else pieces
+
+
+def _sentences(text: str, lang: str) -> list[str]:
+    return [" ".join(s.split()) for s in split_sentences(lang, text) if s.strip()]
+
+
+def _flat_sentences(texts: list[str], lang: str) -> list[str]:
+    return [sentence for text in texts for sentence in _sentences(text, lang)]

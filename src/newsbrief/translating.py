@@ -1,0 +1,171 @@
+"""Translation of many articles at once: segments pooled per language pair, sorted by length and
+cut into batches by a token budget, so that padding is small and memory bounded."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from newsbrief.backends.seq2seq import Seq2SeqModel
+from newsbrief.config import Settings
+from newsbrief.models import ResolvedModel, resolve_model
+
+MAX_BATCH_SENTENCES = 64
+
+
+class Translator(Protocol):
+    """What the pipeline needs of a translation backend."""
+
+    max_input_tokens: int
+
+    def count_tokens(self, texts: list[str]) -> list[int]: ...
+
+    def translate(self, batch: list[str]) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class Job:
+    """One text to translate; `key` says where the result goes (article id, segment, language)."""
+
+    key: tuple[str, str, int]
+    text: str
+    source: str
+    target: str
+
+
+@dataclass
+class PooledResult:
+    translations: dict[tuple[str, str, int], str] = field(default_factory=dict)
+    flags: dict[tuple[str, str, int], list[str]] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)  # article id -> reason
+    words: int = 0
+
+
+class Seq2SeqTranslator:
+    """A Seq2SeqModel fixed to one language pair, with our decoding settings."""
+
+    def __init__(self, model: Seq2SeqModel, source: str, target: str, num_beams: int) -> None:
+        self.model = model
+        self.source = source
+        self.target = target
+        self.num_beams = num_beams
+        self.max_input_tokens = model.max_input_tokens
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        return self.model.count_tokens(texts)
+
+    def translate(self, batch: list[str]) -> list[str]:
+        longest = max(self.count_tokens(batch))
+        budget = min(self.max_input_tokens, 2 * longest + 16)
+        return self.model.generate(
+            batch,
+            num_beams=self.num_beams,
+            max_new_tokens=budget,
+            source_lang=self.source,
+            target_lang=self.target,
+        )
+
+
+class TranslatorPool:
+    """Loads each model once per run and keeps it for the run's later phases."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._models: dict[str, Seq2SeqModel] = {}
+        self.resolved: dict[str, ResolvedModel] = {}
+
+    def resolve(self, source: str, target: str) -> ResolvedModel:
+        ref = self.settings.translation_model_for(source, target)
+        if ref not in self.resolved:
+            self.resolved[ref] = resolve_model(ref)
+        return self.resolved[ref]
+
+    def translator(self, source: str, target: str) -> Seq2SeqTranslator:
+        resolved = self.resolve(source, target)
+        if resolved.ref not in self._models:
+            self._models[resolved.ref] = Seq2SeqModel(resolved, self.settings.device)
+        return Seq2SeqTranslator(self._models[resolved.ref], source, target, self.settings.num_beams)
+
+    def close(self) -> None:
+        self._models.clear()
+
+
+def translate_jobs(
+    jobs: list[Job],
+    pool: TranslatorPool,
+    batch_tokens: int,
+    on_batch: Callable[[int], None] = lambda words: None,
+) -> PooledResult:
+    """Translate every job; a batch that raises fails its articles, not the run."""
+    result = PooledResult()
+    by_pair: dict[tuple[str, str], list[Job]] = defaultdict(list)
+    for job in jobs:
+        if job.source == job.target:
+            result.translations[job.key] = job.text
+            result.flags.setdefault(job.key, []).append("already in target language; copied")
+        else:
+            by_pair[(job.source, job.target)].append(job)
+    for (source, target), pair_jobs in sorted(by_pair.items()):
+        translator = pool.translator(source, target)
+        for batch in batches_by_tokens(pair_jobs, translator, batch_tokens):
+            _translate_batch(batch, translator, result)
+            words = sum(len(job.text.split()) for job in batch)
+            result.words += words
+            on_batch(words)
+    return result
+
+
+def batches_by_tokens(jobs: list[Job], translator: Translator, batch_tokens: int) -> list[list[Job]]:
+    """Sorted by length; a batch holds at most `batch_tokens` padded source tokens."""
+    lengths = translator.count_tokens([job.text for job in jobs])
+    order = sorted(range(len(jobs)), key=lambda i: lengths[i])
+    batches: list[list[Job]] = []
+    current: list[Job] = []
+    longest = 0
+    for i in order:
+        longest_if_added = max(longest, lengths[i])
+        too_big = longest_if_added * (len(current) + 1) > batch_tokens
+        if current and (too_big or len(current) >= MAX_BATCH_SENTENCES):
+            batches.append(current)
+            current, longest_if_added = [], lengths[i]
+        current.append(jobs[i])
+        longest = longest_if_added
+    if current:
+        batches.append(current)
+    return batches
+
+
+def _translate_batch(batch: list[Job], translator: Translator, result: PooledResult) -> None:
+    texts = [job.text for job in batch]
+    try:
+        lengths = translator.count_tokens(texts)
+        if max(lengths) > translator.max_input_tokens:
+            outputs = [_translate_fitting(text, translator) for text in texts]
+        else:
+            outputs = translator.translate(texts)
+    except Exception as error:  # a model error costs its articles, not the run
+        for job in batch:
+            result.failures.setdefault(job.key[0], f"translation {job.source}→{job.target}: {error}")
+        return
+    for job, length, output in zip(batch, lengths, outputs, strict=True):
+        flags = result.flags.setdefault(job.key, [])
+        if length > translator.max_input_tokens:
+            flags.append("longer than the model's window: translated in parts")
+        if not output.strip():
+            flags.append("model returned nothing: source text kept")
+            output = job.text
+        result.translations[job.key] = output
+
+
+def _translate_fitting(text: str, translator: Translator) -> str:
+    """A text longer than the model's window is halved at a space until each part fits."""
+    if translator.count_tokens([text])[0] <= translator.max_input_tokens:
+        return translator.translate([text])[0]
+    words = text.split(" ")
+    if len(words) < 2:
+        raise ValueError("a single word is longer than the model's input window")
+    middle = len(words) // 2
+    left, right = " ".join(words[:middle]), " ".join(words[middle:])
+    return f"{_translate_fitting(left, translator)} {_translate_fitting(right, translator)}"
