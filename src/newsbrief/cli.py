@@ -1,7 +1,8 @@
 """The command line: thin on top of pipeline.run_batch.
 
-Exit codes: 0 every article done or skipped; 1 some articles failed; 2 bad usage;
-3 a model or the configuration is unusable (nothing was processed).
+Exit codes: 0 every article done or skipped; 1 some articles failed; 2 bad usage (unknown
+option, bad value, unreadable config file); 3 a model the batch needs cannot be loaded (nothing
+was processed).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import os
 import sys
 import warnings
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -31,7 +32,7 @@ from newsbrief.errors import ModelUnavailable
 EXIT_OK = 0
 EXIT_ARTICLES_FAILED = 1
 EXIT_USAGE = 2
-EXIT_MODEL_OR_CONFIG = 3
+EXIT_MODEL_UNAVAILABLE = 3
 
 app = typer.Typer(
     add_completion=False,
@@ -125,8 +126,7 @@ def run(
         if exclude:
             settings = apply_options(settings, exclude=(*settings.exclude, *exclude))
     except ConfigError as error:
-        typer.echo(f"newsbrief: {error}", err=True)
-        raise typer.Exit(EXIT_MODEL_OR_CONFIG) from error
+        _fail_usage(str(error))
 
     console = Console()
     try:
@@ -143,7 +143,7 @@ def run(
             report = run_batch(input_dir, out, settings)
     except ModelUnavailable as error:
         typer.echo(f"newsbrief: {error}", err=True)
-        raise typer.Exit(EXIT_MODEL_OR_CONFIG) from error
+        raise typer.Exit(EXIT_MODEL_UNAVAILABLE) from error
 
     _print_problems(report)
     if not quiet or report.failed:
@@ -162,8 +162,7 @@ def models(
     try:
         settings = build_settings(config, model or [])
     except ConfigError as error:
-        typer.echo(f"newsbrief: {error}", err=True)
-        raise typer.Exit(EXIT_MODEL_OR_CONFIG) from error
+        _fail_usage(str(error))
     roles = {
         **settings.translation_models,
         "fallback": settings.fallback_model,
@@ -187,7 +186,7 @@ def version() -> None:
     typer.echo(f"newsbrief {__version__}")
 
 
-def _fail_usage(message: str) -> None:
+def _fail_usage(message: str) -> NoReturn:
     typer.echo(f"newsbrief: {message}", err=True)
     raise typer.Exit(EXIT_USAGE)
 

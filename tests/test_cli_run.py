@@ -1,0 +1,259 @@
+"""End to end through the real CLI, with tiny real models loaded from disk like any user's."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import ARTICLES, BAD, expected_for
+from typer.testing import CliRunner
+
+from newsbrief.cli import EXIT_ARTICLES_FAILED, EXIT_MODEL_UNAVAILABLE, EXIT_OK, EXIT_USAGE, app
+
+runner = CliRunner()
+
+
+def run_cli(*args: str | Path):
+    return runner.invoke(app, ["run", *map(str, args)], catch_exceptions=False)
+
+
+def manifest_rows(out: Path) -> dict[str, tuple[str, str]]:
+    db = sqlite3.connect(out / "manifest.sqlite")
+    rows = db.execute("SELECT source_path, status, error FROM articles").fetchall()
+    return {Path(p).name: (status, error) for p, status, error in rows}
+
+
+@pytest.fixture(scope="module")
+def articles_run(tmp_path_factory: pytest.TempPathFactory, tiny_config: Path):
+    """One run over a copy of the corpus articles, shared by the tests that read its output."""
+    base = tmp_path_factory.mktemp("articles")
+    source = base / "in"
+    shutil.copytree(ARTICLES, source)
+    out = base / "out"
+    result = run_cli(source, "--out", out, "--to", "uk,en", "--config", tiny_config)
+    return source, out, result
+
+
+def article_dirs(out: Path) -> list[Path]:
+    return sorted(p for p in out.iterdir() if p.is_dir())
+
+
+def test_run_succeeds_with_a_summary_table(articles_run) -> None:
+    _, out, result = articles_run
+    assert result.exit_code == EXIT_OK, result.output
+    assert "done" in result.output and "words translated" in result.output
+    assert "━" in result.output  # the table
+    assert "translating" not in result.output  # no progress bar when stdout is not a terminal
+    assert len(article_dirs(out)) == 10
+    assert set(manifest_rows(out).values()) == {("done", "")}
+
+
+def test_every_article_has_every_file(articles_run) -> None:
+    _source, out, _ = articles_run
+    for folder in article_dirs(out):
+        record = json.loads((folder / "article.json").read_text(encoding="utf-8"))
+        lang = record["language"]
+        expected_translations = {"uk", "en"} - {lang}
+        names = {p.name for p in folder.iterdir()}
+        assert names == {
+            f"source.{lang}.txt",
+            *(f"translation.{t}.txt" for t in expected_translations),
+            "summary.uk.md",
+            "summary.en.md",
+            "alignment.jsonl",
+            "article.json",
+        }, folder.name
+        for summary in ("summary.uk.md", "summary.en.md"):
+            assert (folder / summary).read_text(encoding="utf-8").strip()
+
+
+def test_translations_are_line_aligned_with_the_source(articles_run) -> None:
+    _, out, _ = articles_run
+    for folder in article_dirs(out):
+        source_file = next(folder.glob("source.*.txt"))
+        source_lines = source_file.read_text(encoding="utf-8").split("\n")
+        for translation in folder.glob("translation.*.txt"):
+            lines = translation.read_text(encoding="utf-8").split("\n")
+            assert len(lines) == len(source_lines), translation
+            for original, translated in zip(source_lines, lines, strict=True):
+                assert (original == "") == (translated == ""), translation
+        alignment = [json.loads(line) for line in (folder / "alignment.jsonl").open(encoding="utf-8")]
+        assert [r["line"] for r in alignment] == [n + 1 for n, line in enumerate(source_lines[:-1]) if line]
+        texts = {
+            f.name.split(".")[1]: f.read_text(encoding="utf-8").split("\n")
+            for f in (source_file, *folder.glob("translation.*.txt"))
+        }
+        for record in alignment:
+            for lang, lines in texts.items():
+                assert record["text"][lang] == lines[record["line"] - 1]
+
+
+def test_titles_metadata_and_languages_match_expected(articles_run) -> None:
+    _source, out, _ = articles_run
+    by_source = {}
+    for folder in article_dirs(out):
+        record = json.loads((folder / "article.json").read_text(encoding="utf-8"))
+        by_source[Path(record["source"]["path"]).name] = (folder, record)
+    for path in sorted(ARTICLES.iterdir()):
+        if path.name.endswith(".expected.json"):
+            continue
+        expected = expected_for(path)
+        folder, record = by_source[path.name]
+        assert record["title"] == expected["title"]
+        assert record["language"] == expected["lang"]
+        for key, value in expected.get("metadata", {}).items():
+            assert record["metadata"][key] == value
+        first_line = (folder / f"source.{expected['lang']}.txt").read_text(encoding="utf-8")
+        assert first_line.split("\n")[0] == expected["title"]
+
+
+def test_cp1251_article_is_written_as_utf8(articles_run) -> None:
+    _, out, _ = articles_run
+    folder = out / "uk-min-wage.cp1251"
+    text = (folder / "source.uk.txt").read_text(encoding="utf-8")
+    assert "Кабмін підвищив мінімальну зарплату до 8 000 гривень" in text
+    assert json.loads((folder / "article.json").read_text())["source"]["encoding"] == "cp1251"
+
+
+def test_long_article_is_summarised_whole_in_chunks(articles_run) -> None:
+    _, out, _ = articles_run
+    record = json.loads((out / "en-black-sea-corridor-long" / "article.json").read_text())
+    assert record["summariser"]["strategy"] == "seq2seq"
+    assert record["summariser"]["chunks"] >= 2
+    assert record["summaries"]["uk"]["written_by"] == "translated from en"
+
+
+def test_english_quote_is_copied_not_translated_as_ukrainian(articles_run) -> None:
+    _, out, _ = articles_run
+    records = [json.loads(line) for line in (out / "uk-mixed-quote-en" / "alignment.jsonl").open()]
+    quote = next(r for r in records if r["lang"] == "en")
+    assert quote["text"]["en"] == quote["text"]["uk"]
+    assert any("copied" in flag for flag in quote["flags"]["en"])
+
+
+def test_second_run_does_nothing_and_says_so(articles_run, tiny_config: Path) -> None:
+    source, out, _ = articles_run
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and "manifest" not in p.name}
+    result = run_cli(source, "--out", out, "--to", "uk,en", "--config", tiny_config)
+    assert result.exit_code == EXIT_OK, result.output
+    assert "10 article(s) already up to date" in result.output
+    after = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and "manifest" not in p.name}
+    assert before == after
+
+
+def test_changed_source_or_option_reruns(articles_run, tiny_config: Path, tmp_path: Path) -> None:
+    source, _, _ = articles_run
+    work = tmp_path / "in"
+    shutil.copytree(source, work)
+    out2 = tmp_path / "out"
+    first = run_cli(work, "--out", out2, "--to", "uk,en", "--config", tiny_config)
+    assert first.exit_code == EXIT_OK
+    again = run_cli(work, "--out", out2, "--to", "uk,en", "--config", tiny_config)
+    assert "10 article(s) already up to date" in again.output
+    (work / "uk-drones.json").write_text(
+        (work / "uk-drones.json").read_text(encoding="utf-8").replace("30 дронів", "31 дрон"),
+        encoding="utf-8",
+    )
+    changed = run_cli(work, "--out", out2, "--to", "uk,en", "--config", tiny_config)
+    assert "9 article(s) already up to date" in changed.output
+    assert "31 дрон" in (out2 / "uk-drones" / "source.uk.txt").read_text(encoding="utf-8")
+    option = run_cli(work, "--out", out2, "--to", "uk,en", "--config", tiny_config, "--beams", "1")
+    assert option.exit_code == EXIT_OK
+    assert "already up to date" not in option.output
+    record = json.loads((out2 / "uk-drones" / "article.json").read_text())
+    assert record["settings"]["num_beams"] == 1
+
+
+def test_bad_inputs_each_get_their_outcome(tmp_path: Path, tiny_config: Path) -> None:
+    source = tmp_path / "bad"
+    shutil.copytree(BAD, source, ignore=shutil.ignore_patterns("README.md"))
+    out = tmp_path / "out"
+    result = run_cli(source, "--out", out, "--config", tiny_config)
+    assert result.exit_code == EXIT_ARTICLES_FAILED
+    rows = manifest_rows(out)
+    expected = {
+        "empty.txt": ("skipped", "empty"),
+        "whitespace-only.txt": ("skipped", "empty"),
+        "binary-garbage.txt": ("skipped", "not text"),
+        "png-renamed.txt": ("skipped", "not text"),
+        "unsupported-language-ja.txt": ("skipped", "no model for ja→uk/en"),
+        "truncated.json": ("failed", "invalid JSON"),
+        "json-no-body.json": ("failed", "missing field 'body'"),
+        "bom-crlf.txt": ("done", ""),
+        "huge-single-line.txt": ("done", ""),
+        "mojibake.txt": ("done", ""),
+        "invalid-utf8-byte.txt": ("done", ""),
+        "Новини 2023 (копія).txt": ("done", ""),
+    }
+    assert set(rows) == set(expected)
+    for name, (status, reason) in expected.items():
+        assert rows[name][0] == status, name
+        assert reason in rows[name][1], name
+        if status != "done":
+            assert f"{status}: {source / name}: " in result.output
+    for folder in (p for p in out.iterdir() if p.is_dir()):
+        assert all(c.isalnum() or c in "-." for c in folder.name), folder.name
+        for file in folder.iterdir():
+            data = file.read_bytes()
+            assert b"\r" not in data and b"\xef\xbb\xbf" not in data, file
+    assert (out / "новини-2023-копія" / "source.uk.txt").is_file()
+    huge_words = (BAD / "huge-single-line.txt").read_text(encoding="utf-8").split()
+    written = (out / "huge-single-line" / "source.uk.txt").read_text(encoding="utf-8").split()
+    assert written == huge_words  # nothing truncated
+    warnings = json.loads((out / "invalid-utf8-byte" / "article.json").read_text())["warnings"]
+    assert any("invalid UTF-8" in w for w in warnings)
+
+
+def test_extractive_summary_is_made_of_article_sentences(tmp_path: Path, tiny_config: Path) -> None:
+    source = tmp_path / "in"
+    source.mkdir()
+    shutil.copy(ARTICLES / "uk-grain-exports.txt", source)
+    out = tmp_path / "out"
+    result = run_cli(source, "--out", out, "--config", tiny_config, "--summariser", "extractive")
+    assert result.exit_code == EXIT_OK, result.output
+    folder = out / "uk-grain-exports"
+    record = json.loads((folder / "article.json").read_text())
+    assert record["summariser"]["strategy"] == "extractive"
+    source_lines = set((folder / "source.uk.txt").read_text(encoding="utf-8").splitlines())
+    summary = (folder / "summary.uk.md").read_text(encoding="utf-8").split("\n\n", 1)[1]
+    picked = [line for line in source_lines if line and line in summary]
+    assert len(picked) >= 2
+    assert "«Попри постійні обстріли" in summary or "12,4 млн" in summary
+
+
+def test_missing_model_is_a_clear_error(tmp_path: Path, tiny_config: Path) -> None:
+    source = tmp_path / "in"
+    source.mkdir()
+    shutil.copy(ARTICLES / "uk-grain-exports.txt", source)
+    result = run_cli(
+        source,
+        "--out",
+        tmp_path / "out",
+        "--config",
+        tiny_config,
+        "--model",
+        "uk-en=Helsinki-NLP/opus-mt-uk-en",
+    )
+    assert result.exit_code == EXIT_MODEL_UNAVAILABLE
+    assert "Helsinki-NLP/opus-mt-uk-en" in result.output
+    assert "fetch_models.py" in result.output
+    assert not any(p.is_dir() for p in (tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("/does/not/exist",),
+        ("{src}", "--summariser", "magic"),
+        ("{src}", "--to", "english"),
+        ("{src}", "--model", "nonsense"),
+    ],
+)
+def test_bad_usage_exits_with_the_usage_code(tmp_path: Path, args: tuple[str, ...]) -> None:
+    filled = [a.format(src=tmp_path) for a in args]
+    result = run_cli(*filled, "--out", tmp_path / "out")
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert "newsbrief:" in result.output or "Usage" in result.output
