@@ -59,7 +59,8 @@ def _hub_snapshot(repo_id: str, allow_download: bool) -> Path:
     try:
         return Path(snapshot_download(repo_id, allow_patterns=MODEL_FILE_PATTERNS))
     except Exception as error:
-        raise ModelUnavailable(repo_id, f"download failed ({type(error).__name__}: {error})") from error
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise ModelUnavailable(repo_id, f"download failed ({type(error).__name__}: {first_line})") from error
 
 
 def _looks_like_path(ref: str) -> bool:
