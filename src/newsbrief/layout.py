@@ -21,6 +21,7 @@ class ArticleResult:
     summariser: str = ""
     summary_written_in: str = ""  # the language the summariser wrote; others are translations
     summary_chunks: int = 1
+    summary_sources: dict[str, str] = field(default_factory=dict)  # language -> "translated from en"
     record: dict[str, object] = field(default_factory=dict)  # article.json
 
 

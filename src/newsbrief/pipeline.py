@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from newsbrief import __version__
 from newsbrief.article import SegmentedArticle
 from newsbrief.backends.seq2seq import Seq2SeqModel
 from newsbrief.config import Settings
@@ -23,8 +22,9 @@ from newsbrief.ids import unique_id
 from newsbrief.language import LanguageIdentifier
 from newsbrief.layout import ArticleResult, article_files
 from newsbrief.manifest import ArticleRow, Manifest
-from newsbrief.models import resolve_model
+from newsbrief.models import ResolvedModel, resolve_model
 from newsbrief.readers import read_article, supported_suffixes
+from newsbrief.records import article_record
 from newsbrief.segmenting import segment_article
 from newsbrief.summarising import (
     ExtractiveSummariser,
@@ -34,7 +34,6 @@ from newsbrief.summarising import (
     SummaryInput,
 )
 from newsbrief.translating import Job, PooledResult, TranslatorPool, translate_jobs
-from newsbrief.verifying import as_dict, verify_summary, verify_translation
 from newsbrief.writing import recover_interrupted, write_article_folder
 
 MANIFEST_NAME = "manifest.sqlite"
@@ -89,6 +88,36 @@ class Pending:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+@dataclass
+class BatchRun:
+    """What the phases of one run share: where things go, the ledger, the loaded models."""
+
+    input_dir: Path
+    out_dir: Path
+    settings: Settings
+    manifest: Manifest
+    pool: TranslatorPool
+    progress: ProgressSink
+    run_id: int
+    report: RunReport = field(default_factory=RunReport)
+    summariser_model: ResolvedModel | None = None
+    taken_ids: set[str] = field(default_factory=set)
+    _identifier: LanguageIdentifier | None = None
+
+    def identifier(self) -> LanguageIdentifier:
+        """Built on first use: a run with nothing new never loads the language models."""
+        if self._identifier is None:
+            self._identifier = LanguageIdentifier()
+        return self._identifier
+
+    def finish(self, row: ArticleRow, path: Path, status: str, reason: str = "") -> None:
+        """Record an article's final state for this run, in the manifest and the report."""
+        row.status = status
+        row.error = reason
+        self.manifest.record(row, self.run_id)
+        self.report.outcomes.append(Outcome(path, row.id, status, reason, row.words))
+
+
 def discover(input_dir: Path, exclude: tuple[str, ...]) -> list[Path]:
     """Article files under `input_dir`, recursively, in a stable order."""
     if input_dir.is_file():
@@ -109,81 +138,84 @@ def run_batch(
 ) -> RunReport:
     """Process every article under `input_dir` into `out_dir`. Raises ModelUnavailable (before
     any article is written) when a model the batch needs cannot be loaded."""
-    progress = progress or NoProgress()
     started = time.monotonic()
     out_dir.mkdir(parents=True, exist_ok=True)
     recover_interrupted(out_dir)
     manifest = Manifest(out_dir / MANIFEST_NAME)
-    config_hash = settings.fingerprint()
-    run_id = manifest.start_run(str(input_dir.resolve()), config_hash)
-    report = RunReport()
-    pool = TranslatorPool(settings)
+    run = BatchRun(
+        input_dir=input_dir,
+        out_dir=out_dir,
+        settings=settings,
+        manifest=manifest,
+        pool=TranslatorPool(settings),
+        progress=progress or NoProgress(),
+        run_id=manifest.start_run(str(input_dir.resolve()), settings.fingerprint()),
+        taken_ids=manifest.taken_ids(),
+    )
+    report = run.report
     try:
         files = discover(input_dir, settings.exclude)
-        progress.phase("reading", len(files))
-        pending = _read_all(files, input_dir, out_dir, manifest, settings, run_id, report, progress)
+        run.progress.phase("reading", len(files))
+        pending = [item for path in files if (item := _read_one(run, path)) is not None]
         if pending:
-            _process(pending, out_dir, manifest, settings, pool, run_id, report, progress)
+            _process(run, pending)
     finally:
-        pool.close()
+        run.pool.close()
         report.seconds = time.monotonic() - started
         counts = Counter(o.status for o in report.outcomes)
         counts["skipped"] += counts["up-to-date"]
-        manifest.finish_run(run_id, counts, report.words, report.seconds)
+        manifest.finish_run(run.run_id, counts, report.words, report.seconds)
         manifest.close()
     return report
 
 
-def _read_all(
-    files: list[Path],
-    input_dir: Path,
-    out_dir: Path,
-    manifest: Manifest,
-    settings: Settings,
-    run_id: int,
-    report: RunReport,
-    progress: ProgressSink,
-) -> list[Pending]:
-    config_hash = settings.fingerprint()
-    taken = manifest.taken_ids()
-    identifier: LanguageIdentifier | None = None
-    pending: list[Pending] = []
-    for path in files:
-        began = time.monotonic()
-        source_path = str(path.resolve())
-        known = manifest.lookup(source_path)
-        relative = path.relative_to(input_dir) if path != input_dir else Path(path.name)
-        article_id = known.id if known else unique_id(relative, taken)
-        taken.add(article_id)
-        source_hash = hashlib.sha256(path.read_bytes()).hexdigest()
-        row = ArticleRow(article_id, source_path, source_hash, config_hash, "done")
-        progress.advance()
-        if (
-            known is not None
-            and known.status == "done"
-            and (known.source_hash, known.config_hash) == (source_hash, config_hash)
-            and (out_dir / article_id).is_dir()
-        ):
-            report.outcomes.append(Outcome(path, article_id, "up-to-date"))
-            continue
-        try:
-            identifier = identifier or LanguageIdentifier()
-            doc = _read_and_segment(path, identifier, settings)
-        except (ArticleSkipped, ArticleFailed) as problem:
-            status = "skipped" if isinstance(problem, ArticleSkipped) else "failed"
-            _finish(manifest, report, row, run_id, path, status, str(problem))
-            continue
-        except OSError as error:
-            _finish(manifest, report, row, run_id, path, "failed", f"cannot read: {error}")
-            continue
-        doc.article.id = article_id
-        row.lang = doc.lang
-        row.words = doc.word_count()
-        pending.append(Pending(doc, row, began, {"read": time.monotonic() - began}))
-    return pending
+def _read_one(run: BatchRun, path: Path) -> Pending | None:
+    """Read and segment one file, unless it is up to date; None when there is nothing to do."""
+    began = time.monotonic()
+    run.progress.advance()
+    source_path = str(path.resolve())
+    known = run.manifest.lookup(source_path)
+    article_id = known.id if known else _new_id(run, path)
+    source_hash = hashlib.sha256(path.read_bytes()).hexdigest()
+    row = ArticleRow(article_id, source_path, source_hash, run.settings.fingerprint(), "done")
+    if known is not None and _is_up_to_date(known, row, run.out_dir):
+        run.report.outcomes.append(Outcome(path, article_id, "up-to-date"))
+        return None
+    try:
+        doc = _read_and_segment(path, run)
+    except ArticleSkipped as problem:
+        run.finish(row, path, "skipped", str(problem))
+        return None
+    except ArticleFailed as problem:
+        run.finish(row, path, "failed", str(problem))
+        return None
+    except OSError as error:
+        run.finish(row, path, "failed", f"cannot read: {error}")
+        return None
+    doc.article.id = article_id
+    row.lang = doc.lang
+    row.words = doc.word_count()
+    return Pending(doc, row, began, {"read": round(time.monotonic() - began, 3)})
 
 
-def _read_and_segment(path: Path, identifier: LanguageIdentifier, settings: Settings) -> SegmentedArticle:
+def _new_id(run: BatchRun, path: Path) -> str:
+    relative = path.relative_to(run.input_dir) if path != run.input_dir else Path(path.name)
+    article_id = unique_id(relative, run.taken_ids)
+    run.taken_ids.add(article_id)
+    return article_id
+
+
+def _is_up_to_date(known: ArticleRow, current: ArticleRow, out_dir: Path) -> bool:
+    return (
+        known.status == "done"
+        and (known.source_hash, known.config_hash) == (current.source_hash, current.config_hash)
+        and (out_dir / known.id).is_dir()
+    )
+
+
+def _read_and_segment(path: Path, run: BatchRun) -> SegmentedArticle:
+    settings = run.settings
+    identifier = run.identifier()
     article = read_article(path)
     lang, _confidence = identifier.detect(" ".join([article.title, *article.paragraphs])[:3000])
     if lang is None:
@@ -198,70 +230,51 @@ def _read_and_segment(path: Path, identifier: LanguageIdentifier, settings: Sett
     return segment_article(article, lang, identifier, accepted, settings.max_segment_chars)
 
 
-def _process(
-    pending: list[Pending],
-    out_dir: Path,
-    manifest: Manifest,
-    settings: Settings,
-    pool: TranslatorPool,
-    run_id: int,
-    report: RunReport,
-    progress: ProgressSink,
-) -> None:
+def _process(run: BatchRun, pending: list[Pending]) -> None:
+    settings = run.settings
     jobs = [job for item in pending for job in _segment_jobs(item.doc, settings)]
-    summariser_model = _resolve_all(jobs, pool, settings)
-    total_words = sum(len(job.text.split()) for job in jobs)
-    progress.phase("translating", total_words)
+    run.summariser_model = _resolve_all(run, jobs)
+    run.progress.phase("translating", sum(len(job.text.split()) for job in jobs))
     began = time.monotonic()
-    translated = translate_jobs(jobs, pool, settings.batch_tokens, progress.advance)
-    translate_seconds = time.monotonic() - began
-    report.words += translated.words
-    for item in pending:
-        share = item.row.words / max(1, sum(p.row.words for p in pending))
-        item.timings["translate"] = round(translate_seconds * share, 3)
+    translated = translate_jobs(jobs, run.pool, settings.batch_tokens, run.progress.advance)
+    _share_time(pending, time.monotonic() - began)
+    run.report.words += translated.words
 
-    progress.phase("summarising", len(pending))
-    summariser = _summariser(settings, summariser_model)
+    run.progress.phase("summarising", len(pending))
+    summariser = _summariser(settings, run.summariser_model)
     results: list[ArticleResult] = []
     summary_jobs: list[Job] = []
     for item in pending:
-        progress.advance()
+        run.progress.advance()
         reason = translated.failures.get(item.doc.article.id)
         if reason:
-            _finish(manifest, report, item.row, run_id, item.doc.article.path, "failed", reason)
+            run.finish(item.row, item.doc.article.path, "failed", reason)
             continue
         began = time.monotonic()
         try:
             result, missing = _summarise(item, translated, summariser, settings)
         except Exception as error:  # a model error costs this article, not the run
-            _finish(
-                manifest, report, item.row, run_id, item.doc.article.path, "failed", f"summarising: {error}"
-            )
+            run.finish(item.row, item.doc.article.path, "failed", f"summarising: {error}")
             continue
         item.timings["summarise"] = round(time.monotonic() - began, 3)
         results.append(result)
         summary_jobs.extend(missing)
 
-    progress.phase("translating summaries", len(summary_jobs))
-    summary_translations = translate_jobs(summary_jobs, pool, settings.batch_tokens)
-    report.words += summary_translations.words
-    progress.phase("writing", len(results))
+    run.progress.phase("translating summaries", len(summary_jobs))
+    summary_translations = translate_jobs(summary_jobs, run.pool, settings.batch_tokens)
+    run.report.words += summary_translations.words
+    run.progress.phase("writing", len(results))
     by_id = {item.doc.article.id: item for item in pending}
     for result in results:
-        item = by_id[result.doc.article.id]
-        progress.advance()
-        _write(
-            result,
-            item,
-            summary_translations,
-            out_dir,
-            manifest,
-            settings,
-            pool,
-            run_id,
-            report,
-            summariser_model,
-        )
+        run.progress.advance()
+        _write(run, result, by_id[result.doc.article.id], summary_translations)
+
+
+def _share_time(pending: list[Pending], seconds: float) -> None:
+    """Pooled translation time, attributed to articles by their share of the words."""
+    total = max(1, sum(item.row.words for item in pending))
+    for item in pending:
+        item.timings["translate"] = round(seconds * item.row.words / total, 3)
 
 
 def _segment_jobs(doc: SegmentedArticle, settings: Settings) -> list[Job]:
@@ -272,21 +285,22 @@ def _segment_jobs(doc: SegmentedArticle, settings: Settings) -> list[Job]:
     ]
 
 
-def _resolve_all(jobs: list[Job], pool: TranslatorPool, settings: Settings):
+def _resolve_all(run: BatchRun, jobs: list[Job]) -> ResolvedModel | None:
     """Every model the batch needs, found (or downloaded) before any work: a missing one is a
     clear error now, not a failure halfway through the night."""
+    settings = run.settings
     for source, target in sorted({(j.source, j.target) for j in jobs if j.source != j.target}):
-        pool.resolve(source, target)
+        run.pool.resolve(source, target)
+    if settings.summariser != "seq2seq":
+        return None
     for lang in settings.summary_languages:
-        if settings.summariser == "seq2seq" and lang != settings.summariser_language:
-            pool.resolve(settings.summariser_language, lang)
-    if settings.summariser == "seq2seq":
-        return resolve_model(settings.summariser_model)
-    return None
+        if lang != settings.summariser_language:
+            run.pool.resolve(settings.summariser_language, lang)
+    return resolve_model(settings.summariser_model)
 
 
-def _summariser(settings: Settings, resolved) -> Summariser:
-    if settings.summariser == "extractive":
+def _summariser(settings: Settings, resolved: ResolvedModel | None) -> Summariser:
+    if resolved is None:
         return ExtractiveSummariser(settings.extractive_sentences, settings.summary_languages)
     return Seq2SeqSummariser(
         Seq2SeqModel(resolved, settings.device),
@@ -299,6 +313,8 @@ def _summariser(settings: Settings, resolved) -> Summariser:
 def _summarise(
     item: Pending, translated: PooledResult, summariser: Summariser, settings: Settings
 ) -> tuple[ArticleResult, list[Job]]:
+    """The article's lines in every language, its summary, and the summary translations it
+    still needs (pooled across articles afterwards)."""
     doc = item.doc
     article_id = doc.article.id
     lines = {doc.lang: [s.text for s in doc.segments]}
@@ -311,24 +327,22 @@ def _summarise(
             s.index: list(translated.flags.get((article_id, lang, s.index), [])) for s in doc.sentences
         }
     summary: Summary = summariser.summarise(SummaryInput(doc, lines))
-    summaries = dict(summary.sentences)
+    written = next(iter(summary.sentences))
     titles = {lang: lines[lang][0] for lang in lines if doc.article.title}
     missing: list[Job] = []
-    written = next(iter(summaries))
     for lang in settings.summary_languages:
-        if lang in summaries:
+        if lang in summary.sentences:
             continue
         channel = f"summary:{lang}"
-        missing += [
-            Job((article_id, channel, i), text, written, lang) for i, text in enumerate(summaries[written])
-        ]
+        sentences = summary.sentences[written]
+        missing += [Job((article_id, channel, i), text, written, lang) for i, text in enumerate(sentences)]
         if doc.article.title and lang not in titles:
             missing.append(Job((article_id, channel, -1), doc.article.title, doc.lang, lang))
     result = ArticleResult(
         doc=doc,
         lines=lines,
         flags=flags,
-        summaries=summaries,
+        summaries=dict(summary.sentences),
         summary_titles=titles,
         translation_languages=sorted(set(settings.targets) - {doc.lang}),
         summariser=summariser.name,
@@ -338,136 +352,37 @@ def _summarise(
     return result, missing
 
 
-def _write(
-    result: ArticleResult,
-    item: Pending,
-    summary_translations: PooledResult,
-    out_dir: Path,
-    manifest: Manifest,
-    settings: Settings,
-    pool: TranslatorPool,
-    run_id: int,
-    report: RunReport,
-    summariser_model,
-) -> None:
-    doc = result.doc
-    article_id = doc.article.id
-    failure = summary_translations.failures.get(article_id)
+def _write(run: BatchRun, result: ArticleResult, item: Pending, summary_translations: PooledResult) -> None:
+    path = item.doc.article.path
+    failure = summary_translations.failures.get(item.doc.article.id)
     if failure:
-        _finish(manifest, report, item.row, run_id, doc.article.path, "failed", failure)
+        run.finish(item.row, path, "failed", failure)
         return
     began = time.monotonic()
-    summary_sources: dict[str, str] = {}
-    for lang in settings.summary_languages:
+    _add_translated_summaries(result, summary_translations, run.settings.summary_languages)
+    item.timings["write"] = round(time.monotonic() - began, 3)
+    result.record = article_record(result, run.settings, run.pool, run.summariser_model, item.timings)
+    try:
+        write_article_folder(run.out_dir, item.doc.article.id, article_files(result))
+    except OSError as error:
+        run.finish(item.row, path, "failed", f"writing: {error}")
+        return
+    item.row.seconds = round(time.monotonic() - item.started, 3)
+    run.finish(item.row, path, "done")
+
+
+def _add_translated_summaries(
+    result: ArticleResult, translations: PooledResult, languages: tuple[str, ...]
+) -> None:
+    article_id = result.doc.article.id
+    written = result.summary_written_in
+    for lang in languages:
         if lang in result.summaries:
             continue
         channel = f"summary:{lang}"
-        written = result.summary_written_in
         count = len(result.summaries[written])
-        result.summaries[lang] = [
-            summary_translations.translations[(article_id, channel, i)] for i in range(count)
-        ]
-        summary_sources[lang] = f"translated from {written}"
-        if (article_id, channel, -1) in summary_translations.translations:
-            result.summary_titles[lang] = summary_translations.translations[(article_id, channel, -1)]
-    result.record = _article_record(result, item, settings, pool, summary_sources, summariser_model)
-    item.timings["write"] = round(time.monotonic() - began, 3)
-    try:
-        write_article_folder(out_dir, article_id, article_files(result))
-    except OSError as error:
-        _finish(manifest, report, item.row, run_id, doc.article.path, "failed", f"writing: {error}")
-        return
-    item.row.seconds = round(time.monotonic() - item.started, 3)
-    _finish(manifest, report, item.row, run_id, doc.article.path, "done", "")
-
-
-def _article_record(
-    result: ArticleResult,
-    item: Pending,
-    settings: Settings,
-    pool: TranslatorPool,
-    summary_sources: dict[str, str],
-    summariser_model,
-) -> dict[str, object]:
-    doc = result.doc
-    article = doc.article
-    fidelity_translations = {
-        lang: as_dict(verify_translation(doc, result.lines[lang], result.flags.setdefault(lang, {})))
-        for lang in result.lines
-        if lang != doc.lang
-    }
-    fidelity_summaries = {
-        lang: as_dict(
-            verify_summary(
-                " ".join(sentences),
-                ["\n".join(result.lines.get(lang, [])), "\n".join(result.lines[doc.lang])],
-            )
-        )
-        for lang, sentences in result.summaries.items()
-    }
-    models = {
-        f"{source}-{target}": {"model": m.ref, "revision": m.revision}
-        for (source, target) in sorted(
-            {(s.lang, t) for s in doc.sentences for t in settings.needed_languages(doc.lang) if s.lang != t}
-        )
-        for m in [pool.resolve(source, target)]
-    }
-    summariser: dict[str, object] = {
-        "strategy": result.summariser,
-        "written_in": result.summary_written_in,
-        "chunks": result.summary_chunks,
-    }
-    if summariser_model is not None:
-        summariser.update(model=summariser_model.ref, revision=summariser_model.revision)
-    segment_languages = Counter(s.lang for s in doc.sentences)
-    return {
-        "id": article.id,
-        "title": article.title,
-        "language": doc.lang,
-        "segment_languages": dict(segment_languages),
-        "metadata": article.metadata,
-        "source": {
-            "path": str(article.path),
-            "sha256": article.source_hash,
-            "encoding": article.encoding,
-            "format": article.path.suffix.lower().lstrip("."),
-        },
-        "segments": len(doc.sentences),
-        "words": doc.word_count(),
-        "translations": {lang: f"translation.{lang}.txt" for lang in result.translation_languages},
-        "summaries": {
-            lang: {
-                "file": f"summary.{lang}.md",
-                "written_by": summary_sources.get(lang, summariser["strategy"]),
-            }
-            for lang in result.summaries
-        },
-        "summariser": summariser,
-        "models": models,
-        "settings": {
-            "targets": list(settings.targets),
-            "summary_languages": list(settings.summary_languages),
-            "num_beams": settings.num_beams,
-            "max_segment_chars": settings.max_segment_chars,
-        },
-        "config_hash": settings.fingerprint(),
-        "warnings": article.warnings,
-        "fidelity": {"translations": fidelity_translations, "summaries": fidelity_summaries},
-        "timings": item.timings,
-        "newsbrief": __version__,
-    }
-
-
-def _finish(
-    manifest: Manifest,
-    report: RunReport,
-    row: ArticleRow,
-    run_id: int,
-    path: Path,
-    status: str,
-    reason: str,
-) -> None:
-    row.status = status
-    row.error = reason
-    manifest.record(row, run_id)
-    report.outcomes.append(Outcome(path, row.id, status, reason, row.words))
+        result.summaries[lang] = [translations.translations[(article_id, channel, i)] for i in range(count)]
+        result.summary_sources[lang] = f"translated from {written}"
+        title = translations.translations.get((article_id, channel, -1))
+        if title is not None:
+            result.summary_titles[lang] = title
