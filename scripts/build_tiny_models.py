@@ -46,6 +46,16 @@ SPM_VOCAB = 400
 BPE_VOCAB = 600
 SEED = 1234
 TRAIN_STEPS = 200
+# One encoder and one decoder layer of width 32: the real architectures, a thousandth of the size.
+TINY_SIZES = {
+    "d_model": 32,
+    "encoder_layers": 1,
+    "decoder_layers": 1,
+    "encoder_attention_heads": 2,
+    "decoder_attention_heads": 2,
+    "encoder_ffn_dim": 64,
+    "decoder_ffn_dim": 64,
+}
 TRAIN_BATCH = 16
 
 
@@ -104,13 +114,7 @@ def build_marian(src: str, tgt: str, texts: dict[str, list[str]], out: Path) -> 
         tokenizer.save_pretrained(folder)
     config = MarianConfig(
         vocab_size=len(vocab),
-        d_model=32,
-        encoder_layers=1,
-        decoder_layers=1,
-        encoder_attention_heads=2,
-        decoder_attention_heads=2,
-        encoder_ffn_dim=64,
-        decoder_ffn_dim=64,
+        **TINY_SIZES,
         max_position_embeddings=512,
         pad_token_id=vocab["<pad>"],
         eos_token_id=vocab["</s>"],
@@ -149,13 +153,7 @@ def build_bart(texts: list[str], out: Path) -> Path:
     tokenizer.save_pretrained(folder)
     config = BartConfig(
         vocab_size=len(vocab),
-        d_model=32,
-        encoder_layers=1,
-        decoder_layers=1,
-        encoder_attention_heads=2,
-        decoder_attention_heads=2,
-        encoder_ffn_dim=64,
-        decoder_ffn_dim=64,
+        **TINY_SIZES,
         max_position_embeddings=1024,
         pad_token_id=vocab["<pad>"],
         bos_token_id=vocab["<s>"],
