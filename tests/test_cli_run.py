@@ -257,3 +257,18 @@ def test_bad_usage_exits_with_the_usage_code(tmp_path: Path, args: tuple[str, ..
     result = run_cli(*filled, "--out", tmp_path / "out")
     assert result.exit_code == EXIT_USAGE, result.output
     assert "newsbrief:" in result.output or "Usage" in result.output
+
+
+def test_quiet_run_prints_only_failures(tmp_path: Path, tiny_config: Path) -> None:
+    source = tmp_path / "in"
+    source.mkdir()
+    shutil.copy(BAD / "empty.txt", source)
+    shutil.copy(BAD / "truncated.json", source)
+    result = run_cli(source, "--out", tmp_path / "out", "--config", tiny_config, "--quiet")
+    assert result.exit_code == EXIT_ARTICLES_FAILED
+    assert "failed: " in result.output and "truncated.json" in result.output
+    assert "empty.txt" not in result.output
+    (source / "truncated.json").unlink()
+    clean = run_cli(source, "--out", tmp_path / "out", "--config", tiny_config, "--quiet")
+    assert clean.exit_code == EXIT_OK
+    assert clean.output == ""

@@ -145,7 +145,7 @@ def run(
         typer.echo(f"newsbrief: {error}", err=True)
         raise typer.Exit(EXIT_MODEL_UNAVAILABLE) from error
 
-    _print_problems(report)
+    _print_problems(report, ("failed",) if quiet else ("skipped", "failed"))
     if not quiet or report.failed:
         _print_table(console, report)
     raise typer.Exit(EXIT_ARTICLES_FAILED if report.failed else EXIT_OK)
@@ -191,9 +191,9 @@ def _fail_usage(message: str) -> NoReturn:
     raise typer.Exit(EXIT_USAGE)
 
 
-def _print_problems(report) -> None:
+def _print_problems(report, statuses: tuple[str, ...]) -> None:
     for outcome in report.outcomes:
-        if outcome.status in ("skipped", "failed"):
+        if outcome.status in statuses:
             typer.echo(f"{outcome.status}: {outcome.path}: {outcome.reason}", err=True)
 
 
