@@ -99,6 +99,7 @@ class BatchRun:
     pool: TranslatorPool
     progress: ProgressSink
     run_id: int
+    config_hash: str
     report: RunReport = field(default_factory=RunReport)
     summariser_model: ResolvedModel | None = None
     taken_ids: set[str] = field(default_factory=set)
@@ -142,6 +143,7 @@ def run_batch(
     out_dir.mkdir(parents=True, exist_ok=True)
     recover_interrupted(out_dir)
     manifest = Manifest(out_dir / MANIFEST_NAME)
+    config_hash = settings.fingerprint()
     run = BatchRun(
         input_dir=input_dir,
         out_dir=out_dir,
@@ -149,7 +151,8 @@ def run_batch(
         manifest=manifest,
         pool=TranslatorPool(settings),
         progress=progress or NoProgress(),
-        run_id=manifest.start_run(str(input_dir.resolve()), settings.fingerprint()),
+        run_id=manifest.start_run(str(input_dir.resolve()), config_hash),
+        config_hash=config_hash,
         taken_ids=manifest.taken_ids(),
     )
     report = run.report
@@ -176,21 +179,23 @@ def _read_one(run: BatchRun, path: Path) -> Pending | None:
     source_path = str(path.resolve())
     known = run.manifest.lookup(source_path)
     article_id = known.id if known else _new_id(run, path)
-    source_hash = hashlib.sha256(path.read_bytes()).hexdigest()
-    row = ArticleRow(article_id, source_path, source_hash, run.settings.fingerprint(), "done")
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        row = ArticleRow(article_id, source_path, "", run.config_hash, "done")
+        run.finish(row, path, "failed", f"cannot read: {error}")
+        return None
+    row = ArticleRow(article_id, source_path, hashlib.sha256(data).hexdigest(), run.config_hash, "done")
     if known is not None and _is_up_to_date(known, row, run.out_dir):
         run.report.outcomes.append(Outcome(path, article_id, "up-to-date"))
         return None
     try:
-        doc = _read_and_segment(path, run)
+        doc = _read_and_segment(path, data, run)
     except ArticleSkipped as problem:
         run.finish(row, path, "skipped", str(problem))
         return None
     except ArticleFailed as problem:
         run.finish(row, path, "failed", str(problem))
-        return None
-    except OSError as error:
-        run.finish(row, path, "failed", f"cannot read: {error}")
         return None
     doc.article.id = article_id
     row.lang = doc.lang
@@ -213,10 +218,10 @@ def _is_up_to_date(known: ArticleRow, current: ArticleRow, out_dir: Path) -> boo
     )
 
 
-def _read_and_segment(path: Path, run: BatchRun) -> SegmentedArticle:
+def _read_and_segment(path: Path, data: bytes, run: BatchRun) -> SegmentedArticle:
     settings = run.settings
     identifier = run.identifier()
-    article = read_article(path)
+    article = read_article(path, data)
     lang, _confidence = identifier.detect(" ".join([article.title, *article.paragraphs])[:3000])
     if lang is None:
         raise ArticleSkipped("no language could be detected (no letters in the text)")
@@ -361,7 +366,9 @@ def _write(run: BatchRun, result: ArticleResult, item: Pending, summary_translat
     began = time.monotonic()
     _add_translated_summaries(result, summary_translations, run.settings.summary_languages)
     item.timings["write"] = round(time.monotonic() - began, 3)
-    result.record = article_record(result, run.settings, run.pool, run.summariser_model, item.timings)
+    result.record = article_record(
+        result, run.settings, run.pool, run.summariser_model, item.timings, run.config_hash
+    )
     try:
         write_article_folder(run.out_dir, item.doc.article.id, article_files(result))
     except OSError as error:

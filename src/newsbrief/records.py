@@ -18,6 +18,7 @@ def article_record(
     pool: TranslatorPool,
     summariser_model: ResolvedModel | None,
     timings: dict[str, float],
+    config_hash: str,
 ) -> dict[str, object]:
     doc = result.doc
     article = doc.article
@@ -58,7 +59,7 @@ def article_record(
             "num_beams": settings.num_beams,
             "max_segment_chars": settings.max_segment_chars,
         },
-        "config_hash": settings.fingerprint(),
+        "config_hash": config_hash,
         "warnings": article.warnings,
         "fidelity": _fidelity(result),
         "timings": timings,

@@ -20,12 +20,15 @@ def supported_suffixes() -> set[str]:
     return {suffix for module in FORMATS for suffix in module.SUFFIXES}
 
 
-def read_article(path: Path) -> Article:
-    """Read one file into an Article; raises ArticleSkipped or ArticleFailed with the reason."""
+def read_article(path: Path, data: bytes | None = None) -> Article:
+    """Read one file into an Article; raises ArticleSkipped or ArticleFailed with the reason.
+
+    `data` is the file's bytes when the caller already has them (the pipeline hashes them first).
+    """
     suffix = path.suffix.lower()
     for module in FORMATS:
         if suffix in module.SUFFIXES:
-            data = path.read_bytes()
+            data = path.read_bytes() if data is None else data
             article = module.read(path, data)
             article.source_hash = hashlib.sha256(data).hexdigest()
             if not article.paragraphs and not article.title:
