@@ -32,11 +32,12 @@ def test_batches_are_sorted_and_within_the_token_budget(pool: TranslatorPool) ->
     translator = pool.translator("uk", "en")
     jobs = _jobs(SENTENCES)
     batches = batches_by_tokens(jobs, translator, batch_tokens=200)
-    assert sorted(j.key for b in batches for j in b) == sorted(j.key for j in jobs)
+    assert sorted(j.key for b in batches for j in b.jobs) == sorted(j.key for j in jobs)
     longest_per_batch = []
     for batch in batches:
-        lengths = translator.count_tokens([j.text for j in batch])
-        assert max(lengths) * len(batch) <= 200 or len(batch) == 1
+        lengths = translator.count_tokens([j.text for j in batch.jobs])
+        assert batch.lengths == lengths
+        assert max(lengths) * len(batch.jobs) <= 200 or len(batch.jobs) == 1
         longest_per_batch.append(max(lengths))
     assert longest_per_batch == sorted(longest_per_batch)
     assert len(batches) > 1

@@ -13,6 +13,8 @@ from newsbrief.config import Settings
 from newsbrief.models import ResolvedModel, resolve_model
 
 MAX_BATCH_SENTENCES = 64
+# A translation longer than twice its source (in tokens) is a model running away, not a sentence.
+MAX_OUTPUT_RATIO = 2.0
 
 
 class Translator(Protocol):
@@ -33,6 +35,14 @@ class Job:
     text: str
     source: str
     target: str
+
+
+@dataclass
+class Batch:
+    """Jobs translated together, with their source lengths in tokens (counted once, when batching)."""
+
+    jobs: list[Job]
+    lengths: list[int]
 
 
 @dataclass
@@ -57,12 +67,11 @@ class Seq2SeqTranslator:
         return self.model.count_tokens(texts)
 
     def translate(self, batch: list[str]) -> list[str]:
-        longest = max(self.count_tokens(batch))
-        budget = min(self.max_input_tokens, 2 * longest + 16)
         return self.model.generate(
             batch,
             num_beams=self.num_beams,
-            max_new_tokens=budget,
+            max_new_tokens=self.max_input_tokens,
+            output_ratio=MAX_OUTPUT_RATIO,
             source_lang=self.source,
             target_lang=self.target,
         )
@@ -111,45 +120,43 @@ def translate_jobs(
         translator = pool.translator(source, target)
         for batch in batches_by_tokens(pair_jobs, translator, batch_tokens):
             _translate_batch(batch, translator, result)
-            words = sum(len(job.text.split()) for job in batch)
+            words = sum(len(job.text.split()) for job in batch.jobs)
             result.words += words
             on_batch(words)
     return result
 
 
-def batches_by_tokens(jobs: list[Job], translator: Translator, batch_tokens: int) -> list[list[Job]]:
+def batches_by_tokens(jobs: list[Job], translator: Translator, batch_tokens: int) -> list[Batch]:
     """Sorted by length; a batch holds at most `batch_tokens` padded source tokens."""
     lengths = translator.count_tokens([job.text for job in jobs])
     order = sorted(range(len(jobs)), key=lambda i: lengths[i])
-    batches: list[list[Job]] = []
-    current: list[Job] = []
-    longest = 0
+    batches: list[Batch] = []
+    current = Batch([], [])
     for i in order:
-        longest_if_added = max(longest, lengths[i])
-        too_big = longest_if_added * (len(current) + 1) > batch_tokens
-        if current and (too_big or len(current) >= MAX_BATCH_SENTENCES):
+        longest_if_added = max([*current.lengths, lengths[i]])
+        too_big = longest_if_added * (len(current.jobs) + 1) > batch_tokens
+        if current.jobs and (too_big or len(current.jobs) >= MAX_BATCH_SENTENCES):
             batches.append(current)
-            current, longest_if_added = [], lengths[i]
-        current.append(jobs[i])
-        longest = longest_if_added
-    if current:
+            current = Batch([], [])
+        current.jobs.append(jobs[i])
+        current.lengths.append(lengths[i])
+    if current.jobs:
         batches.append(current)
     return batches
 
 
-def _translate_batch(batch: list[Job], translator: Translator, result: PooledResult) -> None:
-    texts = [job.text for job in batch]
+def _translate_batch(batch: Batch, translator: Translator, result: PooledResult) -> None:
+    texts = [job.text for job in batch.jobs]
     try:
-        lengths = translator.count_tokens(texts)
-        if max(lengths) > translator.max_input_tokens:
+        if max(batch.lengths) > translator.max_input_tokens:
             outputs = [_translate_fitting(text, translator) for text in texts]
         else:
             outputs = translator.translate(texts)
     except Exception as error:  # a model error costs its articles, not the run
-        for job in batch:
+        for job in batch.jobs:
             result.failures.setdefault(job.key[0], f"translation {job.source}→{job.target}: {error}")
         return
-    for job, length, output in zip(batch, lengths, outputs, strict=True):
+    for job, length, output in zip(batch.jobs, batch.lengths, outputs, strict=True):
         flags = result.flags.setdefault(job.key, [])
         if length > translator.max_input_tokens:
             flags.append("longer than the model's window: translated in parts")

@@ -11,6 +11,8 @@ from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
 from newsbrief.models import ResolvedModel
 
+# Tokens allowed beyond output_ratio × input length: short inputs may need longer outputs.
+OUTPUT_SLACK_TOKENS = 16
 # NLLB names languages by FLORES-200 codes; M2M100 by ISO 639-1 through get_lang_id.
 FLORES_CODES = {
     "uk": "ukr_Cyrl",
@@ -61,14 +63,22 @@ class Seq2SeqModel:
         num_beams: int,
         max_new_tokens: int,
         min_new_tokens: int = 0,
+        output_ratio: float | None = None,
         source_lang: str | None = None,
         target_lang: str | None = None,
     ) -> list[str]:
-        """Generate for a batch; inputs must already fit max_input_tokens (never truncated here)."""
+        """Generate for a batch; inputs must already fit max_input_tokens (never truncated here).
+
+        With `output_ratio`, the output may be at most that many times the longest input (plus a
+        few tokens), so a degenerate model cannot run on to `max_new_tokens` for a short line.
+        """
         if source_lang and hasattr(self.tokenizer, "src_lang"):
             self.tokenizer.src_lang = self._language_code(source_lang)
         inputs = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=False)
         inputs = {name: tensor.to(self.device) for name, tensor in inputs.items()}
+        if output_ratio is not None:
+            longest = int(inputs["input_ids"].shape[1])
+            max_new_tokens = min(max_new_tokens, int(output_ratio * longest) + OUTPUT_SLACK_TOKENS)
         settings: dict[str, object] = {
             "num_beams": num_beams,
             "do_sample": False,
