@@ -34,6 +34,7 @@ from newsbrief.summarising import (
     SummaryInput,
 )
 from newsbrief.translating import Job, PooledResult, TranslatorPool, translate_jobs
+from newsbrief.verifying import verify_article
 from newsbrief.writing import recover_interrupted, write_article_folder
 
 MANIFEST_NAME = "manifest.sqlite"
@@ -365,6 +366,7 @@ def _write(run: BatchRun, result: ArticleResult, item: Pending, summary_translat
         return
     began = time.monotonic()
     _add_translated_summaries(result, summary_translations, run.settings.summary_languages)
+    result.fidelity = verify_article(result)
     item.timings["write"] = round(time.monotonic() - began, 3)
     result.record = article_record(
         result, run.settings, run.pool, run.summariser_model, item.timings, run.config_hash

@@ -9,7 +9,6 @@ from newsbrief.config import Settings
 from newsbrief.layout import ArticleResult
 from newsbrief.models import ResolvedModel
 from newsbrief.translating import TranslatorPool
-from newsbrief.verifying import as_dict, verify_summary, verify_translation
 
 
 def article_record(
@@ -61,7 +60,7 @@ def article_record(
         },
         "config_hash": config_hash,
         "warnings": article.warnings,
-        "fidelity": _fidelity(result),
+        "fidelity": result.fidelity,
         "timings": timings,
         "newsbrief": __version__,
     }
@@ -83,24 +82,3 @@ def _translation_models(
         resolved = pool.resolve(source, target)
         models[f"{source}-{target}"] = {"model": resolved.ref, "revision": resolved.revision}
     return models
-
-
-def _fidelity(result: ArticleResult) -> dict[str, object]:
-    doc = result.doc
-    source_text = _joined(result.lines[doc.lang])
-    translations = {
-        lang: as_dict(verify_translation(doc, result.lines[lang], result.flags.setdefault(lang, {})))
-        for lang in result.lines
-        if lang != doc.lang
-    }
-    summaries = {
-        lang: as_dict(
-            verify_summary(" ".join(sentences), ["\n".join(result.lines.get(lang, [])), source_text])
-        )
-        for lang, sentences in result.summaries.items()
-    }
-    return {"translations": translations, "summaries": summaries}
-
-
-def _joined(lines: list[str] | None) -> str:
-    return "\n".join(lines or [])

@@ -10,6 +10,7 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from newsbrief.article import SegmentedArticle
+from newsbrief.layout import ArticleResult
 from newsbrief.spans import figures_of, find_spans, quotes_of
 
 REPEAT_RE = re.compile(r"\b(\w+)(?:\W+\1\b){3,}", re.IGNORECASE | re.UNICODE)
@@ -65,6 +66,25 @@ def verify_summary(summary: str, article_texts: list[str]) -> SummaryFidelity:
         q for q in quotes_of(spans) if not any(q in text for text in article_texts)
     ]
     return record
+
+
+def verify_article(result: ArticleResult) -> dict[str, object]:
+    """The fidelity record of a finished article; flags what it finds on the segments
+    (`result.flags`), so alignment.jsonl shows them too."""
+    doc = result.doc
+    source_text = "\n".join(result.lines[doc.lang])
+    translations = {
+        lang: as_dict(verify_translation(doc, result.lines[lang], result.flags.setdefault(lang, {})))
+        for lang in result.lines
+        if lang != doc.lang
+    }
+    summaries = {
+        lang: as_dict(
+            verify_summary(" ".join(sentences), ["\n".join(result.lines.get(lang, [])), source_text])
+        )
+        for lang, sentences in result.summaries.items()
+    }
+    return {"translations": translations, "summaries": summaries}
 
 
 def as_dict(record: TranslationFidelity | SummaryFidelity) -> dict[str, object]:
