@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from newsbrief.config import Settings, apply_models
-from newsbrief.translating import Job, TranslatorPool, batches_by_tokens, translate_jobs
+from newsbrief.pool import ModelPool
+from newsbrief.translating import Job, batches_by_tokens, translate_jobs
 
 SENTENCES = [
     "Україна експортувала 12,4 млн тонн зерна.",
@@ -19,16 +20,16 @@ SENTENCES = [
 
 
 @pytest.fixture(scope="module")
-def pool(tiny_models: Path) -> TranslatorPool:
+def pool(tiny_models: Path) -> ModelPool:
     settings = apply_models(Settings(), {"uk-en": str(tiny_models / "marian-uk-en")})
-    return TranslatorPool(settings)
+    return ModelPool(settings, {})
 
 
 def _jobs(texts: list[str], source: str = "uk", target: str = "en") -> list[Job]:
     return [Job(("a", target, i), text, source, target) for i, text in enumerate(texts)]
 
 
-def test_batches_are_sorted_and_within_the_token_budget(pool: TranslatorPool) -> None:
+def test_batches_are_sorted_and_within_the_token_budget(pool: ModelPool) -> None:
     translator = pool.translator("uk", "en")
     jobs = _jobs(SENTENCES)
     batches = batches_by_tokens(jobs, translator, batch_tokens=200)
@@ -43,7 +44,7 @@ def test_batches_are_sorted_and_within_the_token_budget(pool: TranslatorPool) ->
     assert len(batches) > 1
 
 
-def test_every_job_gets_a_one_line_translation(pool: TranslatorPool) -> None:
+def test_every_job_gets_a_one_line_translation(pool: ModelPool) -> None:
     words: list[int] = []
     result = translate_jobs(_jobs(SENTENCES), pool, batch_tokens=300, on_batch=words.append)
     assert set(result.translations) == {("a", "en", i) for i in range(len(SENTENCES))}
@@ -52,13 +53,13 @@ def test_every_job_gets_a_one_line_translation(pool: TranslatorPool) -> None:
     assert not result.failures
 
 
-def test_same_language_is_copied_and_flagged(pool: TranslatorPool) -> None:
+def test_same_language_is_copied_and_flagged(pool: ModelPool) -> None:
     result = translate_jobs(_jobs(["Already English."], "en", "en"), pool, batch_tokens=100)
     assert result.translations[("a", "en", 0)] == "Already English."
     assert result.flags[("a", "en", 0)] == ["already in target language; copied"]
 
 
-def test_text_longer_than_the_window_is_translated_in_parts(pool: TranslatorPool) -> None:
+def test_text_longer_than_the_window_is_translated_in_parts(pool: ModelPool) -> None:
     translator = pool.translator("uk", "en")
     long_text = " ".join(["зерно"] * (translator.max_input_tokens + 50))
     result = translate_jobs(_jobs([long_text]), pool, batch_tokens=100_000)
@@ -66,6 +67,6 @@ def test_text_longer_than_the_window_is_translated_in_parts(pool: TranslatorPool
     assert "translated in parts" in " ".join(result.flags[("a", "en", 0)])
 
 
-def test_model_is_loaded_once_per_pair(pool: TranslatorPool) -> None:
+def test_model_is_loaded_once_per_pair(pool: ModelPool) -> None:
     first = pool.translator("uk", "en").model
     assert pool.translator("uk", "en").model is first

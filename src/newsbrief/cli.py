@@ -1,8 +1,8 @@
 """The command line: thin on top of pipeline.run_batch.
 
 Exit codes: 0 every article done or skipped; 1 some articles failed; 2 bad usage (unknown
-option, bad value, unreadable config file); 3 a model the batch needs cannot be loaded (nothing
-was processed).
+option, bad value, unreadable config file, a broken prompt template); 3 a model the batch needs
+cannot be found or used (nothing was processed).
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ from newsbrief.config import (
     apply_options,
     load_settings,
     parse_model_option,
+    parse_strategy,
 )
-from newsbrief.errors import ModelUnavailable
+from newsbrief.errors import ModelUnavailable, ModelUnusable
 
 EXIT_OK = 0
 EXIT_ARTICLES_FAILED = 1
@@ -62,9 +63,16 @@ def _languages(value: str | None) -> tuple[str, ...] | None:
 
 
 def build_settings(config: Path | None, models: list[str], **options: object) -> Settings:
+    """Config file, then options; `--summariser instruct:MODEL` also sets the summariser model."""
     settings = load_settings(config)
+    roles = dict(parse_model_option(m) for m in models)
+    for task in ("summariser", "translator"):
+        if options.get(task) is not None:
+            options[task], task_model = parse_strategy(task, str(options[task]))
+            if task_model:
+                roles[task] = task_model
     settings = apply_options(settings, **{k: v for k, v in options.items() if v is not None})
-    return apply_models(settings, dict(parse_model_option(m) for m in models))
+    return apply_models(settings, roles)
 
 
 @app.command()
@@ -76,7 +84,19 @@ def run(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("outputs"),
     to: Annotated[str | None, typer.Option(help="Target languages, comma-separated.")] = None,
     summariser: Annotated[
-        str | None, typer.Option(help="seq2seq (abstractive model) or extractive (no model).")
+        str | None,
+        typer.Option(
+            help="extractive (no model), seq2seq[:MODEL] or instruct[:MODEL]; MODEL is a hub id, "
+            "a folder or a .gguf file."
+        ),
+    ] = None,
+    translator: Annotated[
+        str | None,
+        typer.Option(help="seq2seq (OPUS-MT per language pair, the default) or instruct[:MODEL]."),
+    ] = None,
+    prompts: Annotated[
+        Path | None,
+        typer.Option(help="Folder of prompt templates for instruction models (default: prompts/)."),
     ] = None,
     summary_languages: Annotated[str | None, typer.Option(help="Summary languages, comma-separated.")] = None,
     model: Annotated[
@@ -118,6 +138,8 @@ def run(
             model or [],
             targets=_languages(to),
             summariser=summariser,
+            translator=translator,
+            prompts=str(prompts) if prompts else None,
             summary_languages=_languages(summary_languages),
             num_beams=beams,
             batch_tokens=batch_tokens,
@@ -141,7 +163,9 @@ def run(
                 report = run_batch(input_dir, out, settings, RichProgress(bar))
         else:
             report = run_batch(input_dir, out, settings)
-    except ModelUnavailable as error:
+    except ConfigError as error:  # a prompt template, checked before any model is loaded
+        _fail_usage(str(error))
+    except (ModelUnavailable, ModelUnusable) as error:
         typer.echo(f"newsbrief: {error}", err=True)
         raise typer.Exit(EXIT_MODEL_UNAVAILABLE) from error
 
@@ -166,8 +190,10 @@ def models(
     roles = {
         **settings.translation_models,
         "fallback": settings.fallback_model,
-        "summariser": settings.summariser_model,
+        "summariser": settings.summariser_model_ref(),
     }
+    if settings.translator == "instruct":
+        roles = {"translator": settings.translation_model_for("uk", "en"), "summariser": roles["summariser"]}
     missing = 0
     for role, ref in roles.items():
         try:

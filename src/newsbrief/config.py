@@ -23,8 +23,14 @@ DEFAULT_TRANSLATION_MODELS = {
 DEFAULT_FALLBACK_MODEL = "facebook/m2m100_418M"
 # A news summariser (CNN/DailyMail) under the MIT licence, which allows commercial use.
 DEFAULT_SUMMARISER_MODEL = "facebook/bart-large-cnn"
-SUMMARISERS = ("seq2seq", "extractive")
+# An instruction model (Apache-2.0) that writes Ukrainian and Russian as well as English.
+DEFAULT_INSTRUCT_MODEL = "Qwen/Qwen2.5-1.5B-Instruct"
+SUMMARISERS = ("seq2seq", "extractive", "instruct")
+TRANSLATORS = ("seq2seq", "instruct")
 DEFAULT_EXCLUDE = (".*", "*.expected.json")
+
+
+MODEL_SETTINGS = ("summariser_model", "translator_model", "translation_models", "fallback_model")
 
 
 class ConfigError(Exception):
@@ -37,11 +43,19 @@ class Settings:
     summary_languages: tuple[str, ...] = ("uk", "en")
     source_languages: tuple[str, ...] = ("uk", "en", "ru")
     summariser: str = "seq2seq"
-    summariser_model: str = DEFAULT_SUMMARISER_MODEL
-    summariser_language: str = "en"
+    summariser_model: str = ""  # "" = the strategy's default model
+    summariser_language: str = "en"  # the language a seq2seq summariser writes
     summary_max_tokens: int = 160
+    summary_max_words: int = 100  # asked of an instruction model ({max_words})
+    translator: str = "seq2seq"
+    translator_model: str = ""  # an instruction model, when translator = "instruct"
     translation_models: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_TRANSLATION_MODELS))
     fallback_model: str = DEFAULT_FALLBACK_MODEL
+    prompts: str = ""  # "" = the prompts/ folder that ships with newsbrief
+    instruct_max_new_tokens: int = 512
+    context_tokens: int = 4096
+    temperature: float = 0.0
+    seed: int = 0
     num_beams: int = 4
     batch_tokens: int = 2048
     max_segment_chars: int = 600
@@ -50,7 +64,20 @@ class Settings:
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
 
     def translation_model_for(self, source: str, target: str) -> str:
+        if self.translator == "instruct":
+            return self.translator_model or DEFAULT_INSTRUCT_MODEL
         return self.translation_models.get(f"{source}-{target}", self.fallback_model)
+
+    def summariser_model_ref(self) -> str:
+        if self.summariser_model:
+            return self.summariser_model
+        return DEFAULT_INSTRUCT_MODEL if self.summariser == "instruct" else DEFAULT_SUMMARISER_MODEL
+
+    def summariser_languages(self) -> tuple[str, ...]:
+        """The languages the summariser writes itself; the others are translated summaries."""
+        if self.summariser == "seq2seq":
+            return (self.summariser_language,)
+        return self.summary_languages
 
     def needed_languages(self, article_lang: str) -> set[str]:
         """Languages an article's segments must be translated into (files and summaries)."""
@@ -62,10 +89,12 @@ class Settings:
         return needed - {article_lang}
 
     def fingerprint(self) -> str:
-        """Hash of everything that changes an article's output; a change re-runs the article."""
+        """Hash of the settings that change every article's output; a change re-runs them all."""
         relevant = asdict(self)
-        relevant.pop("device")
-        relevant.pop("exclude")
+        # Models and prompts enter each article's hash by what they are (dependencies.py), not
+        # by name here: a prompt or model that an article does not use must not re-run it.
+        for name in ("device", "exclude", "prompts", *MODEL_SETTINGS):
+            relevant.pop(name)
         relevant["newsbrief"] = __version__
         blob = json.dumps(relevant, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
@@ -80,9 +109,16 @@ def load_settings(config_file: Path | None) -> Settings:
         data = tomllib.loads(config_file.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as err:
         raise ConfigError(f"cannot read config file {config_file}: {err}") from err
-    models = data.pop("models", {})
+    models = {str(k): str(v) for k, v in data.pop("models", {}).items()}
+    for task in ("summariser", "translator"):
+        if task in data:
+            data[task], model = parse_strategy(task, str(data[task]))
+            if model:
+                models[task] = model
+    if "prompts" in data:
+        data["prompts"] = _relative_to(str(data["prompts"]), config_file.parent)
     settings = apply_options(settings, **data)
-    return apply_models(settings, {str(k): str(v) for k, v in models.items()}, config_file.parent)
+    return apply_models(settings, models, config_file.parent)
 
 
 def apply_options(settings: Settings, **options: object) -> Settings:
@@ -100,22 +136,40 @@ def apply_options(settings: Settings, **options: object) -> Settings:
 def apply_models(settings: Settings, models: dict[str, str], base: Path | None = None) -> Settings:
     """`{"uk-en": ref, "summariser": ref, "fallback": ref}`; relative folders are taken from `base`."""
     translation = dict(settings.translation_models)
-    summariser, fallback = settings.summariser_model, settings.fallback_model
+    roles = {
+        "summariser": settings.summariser_model,
+        "translator": settings.translator_model,
+        "fallback": settings.fallback_model,
+    }
     for role, ref in models.items():
         ref = _relative_to(ref, base)
-        if role == "summariser":
-            summariser = ref
-        elif role == "fallback":
-            fallback = ref
+        if role in roles:
+            roles[role] = ref
         elif _is_pair(role):
             translation[role] = ref
         else:
             raise ConfigError(
-                f"unknown model role {role!r}: use SRC-TGT (e.g. uk-en), 'summariser' or 'fallback'"
+                f"unknown model role {role!r}: use SRC-TGT (e.g. uk-en), 'summariser', 'translator' "
+                "or 'fallback'"
             )
     return replace(
-        settings, translation_models=translation, summariser_model=summariser, fallback_model=fallback
+        settings,
+        translation_models=translation,
+        summariser_model=roles["summariser"],
+        translator_model=roles["translator"],
+        fallback_model=roles["fallback"],
     )
+
+
+def parse_strategy(task: str, value: str) -> tuple[str, str]:
+    """`instruct`, `instruct:Qwen/Qwen2.5-1.5B-Instruct` or `seq2seq:./bart` -> (strategy, model)."""
+    strategy, _, model = value.partition(":")
+    choices = SUMMARISERS if task == "summariser" else TRANSLATORS
+    if strategy not in choices:
+        raise ConfigError(f"{task} must be one of {', '.join(choices)} (optionally :MODEL), not {value!r}")
+    if strategy == "extractive" and model:
+        raise ConfigError("the extractive summariser uses no model")
+    return strategy, model.strip()
 
 
 def parse_model_option(value: str) -> tuple[str, str]:
@@ -140,15 +194,22 @@ def _is_pair(role: str) -> bool:
 def _validate(settings: Settings) -> None:
     if settings.summariser not in SUMMARISERS:
         raise ConfigError(f"summariser must be one of {', '.join(SUMMARISERS)}, not {settings.summariser!r}")
+    if settings.translator not in TRANSLATORS:
+        raise ConfigError(f"translator must be one of {', '.join(TRANSLATORS)}, not {settings.translator!r}")
     for name in (
         "num_beams",
         "batch_tokens",
         "max_segment_chars",
         "summary_max_tokens",
+        "summary_max_words",
         "extractive_sentences",
+        "instruct_max_new_tokens",
+        "context_tokens",
     ):
         if int(getattr(settings, name)) < 1:
             raise ConfigError(f"{name} must be at least 1")
+    if not 0 <= float(settings.temperature) <= 2:
+        raise ConfigError("temperature must be between 0 (greedy, the default) and 2")
     for lang in (*settings.targets, *settings.summary_languages, *settings.source_languages):
         if not (lang.isalpha() and len(lang) in (2, 3)):
             raise ConfigError(f"{lang!r} is not a language code such as uk, en or ru")

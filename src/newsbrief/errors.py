@@ -20,3 +20,13 @@ class ModelUnavailable(Exception):
             f"  fetch it once with:  python scripts/fetch_models.py {model}\n"
             f"  (or `hf download {model}`), or point the configuration at a local folder."
         )
+
+
+class ModelUnusable(Exception):
+    """A model was found but cannot do the task asked of it (e.g. a base model with no chat
+    template asked to follow a prompt); no other model is tried in its place."""
+
+    def __init__(self, model: str, reason: str) -> None:
+        self.model = model
+        self.reason = reason
+        super().__init__(f"model {model!r} cannot be used: {reason}")

@@ -6,8 +6,9 @@ finished row, and whose folder exists, is not processed again.
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,7 +24,8 @@ CREATE TABLE IF NOT EXISTS articles (
     words INTEGER NOT NULL DEFAULT 0,
     seconds REAL NOT NULL DEFAULT 0,
     run_id INTEGER NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    dependencies TEXT NOT NULL DEFAULT '[]'
 );
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -47,6 +49,7 @@ class ArticleRow:
     lang: str = ""
     words: int = 0
     seconds: float = 0.0
+    dependencies: list[str] = field(default_factory=list)  # see dependencies.py
 
 
 def now() -> str:
@@ -60,17 +63,26 @@ class Manifest:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        self._upgrade()
+
+    def _upgrade(self) -> None:
+        """A manifest written by newsbrief 0.1 lacks the dependencies column; its articles get
+        a new configuration hash anyway, so they are re-run once."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(articles)")}
+        if "dependencies" not in columns:
+            with self.db:
+                self.db.execute("ALTER TABLE articles ADD COLUMN dependencies TEXT NOT NULL DEFAULT '[]'")
 
     def close(self) -> None:
         self.db.close()
 
     def lookup(self, source_path: str) -> ArticleRow | None:
         row = self.db.execute(
-            "SELECT id, source_path, source_hash, config_hash, status, error, lang, words, seconds"
-            " FROM articles WHERE source_path = ?",
+            "SELECT id, source_path, source_hash, config_hash, status, error, lang, words, seconds,"
+            " dependencies FROM articles WHERE source_path = ?",
             (source_path,),
         ).fetchone()
-        return ArticleRow(*row) if row else None
+        return ArticleRow(*row[:-1], dependencies=json.loads(row[-1])) if row else None
 
     def taken_ids(self) -> set[str]:
         return {row[0] for row in self.db.execute("SELECT id FROM articles")}
@@ -80,12 +92,12 @@ class Manifest:
         with self.db:
             self.db.execute(
                 "INSERT INTO articles (id, source_path, source_hash, config_hash, status, error,"
-                " lang, words, seconds, run_id, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+                " lang, words, seconds, run_id, updated_at, dependencies) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
                 " ON CONFLICT(id) DO UPDATE SET source_path=excluded.source_path,"
                 " source_hash=excluded.source_hash, config_hash=excluded.config_hash,"
                 " status=excluded.status, error=excluded.error, lang=excluded.lang,"
                 " words=excluded.words, seconds=excluded.seconds, run_id=excluded.run_id,"
-                " updated_at=excluded.updated_at",
+                " updated_at=excluded.updated_at, dependencies=excluded.dependencies",
                 (
                     row.id,
                     row.source_path,
@@ -98,6 +110,7 @@ class Manifest:
                     row.seconds,
                     run_id,
                     now(),
+                    json.dumps(row.dependencies),
                 ),
             )
 

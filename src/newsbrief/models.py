@@ -1,4 +1,4 @@
-"""Where a model comes from: a hub id or a local folder, resolved the same way for both.
+"""Where a model comes from: a hub id, a local folder or a GGUF file, resolved the same way.
 
 Every model, real or tiny, is turned into a local folder here and then loaded with
 `from_pretrained(folder)`, so tests exercise the exact path users take.
@@ -29,11 +29,17 @@ MODEL_FILE_PATTERNS = [
 class ResolvedModel:
     ref: str  # as the user configured it: hub id or folder
     path: Path  # a local folder holding config.json
-    revision: str  # the hub commit, or a content fingerprint for a local folder
+    revision: str  # the hub commit, or a content fingerprint for a local folder or file
+    gguf_file: str | None = None  # a GGUF file's name inside `path`, loaded with gguf_file=
 
 
 def resolve_model(ref: str, allow_download: bool = True) -> ResolvedModel:
-    """A local folder for `ref`, downloading a hub model into the HF cache only when allowed."""
+    """A local folder for `ref`, downloading a hub model into the HF cache only when allowed.
+
+    A ref ending in `.gguf` is a file: a local path, or `OWNER/REPO/FILE.gguf` on the hub.
+    """
+    if ref.lower().endswith(".gguf"):
+        return _resolve_gguf(ref, allow_download)
     folder = Path(ref).expanduser()
     if folder.is_dir():
         if not (folder / "config.json").is_file():
@@ -45,11 +51,25 @@ def resolve_model(ref: str, allow_download: bool = True) -> ResolvedModel:
     return ResolvedModel(ref, snapshot, snapshot.name)
 
 
-def _hub_snapshot(repo_id: str, allow_download: bool) -> Path:
+def _resolve_gguf(ref: str, allow_download: bool) -> ResolvedModel:
+    file = Path(ref).expanduser()
+    if file.is_file():
+        return ResolvedModel(ref, file.parent.resolve(), "gguf-" + _file_fingerprint(file), file.name)
+    repo_id, _, filename = ref.rpartition("/")
+    if ref.startswith((".", "/", "~")) or ref.count("/") != 2:
+        raise ModelUnavailable(ref, f"no such GGUF file: {file} (a hub file is written OWNER/REPO/FILE.gguf)")
+    snapshot = _hub_snapshot(repo_id, allow_download, patterns=[filename])
+    if not (snapshot / filename).is_file():
+        raise ModelUnavailable(ref, f"{repo_id} has no file {filename}")
+    return ResolvedModel(ref, snapshot, snapshot.name, filename)
+
+
+def _hub_snapshot(repo_id: str, allow_download: bool, patterns: list[str] | None = None) -> Path:
     from huggingface_hub import snapshot_download
 
+    patterns = patterns or MODEL_FILE_PATTERNS
     try:
-        return Path(snapshot_download(repo_id, allow_patterns=MODEL_FILE_PATTERNS, local_files_only=True))
+        return Path(snapshot_download(repo_id, allow_patterns=patterns, local_files_only=True))
     except Exception as cached_error:  # not in the cache (or a partial one)
         offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
         if not allow_download or offline:
@@ -57,7 +77,7 @@ def _hub_snapshot(repo_id: str, allow_download: bool) -> Path:
                 repo_id, "not in the Hugging Face cache and downloads are off (HF_HUB_OFFLINE)"
             ) from cached_error
     try:
-        return Path(snapshot_download(repo_id, allow_patterns=MODEL_FILE_PATTERNS))
+        return Path(snapshot_download(repo_id, allow_patterns=patterns))
     except Exception as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise ModelUnavailable(repo_id, f"download failed ({type(error).__name__}: {first_line})") from error
@@ -73,4 +93,14 @@ def _folder_fingerprint(folder: Path) -> str:
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         digest.update(f"{path.relative_to(folder).as_posix()}:{path.stat().st_size}\n".encode())
     digest.update((folder / "config.json").read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _file_fingerprint(file: Path, sample: int = 1 << 20) -> str:
+    """Size and the first and last MiB: a GGUF of several GB is not hashed whole on every run."""
+    digest = hashlib.sha256(str(file.stat().st_size).encode())
+    with file.open("rb") as handle:
+        digest.update(handle.read(sample))
+        handle.seek(max(0, file.stat().st_size - sample))
+        digest.update(handle.read(sample))
     return digest.hexdigest()[:12]

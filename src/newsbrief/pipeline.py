@@ -15,25 +15,20 @@ from pathlib import Path
 from typing import Protocol
 
 from newsbrief.article import SegmentedArticle
-from newsbrief.backends.seq2seq import Seq2SeqModel
 from newsbrief.config import Settings
+from newsbrief.dependencies import ConfigHasher, article_dependencies
 from newsbrief.errors import ArticleFailed, ArticleSkipped
 from newsbrief.ids import unique_id
 from newsbrief.language import LanguageIdentifier
 from newsbrief.layout import ArticleResult, article_files
 from newsbrief.manifest import ArticleRow, Manifest
-from newsbrief.models import ResolvedModel, resolve_model
+from newsbrief.pool import ModelPool
+from newsbrief.prompts import load_prompts
 from newsbrief.readers import read_article, supported_suffixes
 from newsbrief.records import article_record
 from newsbrief.segmenting import segment_article
-from newsbrief.summarising import (
-    ExtractiveSummariser,
-    Seq2SeqSummariser,
-    Summariser,
-    Summary,
-    SummaryInput,
-)
-from newsbrief.translating import Job, PooledResult, TranslatorPool, translate_jobs
+from newsbrief.summarising import Summariser, Summary, SummaryInput
+from newsbrief.translating import Job, PooledResult, translate_jobs
 from newsbrief.verifying import verify_article
 from newsbrief.writing import recover_interrupted, write_article_folder
 
@@ -97,12 +92,11 @@ class BatchRun:
     out_dir: Path
     settings: Settings
     manifest: Manifest
-    pool: TranslatorPool
+    pool: ModelPool
+    hasher: ConfigHasher
     progress: ProgressSink
     run_id: int
-    config_hash: str
     report: RunReport = field(default_factory=RunReport)
-    summariser_model: ResolvedModel | None = None
     taken_ids: set[str] = field(default_factory=set)
     _identifier: LanguageIdentifier | None = None
 
@@ -138,22 +132,24 @@ def discover(input_dir: Path, exclude: tuple[str, ...]) -> list[Path]:
 def run_batch(
     input_dir: Path, out_dir: Path, settings: Settings, progress: ProgressSink | None = None
 ) -> RunReport:
-    """Process every article under `input_dir` into `out_dir`. Raises ModelUnavailable (before
-    any article is written) when a model the batch needs cannot be loaded."""
+    """Process every article under `input_dir` into `out_dir`. Raises PromptError before
+    anything else when a prompt template is wrong, and ModelUnavailable (before any article is
+    written) when a model the batch needs cannot be found."""
     started = time.monotonic()
+    pool = ModelPool(settings, load_prompts(settings))
     out_dir.mkdir(parents=True, exist_ok=True)
     recover_interrupted(out_dir)
     manifest = Manifest(out_dir / MANIFEST_NAME)
-    config_hash = settings.fingerprint()
+    hasher = ConfigHasher(settings, pool)
     run = BatchRun(
         input_dir=input_dir,
         out_dir=out_dir,
         settings=settings,
         manifest=manifest,
-        pool=TranslatorPool(settings),
+        pool=pool,
+        hasher=hasher,
         progress=progress or NoProgress(),
-        run_id=manifest.start_run(str(input_dir.resolve()), config_hash),
-        config_hash=config_hash,
+        run_id=manifest.start_run(str(input_dir.resolve()), hasher.base),
         taken_ids=manifest.taken_ids(),
     )
     report = run.report
@@ -180,14 +176,15 @@ def _read_one(run: BatchRun, path: Path) -> Pending | None:
     source_path = str(path.resolve())
     known = run.manifest.lookup(source_path)
     article_id = known.id if known else _new_id(run, path)
+    no_dependencies = run.hasher.hash([])
     try:
         data = path.read_bytes()
     except OSError as error:
-        row = ArticleRow(article_id, source_path, "", run.config_hash, "done")
+        row = ArticleRow(article_id, source_path, "", no_dependencies, "done")
         run.finish(row, path, "failed", f"cannot read: {error}")
         return None
-    row = ArticleRow(article_id, source_path, hashlib.sha256(data).hexdigest(), run.config_hash, "done")
-    if known is not None and _is_up_to_date(known, row, run.out_dir):
+    row = ArticleRow(article_id, source_path, hashlib.sha256(data).hexdigest(), no_dependencies, "done")
+    if known is not None and _is_up_to_date(known, row, run):
         run.report.outcomes.append(Outcome(path, article_id, "up-to-date"))
         return None
     try:
@@ -201,6 +198,9 @@ def _read_one(run: BatchRun, path: Path) -> Pending | None:
     doc.article.id = article_id
     row.lang = doc.lang
     row.words = doc.word_count()
+    # Hashing resolves the article's models: a missing one stops the run here, before any writing.
+    row.dependencies = article_dependencies(doc, run.settings)
+    row.config_hash = run.hasher.hash(row.dependencies)
     return Pending(doc, row, began, {"read": round(time.monotonic() - began, 3)})
 
 
@@ -211,11 +211,13 @@ def _new_id(run: BatchRun, path: Path) -> str:
     return article_id
 
 
-def _is_up_to_date(known: ArticleRow, current: ArticleRow, out_dir: Path) -> bool:
+def _is_up_to_date(known: ArticleRow, current: ArticleRow, run: BatchRun) -> bool:
+    """Done with this very source, and with the models and prompts it used as they are now."""
     return (
         known.status == "done"
-        and (known.source_hash, known.config_hash) == (current.source_hash, current.config_hash)
-        and (out_dir / known.id).is_dir()
+        and known.source_hash == current.source_hash
+        and (run.out_dir / known.id).is_dir()
+        and known.config_hash == run.hasher.hash(known.dependencies)
     )
 
 
@@ -239,7 +241,8 @@ def _read_and_segment(path: Path, data: bytes, run: BatchRun) -> SegmentedArticl
 def _process(run: BatchRun, pending: list[Pending]) -> None:
     settings = run.settings
     jobs = [job for item in pending for job in _segment_jobs(item.doc, settings)]
-    run.summariser_model = _resolve_all(run, jobs)
+    # Loaded first: a summariser that cannot be used stops the run before hours of translation.
+    summariser = run.pool.summariser()
     run.progress.phase("translating", sum(len(job.text.split()) for job in jobs))
     began = time.monotonic()
     translated = translate_jobs(jobs, run.pool, settings.batch_tokens, run.progress.advance)
@@ -247,7 +250,6 @@ def _process(run: BatchRun, pending: list[Pending]) -> None:
     run.report.words += translated.words
 
     run.progress.phase("summarising", len(pending))
-    summariser = _summariser(settings, run.summariser_model)
     results: list[ArticleResult] = []
     summary_jobs: list[Job] = []
     for item in pending:
@@ -289,31 +291,6 @@ def _segment_jobs(doc: SegmentedArticle, settings: Settings) -> list[Job]:
         for target in sorted(settings.needed_languages(doc.lang))
         for segment in doc.sentences
     ]
-
-
-def _resolve_all(run: BatchRun, jobs: list[Job]) -> ResolvedModel | None:
-    """Every model the batch needs, found (or downloaded) before any work: a missing one is a
-    clear error now, not a failure halfway through the night."""
-    settings = run.settings
-    for source, target in sorted({(j.source, j.target) for j in jobs if j.source != j.target}):
-        run.pool.resolve(source, target)
-    if settings.summariser != "seq2seq":
-        return None
-    for lang in settings.summary_languages:
-        if lang != settings.summariser_language:
-            run.pool.resolve(settings.summariser_language, lang)
-    return resolve_model(settings.summariser_model)
-
-
-def _summariser(settings: Settings, resolved: ResolvedModel | None) -> Summariser:
-    if resolved is None:
-        return ExtractiveSummariser(settings.extractive_sentences, settings.summary_languages)
-    return Seq2SeqSummariser(
-        Seq2SeqModel(resolved, settings.device),
-        settings.summariser_language,
-        settings.num_beams,
-        settings.summary_max_tokens,
-    )
 
 
 def _summarise(
@@ -369,7 +346,7 @@ def _write(run: BatchRun, result: ArticleResult, item: Pending, summary_translat
     result.fidelity = verify_article(result)
     item.timings["write"] = round(time.monotonic() - began, 3)
     result.record = article_record(
-        result, run.settings, run.pool, run.summariser_model, item.timings, run.config_hash
+        result, run.settings, run.hasher, item.row.dependencies, item.timings, item.row.config_hash
     )
     try:
         write_article_folder(run.out_dir, item.doc.article.id, article_files(result))

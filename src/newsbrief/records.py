@@ -6,16 +6,17 @@ from collections import Counter
 
 from newsbrief import __version__
 from newsbrief.config import Settings
+from newsbrief.dependencies import ConfigHasher
 from newsbrief.layout import ArticleResult
 from newsbrief.models import ResolvedModel
-from newsbrief.translating import TranslatorPool
+from newsbrief.prompts import PromptTemplate
 
 
 def article_record(
     result: ArticleResult,
     settings: Settings,
-    pool: TranslatorPool,
-    summariser_model: ResolvedModel | None,
+    hasher: ConfigHasher,
+    dependencies: list[str],
     timings: dict[str, float],
     config_hash: str,
 ) -> dict[str, object]:
@@ -26,8 +27,17 @@ def article_record(
         "written_in": result.summary_written_in,
         "chunks": result.summary_chunks,
     }
-    if summariser_model is not None:
-        summariser.update(model=summariser_model.ref, revision=summariser_model.revision)
+    models: dict[str, dict[str, str]] = {}
+    prompts: dict[str, dict[str, str]] = {}
+    for dependency in dependencies:
+        source = hasher.source_of(dependency)
+        kind, _, name = dependency.partition(":")
+        if isinstance(source, PromptTemplate):
+            prompts[name] = {"file": str(source.path), "sha256": source.sha256}
+        elif isinstance(source, ResolvedModel) and kind == "translate":
+            models[name] = _model_entry(source)
+        elif isinstance(source, ResolvedModel):
+            summariser.update(_model_entry(source))
     return {
         "id": article.id,
         "title": article.title,
@@ -51,12 +61,15 @@ def article_record(
             for lang in result.summaries
         },
         "summariser": summariser,
-        "models": _translation_models(result, settings, pool),
+        "translator": settings.translator,
+        "models": models,
+        "prompts": prompts,
         "settings": {
             "targets": list(settings.targets),
             "summary_languages": list(settings.summary_languages),
             "num_beams": settings.num_beams,
             "max_segment_chars": settings.max_segment_chars,
+            "temperature": settings.temperature,
         },
         "config_hash": config_hash,
         "warnings": article.warnings,
@@ -66,19 +79,8 @@ def article_record(
     }
 
 
-def _translation_models(
-    result: ArticleResult, settings: Settings, pool: TranslatorPool
-) -> dict[str, dict[str, str]]:
-    doc = result.doc
-    pairs = {
-        (s.lang, target)
-        for s in doc.sentences
-        for target in settings.needed_languages(doc.lang)
-        if s.lang != target
-    }
-    pairs |= {(result.summary_written_in, lang) for lang in result.summary_sources}
-    models = {}
-    for source, target in sorted(pairs):
-        resolved = pool.resolve(source, target)
-        models[f"{source}-{target}"] = {"model": resolved.ref, "revision": resolved.revision}
-    return models
+def _model_entry(model: ResolvedModel) -> dict[str, str]:
+    entry = {"model": model.ref, "revision": model.revision}
+    if model.gguf_file:
+        entry["gguf_file"] = model.gguf_file
+    return entry

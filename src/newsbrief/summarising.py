@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -17,6 +18,7 @@ from newsbrief.backends.seq2seq import Seq2SeqModel
 # Room for special tokens when packing sentences into a model's window.
 WINDOW_MARGIN = 8
 MAX_COMBINE_ROUNDS = 4
+TokenCounter = Callable[[list[str]], list[int]]
 
 
 @dataclass
@@ -100,7 +102,7 @@ class Seq2SeqSummariser:
         chunks = self._chunks(texts)
         summary = self._summarise_chunks(chunks)
         return Summary(
-            sentences={self.language: _sentences(summary, self.language)},
+            sentences={self.language: sentences_of(summary, self.language)},
             chunks=len(chunks),
         )
 
@@ -112,45 +114,50 @@ class Seq2SeqSummariser:
             )
             if len(partials) == 1:
                 return partials[0]
-            combined = self._chunks(_flat_sentences(partials, self.language))
+            combined = self._chunks(flat_sentences(partials, self.language))
             if len(combined) >= len(chunks):  # not shrinking: keep every partial summary
                 return " ".join(partials)
             chunks = combined
         return " ".join(partials)
 
     def _chunks(self, sentences: list[str]) -> list[str]:
-        """Consecutive sentences packed into the model's window, by token count."""
-        window = self.model.max_input_tokens - WINDOW_MARGIN
-        sentences = [piece for s in sentences for piece in self._fit(s, window)]
-        lengths = self.model.count_tokens(sentences) if sentences else []
-        chunks: list[str] = []
-        current: list[str] = []
-        used = 0
-        for sentence, length in zip(sentences, lengths, strict=True):
-            if current and used + length > window:
-                chunks.append(" ".join(current))
-                current, used = [], 0
-            current.append(sentence)
-            used += length
-        if current:
+        return pack_by_tokens(sentences, self.model.count_tokens, self.model.max_input_tokens - WINDOW_MARGIN)
+
+
+def pack_by_tokens(sentences: list[str], count_tokens: TokenCounter, window: int) -> list[str]:
+    """Consecutive sentences packed into chunks of at most `window` tokens of the model's own
+    tokenizer (characters say little about tokens in Cyrillic)."""
+    sentences = [piece for s in sentences for piece in _fit(s, count_tokens, window)]
+    lengths = count_tokens(sentences) if sentences else []
+    chunks: list[str] = []
+    current: list[str] = []
+    used = 0
+    for sentence, length in zip(sentences, lengths, strict=True):
+        if current and used + length > window:
             chunks.append(" ".join(current))
-        return chunks
-
-    def _fit(self, sentence: str, window: int) -> list[str]:
-        """A sentence longer than the whole window is split between words (rare: run-on text)."""
-        length = self.model.count_tokens([sentence])[0]
-        if length <= window:
-            return [sentence]
-        words = sentence.split()
-        parts = math.ceil(length / window) + 1
-        size = math.ceil(len(words) / parts)
-        pieces = [" ".join(words[i : i + size]) for i in range(0, len(words), size)]
-        return [p for piece in pieces for p in self._fit(piece, window)] if size > 1 else pieces
+            current, used = [], 0
+        current.append(sentence)
+        used += length
+    if current:
+        chunks.append(" ".join(current))
+    return chunks
 
 
-def _sentences(text: str, lang: str) -> list[str]:
+def _fit(sentence: str, count_tokens: TokenCounter, window: int) -> list[str]:
+    """A sentence longer than the whole window is split between words (rare: run-on text)."""
+    length = count_tokens([sentence])[0]
+    if length <= window:
+        return [sentence]
+    words = sentence.split()
+    parts = math.ceil(length / window) + 1
+    size = math.ceil(len(words) / parts)
+    pieces = [" ".join(words[i : i + size]) for i in range(0, len(words), size)]
+    return [p for piece in pieces for p in _fit(piece, count_tokens, window)] if size > 1 else pieces
+
+
+def sentences_of(text: str, lang: str) -> list[str]:
     return [" ".join(s.split()) for s in split_sentences(lang, text) if s.strip()]
 
 
-def _flat_sentences(texts: list[str], lang: str) -> list[str]:
-    return [sentence for text in texts for sentence in _sentences(text, lang)]
+def flat_sentences(texts: list[str], lang: str) -> list[str]:
+    return [sentence for text in texts for sentence in sentences_of(text, lang)]

@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from newsbrief.backends.seq2seq import Seq2SeqModel
-from newsbrief.config import Settings
-from newsbrief.models import ResolvedModel, resolve_model
 
 MAX_BATCH_SENTENCES = 64
 # A translation longer than twice its source (in tokens) is a model running away, not a sentence.
@@ -77,33 +75,15 @@ class Seq2SeqTranslator:
         )
 
 
-class TranslatorPool:
-    """Loads each model once per run and keeps it for the run's later phases."""
+class TranslatorSource(Protocol):
+    """Where translate_jobs gets a translator for a pair (pool.ModelPool)."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._models: dict[str, Seq2SeqModel] = {}
-        self.resolved: dict[str, ResolvedModel] = {}
-
-    def resolve(self, source: str, target: str) -> ResolvedModel:
-        ref = self.settings.translation_model_for(source, target)
-        if ref not in self.resolved:
-            self.resolved[ref] = resolve_model(ref)
-        return self.resolved[ref]
-
-    def translator(self, source: str, target: str) -> Seq2SeqTranslator:
-        resolved = self.resolve(source, target)
-        if resolved.ref not in self._models:
-            self._models[resolved.ref] = Seq2SeqModel(resolved, self.settings.device)
-        return Seq2SeqTranslator(self._models[resolved.ref], source, target, self.settings.num_beams)
-
-    def close(self) -> None:
-        self._models.clear()
+    def translator(self, source: str, target: str) -> Translator: ...
 
 
 def translate_jobs(
     jobs: list[Job],
-    pool: TranslatorPool,
+    pool: TranslatorSource,
     batch_tokens: int,
     on_batch: Callable[[int], None] = lambda words: None,
 ) -> PooledResult:

@@ -1,0 +1,141 @@
+"""Prompt templates for instruction models: editable Markdown files, one per task and language.
+
+A template is a `# system` section and a `# user` section with `{named}` placeholders. Every
+template a run will use is read and checked before any model is loaded, so a typo in a prompt
+is a clear error at once, not a failure on the first article of the night.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import string
+from dataclasses import dataclass
+from pathlib import Path
+
+from newsbrief.config import ConfigError, Settings
+
+# The package's own templates, next to src/ in the repository (README: "prompts/").
+DEFAULT_PROMPT_DIR = Path(__file__).resolve().parents[2] / "prompts"
+
+# Placeholders each task offers, and those a template of that task must use.
+PLACEHOLDERS = {
+    "summarise": {"article", "title", "language", "source_language", "max_words", "quotes", "figures"},
+    "translate": {"text", "source_language", "target_language", "quotes", "figures"},
+}
+REQUIRED = {"summarise": {"article"}, "translate": {"text"}}
+SECTION_RE = re.compile(r"^# (system|user)\s*$", re.MULTILINE)
+
+LANGUAGE_NAMES = {
+    "en": "English",
+    "uk": "Ukrainian",
+    "ru": "Russian",
+    "de": "German",
+    "fr": "French",
+    "pl": "Polish",
+    "es": "Spanish",
+}
+
+
+class PromptError(ConfigError):
+    """A prompt template is missing, malformed or uses a placeholder its task does not offer."""
+
+
+@dataclass(frozen=True)
+class Message:
+    role: str  # system or user
+    text: str
+
+
+@dataclass(frozen=True)
+class PromptTemplate:
+    task: str
+    path: Path
+    messages: tuple[Message, ...]
+    sha256: str
+
+    def render(self, **values: str) -> list[dict[str, str]]:
+        """Chat messages with the placeholders filled; values are inserted as they are."""
+        return [{"role": m.role, "content": m.text.format_map(values).strip()} for m in self.messages]
+
+
+def template_path(folder: Path, task: str, lang: str) -> Path:
+    """`summarise.uk.md` when it exists, else the language-neutral `summarise.md`."""
+    specific = folder / f"{task}.{lang}.md"
+    return specific if specific.is_file() else folder / f"{task}.md"
+
+
+def load_template(folder: Path, task: str, lang: str) -> PromptTemplate:
+    path = template_path(folder, task, lang)
+    if not path.is_file():
+        raise PromptError(
+            f"no prompt for {task} in {lang}: write {folder / f'{task}.{lang}.md'} or {folder / f'{task}.md'}"
+        )
+    text = path.read_text(encoding="utf-8")
+    messages = _sections(text, path)
+    _check_placeholders(task, path, messages)
+    return PromptTemplate(task, path, messages, hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+def _sections(text: str, path: Path) -> tuple[Message, ...]:
+    parts = SECTION_RE.split(text)
+    if len(parts) < 3 or parts[0].strip():
+        raise PromptError(f"{path}: a prompt is a '# system' and/or a '# user' section; none found first")
+    messages = tuple(Message(role, body.strip()) for role, body in zip(parts[1::2], parts[2::2], strict=True))
+    roles = [m.role for m in messages]
+    if roles.count("user") != 1 or roles.count("system") > 1 or roles[-1] != "user":
+        raise PromptError(f"{path}: expected at most one '# system' section followed by one '# user' section")
+    return messages
+
+
+def _check_placeholders(task: str, path: Path, messages: tuple[Message, ...]) -> None:
+    used: set[str] = set()
+    for message in messages:
+        try:
+            fields = [name for _, name, _, _ in string.Formatter().parse(message.text) if name is not None]
+        except ValueError as error:
+            raise PromptError(f"{path}: {error} (write {{{{ and }}}} for literal braces)") from error
+        for name in fields:
+            if not name.isidentifier():
+                raise PromptError(f"{path}: placeholder {{{name}}} is not a plain name")
+        used.update(fields)
+    unknown = sorted(used - PLACEHOLDERS[task])
+    if unknown:
+        offered = ", ".join(f"{{{n}}}" for n in sorted(PLACEHOLDERS[task]))
+        names = ", ".join(f"{{{n}}}" for n in unknown)
+        raise PromptError(f"{path}: unknown placeholder(s) {names}; {task} offers {offered}")
+    missing = sorted(REQUIRED[task] - used)
+    if missing:
+        raise PromptError(f"{path}: the prompt never uses {', '.join(f'{{{n}}}' for n in missing)}")
+
+
+def language_name(lang: str) -> str:
+    return LANGUAGE_NAMES.get(lang, lang)
+
+
+def bullet_list(items: list[str], quoted: bool = False) -> str:
+    """Quotes and figures as a Markdown list for a prompt; 'none' keeps the sentence readable."""
+    if not items:
+        return "(none)"
+    unique = list(dict.fromkeys(items))
+    return "\n".join(f'- "{item}"' if quoted else f"- {item}" for item in unique)
+
+
+def prompt_folder(settings: Settings) -> Path:
+    return Path(settings.prompts).expanduser() if settings.prompts else DEFAULT_PROMPT_DIR
+
+
+def load_prompts(settings: Settings) -> dict[str, PromptTemplate]:
+    """Every template the run can use ("summarise.uk", "translate.en", ...), checked now."""
+    wanted = []
+    if settings.summariser == "instruct":
+        wanted += [("summarise", lang) for lang in settings.summary_languages]
+    if settings.translator == "instruct":
+        targets = {*settings.targets, *settings.summary_languages, settings.summariser_language}
+        wanted += [("translate", lang) for lang in sorted(targets)]
+    if not wanted:
+        return {}
+    folder = prompt_folder(settings)
+    if not folder.is_dir():
+        raise PromptError(f"prompt folder {folder} does not exist (setting 'prompts')")
+    return {f"{task}.{lang}": load_template(folder, task, lang) for task, lang in wanted}
