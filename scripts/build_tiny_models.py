@@ -7,9 +7,11 @@ through exactly the same code path as a downloaded model:
 
   marian-<src>-<tgt>/   MarianMTModel (OPUS-MT's architecture), SentencePiece source/target models
   bart-summariser/      BartForConditionalGeneration (bart-large-cnn's), byte-level BPE tokenizer
+  chat-llm/             Qwen2ForCausalLM (Qwen2.5-Instruct's), byte-level BPE, ChatML chat template
 
 The weights are random, then trained for a few seconds on a copy task (Marian: repeat the
-source; BART: repeat the first sentence), only so that outputs end at a plausible length instead
+source; BART: repeat the first sentence; the chat model: answer with the user's first sentence),
+only so that outputs end at a plausible length instead
 of running to the length limit. The output is NOT meaningful text. What these models prove is
 the machinery (loading, batching, generation, alignment, writing), never translation quality.
 
@@ -36,6 +38,9 @@ from transformers import (
     MarianConfig,
     MarianMTModel,
     MarianTokenizer,
+    PreTrainedTokenizerFast,
+    Qwen2Config,
+    Qwen2ForCausalLM,
 )
 
 from newsbrief.readers import read_article
@@ -57,6 +62,16 @@ TINY_SIZES = {
     "decoder_ffn_dim": 64,
 }
 TRAIN_BATCH = 16
+# Qwen2.5-Instruct's chat format (ChatML), as its tokenizer_config.json carries it.
+CHATML_TEMPLATE = (
+    "{% for message in messages %}"
+    "{% if loop.first and message['role'] != 'system' %}"
+    "{{ '<|im_start|>system\\nYou are a helpful assistant.<|im_end|>\\n' }}{% endif %}"
+    "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+)
+CHAT_SPECIAL = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 
 
 def corpus_text(corpus: Path) -> dict[str, list[str]]:
@@ -177,6 +192,52 @@ def build_bart(texts: list[str], out: Path) -> Path:
     return folder
 
 
+def build_chat_llm(texts: list[str], out: Path) -> Path:
+    folder = out / "chat-llm"
+    folder.mkdir(parents=True, exist_ok=True)
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(texts, vocab_size=BPE_VOCAB * 2, min_frequency=1, special_tokens=CHAT_SPECIAL)
+    with tempfile.TemporaryDirectory() as tmp:
+        bpe.save(f"{tmp}/tokenizer.json")
+        tokenizer = PreTrainedTokenizerFast(
+            tokenizer_file=f"{tmp}/tokenizer.json",
+            eos_token="<|im_end|>",
+            pad_token="<|endoftext|>",
+            model_max_length=2048,
+        )
+    tokenizer.chat_template = CHATML_TEMPLATE
+    tokenizer.save_pretrained(folder)
+    config = Qwen2Config(
+        vocab_size=bpe.get_vocab_size(),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        max_position_embeddings=2048,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=None,
+        tie_word_embeddings=True,
+    )
+    torch.manual_seed(SEED)
+    model = Qwen2ForCausalLM(config)
+    model.generation_config.eos_token_id = tokenizer.eos_token_id
+    sentences = _sentences(texts)
+    chats = [
+        (
+            tokenizer.apply_chat_template(
+                [{"role": "user", "content": s}], tokenize=False, add_generation_prompt=True
+            ),
+            s + "<|im_end|>",
+        )
+        for s in sentences
+    ]
+    brief_lm_training(model, tokenizer, chats)
+    model.save_pretrained(folder)
+    return folder
+
+
 def _sentences(paragraphs: list[str]) -> list[str]:
     return [s.strip() for p in paragraphs for s in re.split(r"(?<=[.!?])\s+", p) if s.strip()]
 
@@ -204,11 +265,39 @@ def brief_copy_training(model, tokenizer, inputs: list[str], outputs: list[str])
     model.eval()
 
 
+def brief_lm_training(model, tokenizer, chats: list[tuple[str, str]]) -> None:
+    """The causal-LM version of brief_copy_training: learn to answer briefly and stop (the loss
+    is on the answer only, as in instruction tuning)."""
+    generator = torch.Generator().manual_seed(SEED)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    model.train()
+    for _ in range(TRAIN_STEPS):
+        picks = torch.randint(len(chats), (TRAIN_BATCH,), generator=generator).tolist()
+        prompts = [tokenizer(chats[i][0])["input_ids"] for i in picks]
+        answers = [tokenizer(chats[i][1])["input_ids"][:64] for i in picks]
+        longest = max(len(p) + len(a) for p, a in zip(prompts, answers, strict=True))
+        ids = torch.full((len(picks), longest), tokenizer.pad_token_id)
+        labels = torch.full((len(picks), longest), -100)
+        mask = torch.zeros((len(picks), longest), dtype=torch.long)
+        for row, (prompt, answer) in enumerate(zip(prompts, answers, strict=True)):
+            sequence = prompt + answer
+            ids[row, : len(sequence)] = torch.tensor(sequence)
+            labels[row, len(prompt) : len(sequence)] = torch.tensor(answer)
+            mask[row, : len(sequence)] = 1
+        loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+        loss.backward()
+        optimiser.step()
+        optimiser.zero_grad()
+    model.eval()
+
+
 def build_all(out: Path, corpus: Path = DEFAULT_CORPUS) -> dict[str, Path]:
-    """Build every tiny model into `out`; returns {"uk-en": folder, ..., "summariser": folder}."""
+    """Build every tiny model into `out`; returns {"uk-en": folder, ..., "summariser": folder,
+    "instruct": folder} (the chat model, for `--summariser instruct` / `--translator instruct`)."""
     texts = corpus_text(corpus)
     models = {f"{s}-{t}": build_marian(s, t, texts, out) for s, t in PAIRS}
     models["summariser"] = build_bart(texts["en"], out)
+    models["instruct"] = build_chat_llm([t for lang in sorted(texts) for t in texts[lang]], out)
     return models
 
 

@@ -26,7 +26,7 @@ from newsbrief.config import (
     apply_options,
     load_settings,
     parse_model_option,
-    parse_strategy,
+    split_strategies,
 )
 from newsbrief.errors import ModelUnavailable, ModelUnusable
 
@@ -66,11 +66,8 @@ def build_settings(config: Path | None, models: list[str], **options: object) ->
     """Config file, then options; `--summariser instruct:MODEL` also sets the summariser model."""
     settings = load_settings(config)
     roles = dict(parse_model_option(m) for m in models)
-    for task in ("summariser", "translator"):
-        if options.get(task) is not None:
-            options[task], task_model = parse_strategy(task, str(options[task]))
-            if task_model:
-                roles[task] = task_model
+    strategies = {task: str(options.pop(task)) for task in ("summariser", "translator") if options.get(task)}
+    options.update(split_strategies(strategies, roles))
     settings = apply_options(settings, **{k: v for k, v in options.items() if v is not None})
     return apply_models(settings, roles)
 
@@ -190,10 +187,10 @@ def models(
     roles = {
         **settings.translation_models,
         "fallback": settings.fallback_model,
-        "summariser": settings.summariser_model_ref(),
+        "summariser": settings.summariser_model,
     }
-    if settings.translator == "instruct":
-        roles = {"translator": settings.translation_model_for("uk", "en"), "summariser": roles["summariser"]}
+    if "instruct" in (settings.summariser, settings.translator):
+        roles["instruct"] = settings.instruct_model
     missing = 0
     for role, ref in roles.items():
         try:

@@ -30,7 +30,7 @@ TRANSLATORS = ("seq2seq", "instruct")
 DEFAULT_EXCLUDE = (".*", "*.expected.json")
 
 
-MODEL_SETTINGS = ("summariser_model", "translator_model", "translation_models", "fallback_model")
+MODEL_SETTINGS = ("summariser_model", "instruct_model", "translation_models", "fallback_model")
 
 
 class ConfigError(Exception):
@@ -43,12 +43,13 @@ class Settings:
     summary_languages: tuple[str, ...] = ("uk", "en")
     source_languages: tuple[str, ...] = ("uk", "en", "ru")
     summariser: str = "seq2seq"
-    summariser_model: str = ""  # "" = the strategy's default model
+    summariser_model: str = DEFAULT_SUMMARISER_MODEL  # the seq2seq summariser
     summariser_language: str = "en"  # the language a seq2seq summariser writes
     summary_max_tokens: int = 160
     summary_max_words: int = 100  # asked of an instruction model ({max_words})
     translator: str = "seq2seq"
-    translator_model: str = ""  # an instruction model, when translator = "instruct"
+    # The one instruction model of a run, for each task whose strategy is "instruct".
+    instruct_model: str = DEFAULT_INSTRUCT_MODEL
     translation_models: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_TRANSLATION_MODELS))
     fallback_model: str = DEFAULT_FALLBACK_MODEL
     prompts: str = ""  # "" = the prompts/ folder that ships with newsbrief
@@ -65,13 +66,11 @@ class Settings:
 
     def translation_model_for(self, source: str, target: str) -> str:
         if self.translator == "instruct":
-            return self.translator_model or DEFAULT_INSTRUCT_MODEL
+            return self.instruct_model
         return self.translation_models.get(f"{source}-{target}", self.fallback_model)
 
     def summariser_model_ref(self) -> str:
-        if self.summariser_model:
-            return self.summariser_model
-        return DEFAULT_INSTRUCT_MODEL if self.summariser == "instruct" else DEFAULT_SUMMARISER_MODEL
+        return self.instruct_model if self.summariser == "instruct" else self.summariser_model
 
     def summariser_languages(self) -> tuple[str, ...]:
         """The languages the summariser writes itself; the others are translated summaries."""
@@ -110,11 +109,8 @@ def load_settings(config_file: Path | None) -> Settings:
     except (OSError, tomllib.TOMLDecodeError) as err:
         raise ConfigError(f"cannot read config file {config_file}: {err}") from err
     models = {str(k): str(v) for k, v in data.pop("models", {}).items()}
-    for task in ("summariser", "translator"):
-        if task in data:
-            data[task], model = parse_strategy(task, str(data[task]))
-            if model:
-                models[task] = model
+    strategies = {task: str(data.pop(task)) for task in ("summariser", "translator") if task in data}
+    data.update(split_strategies(strategies, models))
     if "prompts" in data:
         data["prompts"] = _relative_to(str(data["prompts"]), config_file.parent)
     settings = apply_options(settings, **data)
@@ -138,7 +134,7 @@ def apply_models(settings: Settings, models: dict[str, str], base: Path | None =
     translation = dict(settings.translation_models)
     roles = {
         "summariser": settings.summariser_model,
-        "translator": settings.translator_model,
+        "instruct": settings.instruct_model,
         "fallback": settings.fallback_model,
     }
     for role, ref in models.items():
@@ -149,16 +145,34 @@ def apply_models(settings: Settings, models: dict[str, str], base: Path | None =
             translation[role] = ref
         else:
             raise ConfigError(
-                f"unknown model role {role!r}: use SRC-TGT (e.g. uk-en), 'summariser', 'translator' "
+                f"unknown model role {role!r}: use SRC-TGT (e.g. uk-en), 'summariser', 'instruct' "
                 "or 'fallback'"
             )
     return replace(
         settings,
         translation_models=translation,
         summariser_model=roles["summariser"],
-        translator_model=roles["translator"],
+        instruct_model=roles["instruct"],
         fallback_model=roles["fallback"],
     )
+
+
+def split_strategies(strategies: dict[str, str], roles: dict[str, str]) -> dict[str, str]:
+    """`{"summariser": "instruct:M"}` -> `{"summariser": "instruct"}`, with M put in `roles`
+    (as "instruct", or "summariser" for a seq2seq summariser model)."""
+    chosen: dict[str, str] = {}
+    instruct_models: set[str] = set()
+    for task, value in strategies.items():
+        strategy, model = parse_strategy(task, value)
+        chosen[task] = strategy
+        if model and strategy == "instruct":
+            instruct_models.add(model)
+            roles["instruct"] = model
+        elif model:
+            roles["summariser"] = model
+    if len(instruct_models) > 1:
+        raise ConfigError("summariser and translator share one instruction model per run; name it once")
+    return chosen
 
 
 def parse_strategy(task: str, value: str) -> tuple[str, str]:
@@ -169,6 +183,8 @@ def parse_strategy(task: str, value: str) -> tuple[str, str]:
         raise ConfigError(f"{task} must be one of {', '.join(choices)} (optionally :MODEL), not {value!r}")
     if strategy == "extractive" and model:
         raise ConfigError("the extractive summariser uses no model")
+    if task == "translator" and strategy == "seq2seq" and model:
+        raise ConfigError("seq2seq translation models are set per pair: --model uk-en=MODEL")
     return strategy, model.strip()
 
 

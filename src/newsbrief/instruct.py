@@ -7,6 +7,7 @@ summarising.Summariser), so the pipeline does not know which kind of model it dr
 
 from __future__ import annotations
 
+from newsbrief.article import Span
 from newsbrief.backends.causal import CausalChatModel
 from newsbrief.prompts import PromptError, PromptTemplate, bullet_list, language_name
 from newsbrief.spans import figures_of, find_spans, quotes_of
@@ -26,6 +27,8 @@ OUTPUT_SLACK_TOKENS = 16
 MAX_SEGMENT_TOKENS = 512
 # The smallest article window worth asking for; below it the prompt leaves no room for the text.
 MIN_WINDOW_TOKENS = 64
+# Room for the list markup ("- ", quotation marks, line breaks) around a chunk's quotes and figures.
+LIST_MARGIN_TOKENS = 32
 
 
 class InstructTranslator:
@@ -124,31 +127,35 @@ class InstructSummariser:
         return done
 
     def _chunks(self, sentences: list[str], lang: str, title: str) -> list[str]:
-        """Sentences packed into what the context leaves after the prompt and the answer."""
-        whole = " ".join(sentences)
-        overhead = self.model.count_tokens([self.model.chat_prompt(self._messages(lang, "", title, whole))])[
-            0
-        ]
-        window = self.model.context_tokens - overhead - self.max_new_tokens
+        """Sentences packed into what the context leaves after the prompt and the answer; a
+        sentence costs its own tokens plus those of its quotes and figures in the prompt's lists."""
+        overhead = self.model.count_tokens([self.model.chat_prompt(self._messages(lang, "", title))])[0]
+        window = self.model.context_tokens - overhead - self.max_new_tokens - LIST_MARGIN_TOKENS
         if window < MIN_WINDOW_TOKENS:
             raise PromptError(
                 f"{self.templates[lang].path}: prompt and answer ({overhead} + {self.max_new_tokens} tokens) "
                 f"leave no room for the article in a context of {self.model.context_tokens} tokens"
             )
-        return pack_by_tokens(sentences, self.model.count_tokens, window)
+        return pack_by_tokens(sentences, self._cost, window)
 
-    def _messages(
-        self, lang: str, text: str, title: str, spans_from: str | None = None
-    ) -> list[dict[str, str]]:
-        """`spans_from`: the text whose quotes and figures are listed (the whole article when
-        measuring the prompt, so that every chunk's lists fit in what was measured)."""
-        spans = find_spans(text if spans_from is None else spans_from)
+    def _cost(self, sentences: list[str]) -> list[int]:
+        listed = [_span_lists(find_spans(sentence)) for sentence in sentences]
+        own = self.model.count_tokens(sentences)
+        lists = self.model.count_tokens([quotes + figures for quotes, figures in listed])
+        return [a + b for a, b in zip(own, lists, strict=True)]
+
+    def _messages(self, lang: str, text: str, title: str) -> list[dict[str, str]]:
+        quotes, figures = _span_lists(find_spans(text))
         return self.templates[lang].render(
             article=text,
             title=title,
             language=language_name(lang),
             source_language=language_name(lang),
             max_words=str(self.max_words),
-            quotes=bullet_list(quotes_of(spans), quoted=True),
-            figures=bullet_list(figures_of(spans)),
+            quotes=quotes,
+            figures=figures,
         )
+
+
+def _span_lists(spans: list[Span]) -> tuple[str, str]:
+    return bullet_list(quotes_of(spans), quoted=True), bullet_list(figures_of(spans))
