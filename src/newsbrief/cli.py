@@ -240,6 +240,8 @@ def _print_table(console: Console, report) -> None:
 def _quiet_libraries() -> None:
     """Third-party progress bars and advice would drown the one line per problem we print."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # Plain tqdm bars (transformers' GGUF loader has one) would land in cron mail.
+    os.environ.setdefault("TQDM_DISABLE", "1")
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", message=".*sacremoses.*")
     from huggingface_hub.utils import disable_progress_bars
