@@ -8,7 +8,7 @@ from sentencex import segment as split_sentences
 
 from newsbrief.article import Article, Segment, SegmentedArticle
 from newsbrief.language import LanguageIdentifier
-from newsbrief.spans import find_spans
+from newsbrief.spans import continued_quotes, find_spans
 
 # Longer sentences are cut at clause boundaries, then between words, and flagged: a translation
 # model's window is a few hundred tokens, and cutting silently inside the model would lose text.
@@ -40,7 +40,17 @@ def segment_article(
             if was_cut:
                 segment.flags.append("long sentence cut between words")
             segments.append(segment)
+    _add_continued_quotes([s for s in segments if not s.is_break])
     return SegmentedArticle(article=article, lang=lang, segments=segments)
+
+
+def _add_continued_quotes(sentences: list[Segment]) -> None:
+    """Quotes that run over several sentences or paragraphs get a span in each segment."""
+    texts = [s.text for s in sentences]
+    extra = continued_quotes(texts, [s.paragraph for s in sentences], [s.spans for s in sentences])
+    for segment, spans in zip(sentences, extra, strict=True):
+        if spans:
+            segment.spans = sorted([*segment.spans, *spans], key=lambda s: (s.start, s.kind))
 
 
 def _sentences(paragraph: str, lang: str, max_chars: int) -> list[tuple[str, bool]]:
