@@ -2,11 +2,13 @@
 
 Exit codes: 0 every article done or skipped; 1 some articles failed; 2 bad usage (unknown
 option, bad value, unreadable config file, a broken prompt template); 3 a model the batch needs
-cannot be found or used (nothing was processed).
+cannot be found or used (nothing was processed); 4 a figure or quote did not come through
+verbatim (`check`, and `run --strict`).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import warnings
@@ -34,6 +36,7 @@ EXIT_OK = 0
 EXIT_ARTICLES_FAILED = 1
 EXIT_USAGE = 2
 EXIT_MODEL_UNAVAILABLE = 3
+EXIT_FLAGGED = 4
 
 app = typer.Typer(
     add_completion=False,
@@ -115,6 +118,23 @@ def run(
     batch_tokens: Annotated[
         int | None, typer.Option(help="Source tokens per translation batch (memory bound).")
     ] = None,
+    figures: Annotated[
+        str | None,
+        typer.Option(help="verbatim (as the source writes them) or localise (target-language separators)."),
+    ] = None,
+    unverified: Annotated[
+        str | None,
+        typer.Option(help="When a translation's figures cannot be verified: best (kept, flagged) or source."),
+    ] = None,
+    quotes: Annotated[
+        str | None,
+        typer.Option(
+            help="Quotes in translations: translated, original, or both (translation, then original)."
+        ),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 4 when any figure or quote is flagged.")
+    ] = False,
     device: Annotated[str | None, typer.Option(help="auto, cpu or cuda.")] = None,
     exclude: Annotated[
         list[str] | None,
@@ -140,6 +160,9 @@ def run(
             summary_languages=_languages(summary_languages),
             num_beams=beams,
             batch_tokens=batch_tokens,
+            figures=figures,
+            unverified=unverified,
+            quotes=quotes,
             device=device,
         )
         if exclude:
@@ -167,9 +190,38 @@ def run(
         raise typer.Exit(EXIT_MODEL_UNAVAILABLE) from error
 
     _print_problems(report, ("failed",) if quiet else ("skipped", "failed"))
-    if not quiet or report.failed:
+    flagged = strict and bool(report.flagged())
+    if not quiet or report.failed or flagged:
         _print_table(console, report)
-    raise typer.Exit(EXIT_ARTICLES_FAILED if report.failed else EXIT_OK)
+    if report.failed:
+        raise typer.Exit(EXIT_ARTICLES_FAILED)
+    raise typer.Exit(EXIT_FLAGGED if flagged else EXIT_OK)
+
+
+@app.command()
+def check(
+    out_dir: Annotated[Path, typer.Argument(help="An output folder of `newsbrief run`.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the fidelity records as JSON.")] = False,
+) -> None:
+    """Recompute the fidelity record of every article from its files; exit 4 when anything is
+    flagged (a figure changed, missing or invented, a quote lost, a summary not verbatim)."""
+    from newsbrief.checking import check_output
+
+    if not out_dir.is_dir():
+        _fail_usage(f"output folder {out_dir} does not exist")
+    checked = check_output(out_dir)
+    if not checked:
+        _fail_usage(f"{out_dir} holds no article folders (no */article.json)")
+    if as_json:
+        records = {c.folder.name: c.fidelity for c in checked}
+        typer.echo(json.dumps(records, ensure_ascii=False, indent=2))
+    else:
+        for article in checked:
+            for problem in article.problems:
+                typer.echo(f"{article.folder.name}: {problem}")
+    flagged = [c for c in checked if c.problems]
+    typer.echo(f"{len(checked)} article(s) checked, {len(flagged)} flagged", err=True)
+    raise typer.Exit(EXIT_FLAGGED if flagged else EXIT_OK)
 
 
 @app.command()
@@ -222,7 +274,8 @@ def _print_problems(report, statuses: tuple[str, ...]) -> None:
 
 def _print_table(console: Console, report) -> None:
     table = Table(title="newsbrief run", show_header=True)
-    for column in ("done", "skipped", "failed", "words translated", "time"):
+    columns = ("done", "skipped", "failed", "words translated", "figures kept", "flagged", "time")
+    for column in columns:
         table.add_column(column, justify="right")
     skipped = report.count("skipped") + report.count("up-to-date")
     table.add_row(
@@ -230,11 +283,18 @@ def _print_table(console: Console, report) -> None:
         str(skipped),
         str(report.failed),
         f"{report.words:,}",
+        f"{report.fidelity_total('figures_kept'):,}/{report.fidelity_total('figures_total'):,}",
+        str(len(report.flagged())),
         f"{report.seconds:.1f} s",
     )
     console.print(table)
     if report.count("up-to-date"):
         console.print(f"{report.count('up-to-date')} article(s) already up to date: not redone.")
+    if report.flagged():
+        console.print(
+            f"{len(report.flagged())} article(s) flagged: a figure or quote did not come through verbatim "
+            "(see fidelity in each article.json, or run `newsbrief check`)."
+        )
 
 
 def _quiet_libraries() -> None:

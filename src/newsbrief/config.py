@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from newsbrief import __version__
+from newsbrief.guarding import FIGURE_MODES, QUOTE_MODES, UNVERIFIED_MODES, GuardPolicy
 
 # Direct OPUS-MT models (Apache-2.0 / CC-BY-4.0) per language pair.
 DEFAULT_TRANSLATION_MODELS = {
@@ -61,6 +62,9 @@ class Settings:
     batch_tokens: int = 2048
     max_segment_chars: int = 600
     extractive_sentences: int = 4
+    figures: str = "verbatim"  # or "localise" (separators by the target language's rules)
+    unverified: str = "best"  # or "source": what a translation with unverifiable figures holds
+    quotes: str = "translated"  # or "original", or "both"
     device: str = "auto"
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
 
@@ -71,6 +75,9 @@ class Settings:
 
     def summariser_model_ref(self) -> str:
         return self.instruct_model if self.summariser == "instruct" else self.summariser_model
+
+    def guard_policy(self) -> GuardPolicy:
+        return GuardPolicy(self.figures, self.unverified, self.quotes, max(self.num_beams, 4))
 
     def summariser_languages(self) -> tuple[str, ...]:
         """The languages the summariser writes itself; the others are translated summaries."""
@@ -224,6 +231,13 @@ def _validate(settings: Settings) -> None:
     ):
         if int(getattr(settings, name)) < 1:
             raise ConfigError(f"{name} must be at least 1")
+    for name, choices in (
+        ("figures", FIGURE_MODES),
+        ("unverified", UNVERIFIED_MODES),
+        ("quotes", QUOTE_MODES),
+    ):
+        if getattr(settings, name) not in choices:
+            raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {getattr(settings, name)!r}")
     if not 0 <= float(settings.temperature) <= 2:
         raise ConfigError("temperature must be between 0 (greedy, the default) and 2")
     for lang in (*settings.targets, *settings.summary_languages, *settings.source_languages):

@@ -55,6 +55,10 @@ class InstructTranslator:
         # A segment is one line of translation.txt: the model's line breaks are not kept.
         return [" ".join(answer.split()) for answer in answers]
 
+    def candidates(self, texts: list[str], n: int) -> list[list[str]]:
+        """Greedy decoding has one answer; there are no others to choose from."""
+        return [[] for _ in texts]
+
     def _messages(self, text: str) -> list[dict[str, str]]:
         spans = find_spans(text)
         return self.template.render(

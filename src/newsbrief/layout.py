@@ -22,6 +22,7 @@ class ArticleResult:
     summary_written_in: str = ""  # the language the summariser wrote; others are translations
     summary_chunks: int = 1
     summary_sources: dict[str, str] = field(default_factory=dict)  # language -> "translated from en"
+    summary_repairs: dict[str, list[str]] = field(default_factory=dict)  # language -> what was repaired
     fidelity: dict[str, object] = field(default_factory=dict)  # from verifying.verify_article
     record: dict[str, object] = field(default_factory=dict)  # article.json
 

@@ -18,6 +18,7 @@ from newsbrief.article import SegmentedArticle
 from newsbrief.config import Settings
 from newsbrief.dependencies import ConfigHasher, article_dependencies
 from newsbrief.errors import ArticleFailed, ArticleSkipped
+from newsbrief.guarding import guard_summary
 from newsbrief.ids import unique_id
 from newsbrief.language import LanguageIdentifier
 from newsbrief.layout import ArticleResult, article_files
@@ -29,7 +30,7 @@ from newsbrief.records import article_record
 from newsbrief.segmenting import segment_article
 from newsbrief.summarising import Summariser, Summary, SummaryInput
 from newsbrief.translating import Job, PooledResult, translate_jobs
-from newsbrief.verifying import verify_article
+from newsbrief.verifying import article_texts, verify_article
 from newsbrief.writing import recover_interrupted, write_article_folder
 
 MANIFEST_NAME = "manifest.sqlite"
@@ -58,6 +59,7 @@ class Outcome:
     status: str  # done, up-to-date, skipped, failed
     reason: str = ""
     words: int = 0
+    fidelity: dict[str, int] = field(default_factory=dict)  # verifying.totals, for done articles
 
 
 @dataclass
@@ -72,6 +74,13 @@ class RunReport:
     @property
     def failed(self) -> int:
         return self.count("failed")
+
+    def fidelity_total(self, name: str) -> int:
+        return sum(int(o.fidelity.get(name, 0)) for o in self.outcomes)
+
+    def flagged(self) -> list[Outcome]:
+        """Done articles whose fidelity record found something (a figure, a quote, a summary)."""
+        return [o for o in self.outcomes if o.fidelity.get("flagged")]
 
 
 @dataclass
@@ -106,12 +115,14 @@ class BatchRun:
             self._identifier = LanguageIdentifier()
         return self._identifier
 
-    def finish(self, row: ArticleRow, path: Path, status: str, reason: str = "") -> None:
+    def finish(
+        self, row: ArticleRow, path: Path, status: str, reason: str = "", fidelity: dict | None = None
+    ) -> None:
         """Record an article's final state for this run, in the manifest and the report."""
         row.status = status
         row.error = reason
         self.manifest.record(row, self.run_id)
-        self.report.outcomes.append(Outcome(path, row.id, status, reason, row.words))
+        self.report.outcomes.append(Outcome(path, row.id, status, reason, row.words, fidelity or {}))
 
 
 def discover(input_dir: Path, exclude: tuple[str, ...]) -> list[Path]:
@@ -245,7 +256,8 @@ def _process(run: BatchRun, pending: list[Pending]) -> None:
     summariser = run.pool.summariser()
     run.progress.phase("translating", sum(len(job.text.split()) for job in jobs))
     began = time.monotonic()
-    translated = translate_jobs(jobs, run.pool, settings.batch_tokens, run.progress.advance)
+    policy = settings.guard_policy()
+    translated = translate_jobs(jobs, run.pool, settings.batch_tokens, run.progress.advance, policy)
     _share_time(pending, time.monotonic() - began)
     run.report.words += translated.words
 
@@ -269,7 +281,7 @@ def _process(run: BatchRun, pending: list[Pending]) -> None:
         summary_jobs.extend(missing)
 
     run.progress.phase("translating summaries", len(summary_jobs))
-    summary_translations = translate_jobs(summary_jobs, run.pool, settings.batch_tokens)
+    summary_translations = translate_jobs(summary_jobs, run.pool, settings.batch_tokens, policy=policy)
     run.report.words += summary_translations.words
     run.progress.phase("writing", len(results))
     by_id = {item.doc.article.id: item for item in pending}
@@ -343,7 +355,11 @@ def _write(run: BatchRun, result: ArticleResult, item: Pending, summary_translat
         return
     began = time.monotonic()
     _add_translated_summaries(result, summary_translations, run.settings.summary_languages)
-    result.fidelity = verify_article(result)
+    for lang, sentences in result.summaries.items():
+        result.summaries[lang], result.summary_repairs[lang] = guard_summary(
+            sentences, article_texts(result, lang)
+        )
+    result.fidelity = verify_article(result, run.settings.guard_policy())
     item.timings["write"] = round(time.monotonic() - began, 3)
     result.record = article_record(
         result, run.settings, run.hasher, item.row.dependencies, item.timings, item.row.config_hash
@@ -354,7 +370,7 @@ def _write(run: BatchRun, result: ArticleResult, item: Pending, summary_translat
         run.finish(item.row, path, "failed", f"writing: {error}")
         return
     item.row.seconds = round(time.monotonic() - item.started, 3)
-    run.finish(item.row, path, "done")
+    run.finish(item.row, path, "done", fidelity=result.fidelity["totals"])
 
 
 def _add_translated_summaries(

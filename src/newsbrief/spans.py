@@ -107,3 +107,25 @@ def _unclosed_opening(text: str, start: int, found: list[Span]) -> int:
             return position
         return -1
     return -1
+
+
+def line_spans(lines: list[str]) -> list[list[Span]]:
+    """Figures and quotes of each line of a source file (blank lines separate paragraphs)."""
+    found = [find_spans(line) for line in lines]
+    numbered = [(i, paragraph) for i, paragraph in _paragraph_numbers(lines) if lines[i]]
+    indices = [i for i, _ in numbered]
+    extra = continued_quotes(
+        [lines[i] for i in indices], [p for _, p in numbered], [found[i] for i in indices]
+    )
+    for i, spans in zip(indices, extra, strict=True):
+        found[i] = sorted([*found[i], *spans], key=lambda s: (s.start, s.kind))
+    return found
+
+
+def _paragraph_numbers(lines: list[str]) -> list[tuple[int, int]]:
+    paragraph, numbered = 0, []
+    for i, line in enumerate(lines):
+        if not line:
+            paragraph += 1
+        numbered.append((i, paragraph))
+    return numbered

@@ -9,6 +9,14 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from newsbrief.backends.seq2seq import Seq2SeqModel
+from newsbrief.guarding import (
+    Guarded,
+    GuardPolicy,
+    apply_quote_mode,
+    expected_figures,
+    guard_translation,
+    needs_candidates,
+)
 
 MAX_BATCH_SENTENCES = 64
 # A translation longer than twice its source (in tokens) is a model running away, not a sentence.
@@ -23,6 +31,10 @@ class Translator(Protocol):
     def count_tokens(self, texts: list[str]) -> list[int]: ...
 
     def translate(self, batch: list[str]) -> list[str]: ...
+
+    def candidates(self, texts: list[str], n: int) -> list[list[str]]:
+        """Up to n alternative translations of each text, best first (for the figure guard)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,18 @@ class Seq2SeqTranslator:
             target_lang=self.target,
         )
 
+    def candidates(self, texts: list[str], n: int) -> list[list[str]]:
+        flat = self.model.generate(
+            texts,
+            num_beams=max(self.num_beams, n),
+            num_return_sequences=n,
+            max_new_tokens=self.max_input_tokens,
+            output_ratio=MAX_OUTPUT_RATIO,
+            source_lang=self.source,
+            target_lang=self.target,
+        )
+        return [flat[i * n : (i + 1) * n] for i in range(len(texts))]
+
 
 class TranslatorSource(Protocol):
     """Where translate_jobs gets a translator for a pair (pool.ModelPool)."""
@@ -86,6 +110,7 @@ def translate_jobs(
     pool: TranslatorSource,
     batch_tokens: int,
     on_batch: Callable[[int], None] = lambda words: None,
+    policy: GuardPolicy | None = None,
 ) -> PooledResult:
     """Translate every job; a batch that raises fails its articles, not the run."""
     result = PooledResult()
@@ -99,7 +124,7 @@ def translate_jobs(
     for (source, target), pair_jobs in sorted(by_pair.items()):
         translator = pool.translator(source, target)
         for batch in batches_by_tokens(pair_jobs, translator, batch_tokens):
-            _translate_batch(batch, translator, result)
+            _translate_batch(batch, translator, result, policy or GuardPolicy())
             words = sum(len(job.text.split()) for job in batch.jobs)
             result.words += words
             on_batch(words)
@@ -125,13 +150,14 @@ def batches_by_tokens(jobs: list[Job], translator: Translator, batch_tokens: int
     return batches
 
 
-def _translate_batch(batch: Batch, translator: Translator, result: PooledResult) -> None:
+def _translate_batch(batch: Batch, translator: Translator, result: PooledResult, policy: GuardPolicy) -> None:
     texts = [job.text for job in batch.jobs]
     try:
         if max(batch.lengths) > translator.max_input_tokens:
             outputs = [_translate_fitting(text, translator) for text in texts]
         else:
             outputs = translator.translate(texts)
+        candidates = _candidates_where_needed(batch, outputs, translator, policy)
     except Exception as error:  # a model error costs its articles, not the run
         for job in batch.jobs:
             result.failures.setdefault(job.key[0], f"translation {job.source}→{job.target}: {error}")
@@ -142,8 +168,39 @@ def _translate_batch(batch: Batch, translator: Translator, result: PooledResult)
             flags.append("longer than the model's window: translated in parts")
         if not output.strip():
             flags.append("model returned nothing: source text kept")
-            output = job.text
-        result.translations[job.key] = output
+            result.translations[job.key] = job.text
+            continue
+        guarded = _guard(job, output, candidates.get(job.key, []), policy)
+        flags.extend(guarded.flags)
+        result.translations[job.key] = guarded.text
+
+
+def _candidates_where_needed(
+    batch: Batch, outputs: list[str], translator: Translator, policy: GuardPolicy
+) -> dict[tuple[str, str, int], list[str]]:
+    """Other beams, in one batch, for the segments whose first translation lost a figure (a
+    segment translated in parts has no whole candidates)."""
+    needy = [
+        job
+        for job, length, output in zip(batch.jobs, batch.lengths, outputs, strict=True)
+        if output.strip()
+        and length <= translator.max_input_tokens
+        and needs_candidates(output, expected_figures(job.text, job.source, job.target, policy))
+    ]
+    if not needy:
+        return {}
+    found = translator.candidates([job.text for job in needy], policy.candidates)
+    return {job.key: options for job, options in zip(needy, found, strict=True)}
+
+
+def _guard(job: Job, output: str, candidates: list[str], policy: GuardPolicy) -> Guarded:
+    """Figures first (on the translated quotes), then the quote mode the user chose."""
+    expected = expected_figures(job.text, job.source, job.target, policy)
+    figures = guard_translation(job.text, output, expected, candidates, policy)
+    if figures.text == job.text:
+        return figures
+    quotes = apply_quote_mode(job.text, figures.text, policy.quotes)
+    return Guarded(quotes.text, figures.flags + quotes.flags)
 
 
 def _translate_fitting(text: str, translator: Translator) -> str:

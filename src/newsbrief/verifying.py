@@ -1,97 +1,151 @@
 """The one place that compares source and outputs span by span: the per-article fidelity record.
 
-Translations must carry every figure of their source segment verbatim; summaries may only hold
-figures that the article has and quotes that the article (in that language) has word for word.
+It works on text lines only (the source file's lines, a translation's lines, a summary), so
+`newsbrief run` and `newsbrief check` (which reads the files back) produce the same record.
+Translations must carry every figure of their source line (verbatim, or in the localised form
+when `--figures localise`) and every quote; summaries may only hold figures that the article
+has and quotes that the article (in that language) has word for word.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from typing import Any
 
-from newsbrief.article import SegmentedArticle
+from newsbrief.figures import compare_figures, contains_figure
+from newsbrief.guarding import GuardPolicy, expected_figures
 from newsbrief.layout import ArticleResult
-from newsbrief.spans import figures_of, find_spans, quotes_of
+from newsbrief.spans import figures_of, find_spans, line_spans, quotes_of
 
 REPEAT_RE = re.compile(r"\b(\w+)(?:\W+\1\b){3,}", re.IGNORECASE | re.UNICODE)
-
-
-@dataclass
-class TranslationFidelity:
-    figures_total: int = 0
-    figures_kept: int = 0
-    missing_figures: list[dict[str, object]] = field(default_factory=list)
-    flagged_segments: list[int] = field(default_factory=list)
-    length_ratio: float = 0.0
-
-
-@dataclass
-class SummaryFidelity:
-    figures_not_in_article: list[str] = field(default_factory=list)
-    quotes_not_in_article: list[str] = field(default_factory=list)
+Record = dict[str, Any]
 
 
 def verify_translation(
-    doc: SegmentedArticle, lines: list[str], flags: dict[int, list[str]]
-) -> TranslationFidelity:
-    """Adds a flag to `flags[segment]` for every figure lost or degenerate output."""
-    record = TranslationFidelity()
-    source_chars = translated_chars = 0
-    for segment in doc.sentences:
-        output = lines[segment.index]
-        source_chars += len(segment.text)
-        translated_chars += len(output)
-        for figure in figures_of(segment.spans):
-            record.figures_total += 1
-            if _contains_figure(output, figure):
-                record.figures_kept += 1
-            else:
-                record.missing_figures.append({"segment": segment.index, "figure": figure})
-                flags.setdefault(segment.index, []).append(f"figure not verbatim: {figure}")
+    source_lines: list[str],
+    output_lines: list[str],
+    source_lang: str,
+    target_lang: str,
+    policy: GuardPolicy,
+    flags: dict[int, list[str]],
+) -> Record:
+    """Figures and quotes of each source line against its translation; findings are added to
+    `flags[line index]` so alignment.jsonl shows them too."""
+    figures: Record = {"total": 0, "kept": 0, "changed": [], "missing": [], "invented": []}
+    quotes: Record = {"total": 0, "kept": 0, "lost": []}
+    spans_of = line_spans(source_lines)
+    for index, (source, output) in enumerate(zip(source_lines, output_lines, strict=True)):
+        if not source:
+            continue
+        found: list[str] = []
+        expected = expected_figures(source, source_lang, target_lang, policy)
+        comparison = compare_figures(expected, output)
+        figures["total"] += len(expected)
+        figures["kept"] += len(comparison.kept)
+        # A figure missing where another appeared (231 -> 239) reads best as one change.
+        replaced = list(zip(comparison.missing, comparison.invented, strict=False))
+        changed = [(*pair, True) for pair in comparison.changed] + [(*pair, False) for pair in replaced]
+        for wanted, written, same_value in changed:
+            figures["changed"].append(
+                {"segment": index, "source": wanted, "output": written, "same_value": same_value}
+            )
+            found.append(f"figure changed: {wanted} → {written}")
+        for figure in comparison.missing[len(replaced) :]:
+            figures["missing"].append({"segment": index, "figure": figure})
+            found.append(f"figure missing: {figure}")
+        for figure in comparison.invented[len(replaced) :]:
+            figures["invented"].append({"segment": index, "figure": figure})
+            found.append(f"figure not in source: {figure}")
+        source_quotes = quotes_of(spans_of[index])
+        kept = min(len(source_quotes), len(quotes_of(find_spans(output))))
+        quotes["total"] += len(source_quotes)
+        quotes["kept"] += kept
+        for quote in source_quotes[kept:]:
+            quotes["lost"].append({"segment": index, "quote": quote})
+            found.append(f"quote lost: {_short(quote)}")
         if REPEAT_RE.search(output):
-            flags.setdefault(segment.index, []).append("repeated words (degenerate output)")
-        if flags.get(segment.index):
-            record.flagged_segments.append(segment.index)
-    record.length_ratio = round(translated_chars / max(1, source_chars), 3)
-    return record
+            found.append("repeated words (degenerate output)")
+        if found:
+            flags.setdefault(index, []).extend(f for f in found if f not in flags.get(index, []))
+    source_chars = sum(len(line) for line in source_lines)
+    return {
+        "figures": figures,
+        "quotes": quotes,
+        "flagged_segments": [{"segment": i, "flags": f} for i, f in sorted(flags.items()) if f],
+        "length_ratio": round(sum(len(line) for line in output_lines) / max(1, source_chars), 3),
+    }
 
 
-def verify_summary(summary: str, article_texts: list[str]) -> SummaryFidelity:
-    """`article_texts`: the article in the summary's language, and in its source language."""
-    record = SummaryFidelity()
-    article_figures = {f for text in article_texts for f in figures_of(find_spans(text))}
+def verify_summary(summary: str, article_texts: list[str], repairs: list[str] | None = None) -> Record:
+    """`article_texts`: the article in the summary's language first, then in its source language.
+    Quotes must be verbatim in the first; figures must occur in one of them."""
     spans = find_spans(summary)
-    record.figures_not_in_article = [f for f in figures_of(spans) if f not in article_figures]
-    record.quotes_not_in_article = [
-        q for q in quotes_of(spans) if not any(q in text for text in article_texts)
-    ]
-    return record
+    summary_figures, summary_quotes = figures_of(spans), quotes_of(spans)
+    not_in_article = [f for f in summary_figures if not any(contains_figure(t, f) for t in article_texts)]
+    not_verbatim = [q for q in summary_quotes if q not in article_texts[0]]
+    return {
+        "figures": {"total": len(summary_figures), "not_in_article": not_in_article},
+        "quotes": {"total": len(summary_quotes), "not_verbatim": not_verbatim},
+        "repairs": list(repairs or []),
+        "empty": not summary.strip(),
+    }
 
 
-def verify_article(result: ArticleResult) -> dict[str, object]:
+def totals(translations: dict[str, Record], summaries: dict[str, Record]) -> Record:
+    """The figures a run table and a cron alert need, summed over an article's outputs."""
+    figures = [r["figures"] for r in translations.values()]
+    quotes = [r["quotes"] for r in translations.values()]
+    summary_problems = sum(
+        len(r["figures"]["not_in_article"]) + len(r["quotes"]["not_verbatim"]) + int(r["empty"])
+        for r in summaries.values()
+    )
+    result = {
+        "figures_total": sum(f["total"] for f in figures),
+        "figures_kept": sum(f["kept"] for f in figures),
+        "figures_changed": sum(len(f["changed"]) for f in figures),
+        "figures_missing": sum(len(f["missing"]) for f in figures),
+        "figures_invented": sum(len(f["invented"]) for f in figures),
+        "quotes_total": sum(q["total"] for q in quotes),
+        "quotes_kept": sum(q["kept"] for q in quotes),
+        "flagged_segments": sum(len(r["flagged_segments"]) for r in translations.values()),
+        "summary_problems": summary_problems,
+        "summary_repairs": sum(len(r["repairs"]) for r in summaries.values()),
+    }
+    result["flagged"] = bool(
+        result["figures_changed"]
+        + result["figures_missing"]
+        + result["figures_invented"]
+        + result["quotes_total"]
+        - result["quotes_kept"]
+        + summary_problems
+    )
+    return result
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def verify_article(result: ArticleResult, policy: GuardPolicy) -> Record:
     """The fidelity record of a finished article; flags what it finds on the segments
     (`result.flags`), so alignment.jsonl shows them too."""
     doc = result.doc
-    source_text = "\n".join(result.lines[doc.lang])
+    source = result.lines[doc.lang]
     translations = {
-        lang: as_dict(verify_translation(doc, result.lines[lang], result.flags.setdefault(lang, {})))
-        for lang in result.lines
+        lang: verify_translation(source, lines, doc.lang, lang, policy, result.flags.setdefault(lang, {}))
+        for lang, lines in result.lines.items()
         if lang != doc.lang
     }
     summaries = {
-        lang: as_dict(
-            verify_summary(" ".join(sentences), ["\n".join(result.lines.get(lang, [])), source_text])
+        lang: verify_summary(
+            " ".join(sentences), article_texts(result, lang), result.summary_repairs.get(lang)
         )
         for lang, sentences in result.summaries.items()
     }
-    return {"translations": translations, "summaries": summaries}
+    return {"translations": translations, "summaries": summaries, "totals": totals(translations, summaries)}
 
 
-def as_dict(record: TranslationFidelity | SummaryFidelity) -> dict[str, object]:
-    return asdict(record)
-
-
-def _contains_figure(text: str, figure: str) -> bool:
-    """Verbatim, and not as part of a longer number (12,4 is not kept by 112,45)."""
-    pattern = rf"(?<![\d.,]){re.escape(figure)}(?![\d]|[.,]\d)"
-    return re.search(pattern, text) is not None
+def article_texts(result: ArticleResult, lang: str) -> list[str]:
+    """The article in `lang` (its translation, or the source), then in its source language."""
+    source = "\n".join(result.lines[result.doc.lang])
+    return ["\n".join(result.lines[lang]) if lang in result.lines else source, source]

@@ -66,8 +66,11 @@ class Seq2SeqModel:
         output_ratio: float | None = None,
         source_lang: str | None = None,
         target_lang: str | None = None,
+        num_return_sequences: int = 1,
     ) -> list[str]:
         """Generate for a batch; inputs must already fit max_input_tokens (never truncated here).
+        With `num_return_sequences` n, the n best beams of each input, best first, one after
+        the other.
 
         With `output_ratio`, the output may be at most that many times the longest input (plus a
         few tokens), so a degenerate model cannot run on to `max_new_tokens` for a short line.
@@ -80,7 +83,8 @@ class Seq2SeqModel:
             longest = int(inputs["input_ids"].shape[1])
             max_new_tokens = min(max_new_tokens, int(output_ratio * longest) + OUTPUT_SLACK_TOKENS)
         settings: dict[str, object] = {
-            "num_beams": num_beams,
+            "num_beams": max(num_beams, num_return_sequences),
+            "num_return_sequences": num_return_sequences,
             "do_sample": False,
             "max_new_tokens": max_new_tokens,
         }

@@ -1,0 +1,77 @@
+"""`newsbrief check`: the fidelity record recomputed from an output folder's files alone, for
+outputs edited by hand or made by an older version. It reads the text files back and runs the
+same verification as `newsbrief run`; article.json only supplies the settings it was made with."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newsbrief.guarding import GuardPolicy
+from newsbrief.verifying import Record, totals, verify_summary, verify_translation
+
+
+@dataclass
+class CheckedArticle:
+    folder: Path
+    fidelity: Record = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # one line each, naming file and line
+
+
+def check_output(out_dir: Path) -> list[CheckedArticle]:
+    """Every article folder of an output folder (those with an article.json), in name order."""
+    return [check_article(p.parent) for p in sorted(out_dir.glob("*/article.json"))]
+
+
+def check_article(folder: Path) -> CheckedArticle:
+    checked = CheckedArticle(folder)
+    record = json.loads((folder / "article.json").read_text(encoding="utf-8"))
+    lang = record["language"]
+    policy = GuardPolicy(figures=record.get("settings", {}).get("figures", "verbatim"))
+    source = _lines(folder / f"source.{lang}.txt")
+    translations: dict[str, Record] = {}
+    for path in sorted(folder.glob("translation.*.txt")):
+        target = path.name.split(".")[1]
+        lines = _lines(path)
+        if len(lines) != len(source):
+            checked.problems.append(f"{path.name}: {len(lines)} lines, the source has {len(source)}")
+            continue
+        flags: dict[int, list[str]] = {}
+        translations[target] = verify_translation(source, lines, lang, target, policy, flags)
+        checked.problems += [
+            f"{path.name} line {i + 1}: {flag}" for i, found in sorted(flags.items()) for flag in found
+        ]
+    summaries: dict[str, Record] = {}
+    for path in sorted(folder.glob("summary.*.md")):
+        summary_lang = path.name.split(".")[1]
+        in_lang = folder / f"translation.{summary_lang}.txt"
+        texts = ["\n".join(_lines(in_lang)) if in_lang.is_file() else "\n".join(source), "\n".join(source)]
+        summaries[summary_lang] = result = verify_summary(_summary_body(path), texts)
+        checked.problems += [
+            f"{path.name}: figure not in the article: {f}" for f in result["figures"]["not_in_article"]
+        ]
+        checked.problems += [
+            f"{path.name}: quote not verbatim: {q}" for q in result["quotes"]["not_verbatim"]
+        ]
+        if result["empty"]:
+            checked.problems.append(f"{path.name}: empty summary")
+    checked.fidelity = {
+        "translations": translations,
+        "summaries": summaries,
+        "totals": totals(translations, summaries),
+    }
+    return checked
+
+
+def _lines(path: Path) -> list[str]:
+    text = path.read_text(encoding="utf-8")
+    return text[:-1].split("\n") if text.endswith("\n") else text.split("\n")
+
+
+def _summary_body(path: Path) -> str:
+    """The summary without its "# title" heading."""
+    text = path.read_text(encoding="utf-8")
+    if text.startswith("# "):
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+    return text.strip()

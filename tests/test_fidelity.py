@@ -1,0 +1,216 @@
+"""Figures and quotes through translation and summaries: values, repairs, guards, the record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsbrief.config import Settings, apply_models
+from newsbrief.figures import compare_figures, localise, repair_forms, values
+from newsbrief.guarding import GuardPolicy, apply_quote_mode, guard_summary, guard_translation
+from newsbrief.pool import ModelPool
+from newsbrief.translating import Job, translate_jobs
+from newsbrief.verifying import verify_summary, verify_translation
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("12,4", "12.4", True),
+        ("18 065", "18,065", True),
+        ("4,5%", "4.5%", True),
+        ("$43.7", "43,7", True),
+        ("7,5–8,0%", "7.5-8.0%", True),
+        ("−18", "-18", True),
+        ("231", "239", False),
+        ("$1.153", "1", False),
+        ("4,5%", "4,5", False),
+        ("2023/2024", "2023", False),
+    ],
+)
+def test_same_value_in_another_form(a: str, b: str, same: bool) -> None:
+    assert bool(values(a) & values(b)) is same
+
+
+def test_comparison_tells_kept_changed_missing_and_invented() -> None:
+    result = compare_figures(["12,4", "2023", "18 065", "231"], "12.4 million in 2023, 18,065 UAH, 239 ships")
+    assert result.kept == ["2023"]
+    assert result.changed == [("12,4", "12.4"), ("18 065", "18,065")]
+    assert result.missing == ["231"]
+    assert result.invented == ["239"]
+
+
+def test_a_figure_inside_a_longer_number_is_not_kept() -> None:
+    assert compare_figures(["12,4"], "112,45 tonnes").missing == ["12,4"]
+
+
+def test_repair_puts_the_source_form_back_and_nothing_else() -> None:
+    text = "Exported 12.4 million tonnes, 12.45 more and 18,065 UAH."
+    assert repair_forms(text, [("12,4", "12.4"), ("18 065", "18,065")]) == (
+        "Exported 12,4 million tonnes, 12.45 more and 18 065 UAH."
+    )
+
+
+@pytest.mark.parametrize(
+    ("figure", "source", "target", "localised"),
+    [
+        ("12,4", "uk", "en", "12.4"),
+        ("18 065", "uk", "en", "18,065"),
+        ("7,5–8,0%", "uk", "en", "7.5–8.0%"),
+        ("1,000", "en", "uk", "1 000"),
+        ("$43.7", "en", "uk", "$43,7"),
+        ("13.10.23", "uk", "en", "13.10.23"),
+        ("2023/2024", "uk", "en", "2023/2024"),
+        ("21:01", "en", "uk", "21:01"),
+        ("12,4", "en", "uk", "12,4"),  # not an English number: left as written
+    ],
+)
+def test_localise_is_a_rule_not_a_model(figure: str, source: str, target: str, localised: str) -> None:
+    assert localise(figure, source, target) == localised
+
+
+def test_guard_repairs_a_changed_form_and_says_so() -> None:
+    guarded = guard_translation("Експорт 12,4 млн т.", "Exports 12.4 million t.", ["12,4"], [], GuardPolicy())
+    assert guarded.text == "Exports 12,4 million t."
+    assert guarded.flags == ["figure form repaired: 12.4 → 12,4"]
+
+
+def test_guard_takes_the_first_candidate_that_keeps_every_figure() -> None:
+    guarded = guard_translation(
+        "Ціна 231 грн.",
+        "Price 239 UAH.",
+        ["231"],
+        ["Price 239 UAH.", "The price is 231 UAH.", "231 UAH"],
+        GuardPolicy(),
+    )
+    assert guarded.text == "The price is 231 UAH."
+    assert guarded.flags == ["figures kept by beam candidate 2"]
+
+
+@pytest.mark.parametrize(
+    ("mode", "text", "flag"),
+    [
+        ("best", "Price 239 UAH.", "figures could not be verified: best candidate kept (unverified)"),
+        ("source", "Ціна 231 грн.", "figures could not be verified: source text kept"),
+    ],
+)
+def test_guard_without_a_good_candidate_does_what_the_user_chose(mode: str, text: str, flag: str) -> None:
+    guarded = guard_translation("Ціна 231 грн.", "Price 239 UAH.", ["231"], [], GuardPolicy(unverified=mode))
+    assert guarded.text == text
+    assert guarded.flags == [flag]
+
+
+def test_guard_with_localised_figures_converts_by_rule() -> None:
+    policy = GuardPolicy(figures="localise")
+    guarded = guard_translation("Експорт 12,4 млн т.", "Exports 12,4 million t.", ["12.4"], [], policy)
+    assert guarded.text == "Exports 12.4 million t."
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("translated", "He said: “We are ready”."),
+        ("original", "He said: “Ми готові”."),
+        ("both", "He said: “We are ready” («Ми готові»)."),
+    ],
+)
+def test_quote_modes(mode: str, expected: str) -> None:
+    assert apply_quote_mode("Він сказав: «Ми готові».", "He said: “We are ready”.", mode).text == expected
+
+
+def test_quote_mode_does_not_guess_when_quotes_do_not_pair() -> None:
+    guarded = apply_quote_mode("Він сказав: «Ми готові».", "He said they were ready.", "original")
+    assert guarded.text == "He said they were ready."
+    assert guarded.flags == ["quotes not paired (1 in source, 0 here)"]
+
+
+ARTICLE = (
+    "Експорт зерна\n\nУкраїна експортувала 12,4 млн тонн зерна.\n"
+    "«Ми зберігаємо морський коридор відкритим», — сказав міністр."
+)
+
+
+def test_summary_guard_repairs_forms_and_quotes_and_drops_inventions() -> None:
+    sentences = [
+        "Україна експортувала 12.4 млн тонн зерна.",
+        "Міністр сказав: «Ми зберігаємо коридор відкритим».",
+        "Порти прийняли 47 суден.",
+    ]
+    kept, repairs = guard_summary(sentences, [ARTICLE, ARTICLE])
+    assert kept == [
+        "Україна експортувала 12,4 млн тонн зерна.",
+        "Міністр сказав: «Ми зберігаємо морський коридор відкритим».",
+    ]
+    assert repairs == [
+        "figure form: 12.4 → 12,4",
+        "quote replaced by the article's words: Ми зберігаємо коридор відкритим",
+        "sentence dropped: figure 47 is not in the article",
+    ]
+    record = verify_summary(" ".join(kept), [ARTICLE, ARTICLE], repairs)
+    assert record["figures"]["not_in_article"] == [] and record["quotes"]["not_verbatim"] == []
+
+
+def test_a_summary_that_cannot_be_repaired_is_kept_and_flagged() -> None:
+    kept, repairs = guard_summary(["Порти прийняли 47 суден."], [ARTICLE, ARTICLE])
+    assert kept == ["Порти прийняли 47 суден."]
+    assert repairs[-1].startswith("could not be repaired")
+    assert verify_summary(kept[0], [ARTICLE, ARTICLE], repairs)["figures"]["not_in_article"] == ["47"]
+
+
+def test_verification_reports_every_kind_of_figure_problem() -> None:
+    source = ["Ціна 231 грн, експорт 12,4 млн т.", "", "«Ми готові», — сказав він."]
+    output = ["Price 239 UAH, exports 12.4 million t, 77 more.", "", "He said they were ready."]
+    flags: dict[int, list[str]] = {}
+    record = verify_translation(source, output, "uk", "en", GuardPolicy(), flags)
+    assert record["figures"]["changed"] == [
+        {"segment": 0, "source": "12,4", "output": "12.4", "same_value": True},
+        {"segment": 0, "source": "231", "output": "239", "same_value": False},
+    ]
+    assert record["figures"]["invented"] == [{"segment": 0, "figure": "77"}]
+    assert record["quotes"] == {"total": 1, "kept": 0, "lost": [{"segment": 2, "quote": "Ми готові"}]}
+    assert set(flags) == {0, 2}
+
+
+SEGMENTS_WITH_FIGURES = [
+    "Україна експортувала 12,4 млн тонн зерна у 2023/2024 маркетинговому році.",
+    "Середня зарплата становила 18 065 грн, що на 21,4% більше.",
+]
+
+
+@pytest.fixture(scope="module")
+def tiny_pool(tiny_models: Path) -> ModelPool:
+    settings = apply_models(Settings(), {"uk-en": str(tiny_models / "marian-uk-en")})
+    return ModelPool(settings, {})
+
+
+def test_real_model_output_without_figures_ends_flagged_never_passed(tiny_pool: ModelPool) -> None:
+    """The tiny Marian model writes no figures: every segment must end flagged."""
+    jobs = [Job(("a", "en", i), text, "uk", "en") for i, text in enumerate(SEGMENTS_WITH_FIGURES)]
+    result = translate_jobs(jobs, tiny_pool, 2048, policy=GuardPolicy(unverified="best"))
+    lines = [result.translations[job.key] for job in jobs]
+    flags: dict[int, list[str]] = {}
+    record = verify_translation(SEGMENTS_WITH_FIGURES, lines, "uk", "en", GuardPolicy(), flags)
+    for i, job in enumerate(jobs):
+        kept_all = not [m for m in record["figures"]["missing"] if m["segment"] == i] and not [
+            c for c in record["figures"]["changed"] if c["segment"] == i
+        ]
+        if lines[i] == job.text:  # nothing came back: the source line was kept, and said so
+            assert result.flags[job.key]
+        else:
+            assert kept_all or flags[i], (lines[i], flags)
+
+
+def test_real_beam_candidates_come_best_first(tiny_pool: ModelPool) -> None:
+    translator = tiny_pool.translator("uk", "en")
+    candidates = translator.candidates(SEGMENTS_WITH_FIGURES, 4)
+    assert [len(c) for c in candidates] == [4, 4]
+    assert [c[0] for c in candidates] == translator.translate(SEGMENTS_WITH_FIGURES)
+
+
+def test_unverified_source_keeps_the_source_segment_with_real_output(tiny_pool: ModelPool) -> None:
+    jobs = [Job(("a", "en", i), text, "uk", "en") for i, text in enumerate(SEGMENTS_WITH_FIGURES)]
+    result = translate_jobs(jobs, tiny_pool, 2048, policy=GuardPolicy(unverified="source"))
+    for job in jobs:
+        assert result.translations[job.key] == job.text
+        assert any("source text kept" in flag for flag in result.flags[job.key])
