@@ -10,11 +10,18 @@ from pathlib import Path
 
 import pytest
 from conftest import ARTICLES
+from test_instruct import _segmented
 from typer.testing import CliRunner
 
+from newsbrief.backends.causal import CausalChatModel
 from newsbrief.cli import EXIT_MODEL_UNAVAILABLE, EXIT_OK, EXIT_USAGE, app
+from newsbrief.guarding import guard_summary
+from newsbrief.instruct import InstructSummariser
 from newsbrief.language import LanguageIdentifier
-from newsbrief.prompts import DEFAULT_PROMPT_DIR
+from newsbrief.models import resolve_model
+from newsbrief.prompts import DEFAULT_PROMPT_DIR, load_template
+from newsbrief.summarising import SummaryInput
+from newsbrief.verifying import verify_summary
 
 runner = CliRunner()
 FEW = ("uk-grain-exports.txt", "en-imf-budget.md", "ru-sanctions-trade.txt")
@@ -174,3 +181,25 @@ def test_smollm2_from_its_gguf_file_writes_an_english_summary(tmp_path: Path, ti
     record = json.loads((folder / "article.json").read_text(encoding="utf-8"))
     assert record["summariser"]["gguf_file"] == "SmolLM2-135M-Instruct.Q4_1.gguf"
     assert record["summariser"]["revision"].startswith("gguf-")
+
+
+def test_the_summary_guard_on_smollm2s_real_summaries() -> None:
+    """SmolLM2 mixes up and invents figures: after the guard, every figure left in its summary
+    is in the article, and every sentence it dropped is accounted for."""
+    model = CausalChatModel(resolve_model(str(smollm2_gguf())), "cpu")
+    template = load_template(DEFAULT_PROMPT_DIR, "summarise", "en")
+    summariser = InstructSummariser(model, {"en": template}, max_words=80, max_new_tokens=160)
+    for name in ("en-black-sea-corridor-long.txt", "en-imf-budget.md"):
+        doc = _segmented(name)
+        article = "\n".join(s.text for s in doc.segments)
+        written = summariser.summarise(SummaryInput(doc, {"en": [s.text for s in doc.segments]})).sentences[
+            "en"
+        ]
+        kept, repairs = guard_summary(written, [article, article])
+        print(name, written, repairs, sep="\n")
+        dropped = [r for r in repairs if r.startswith("sentence dropped")]
+        assert len(kept) == len(written) - len(dropped) or repairs[-1].startswith("could not be repaired")
+        record = verify_summary(" ".join(kept), [article, article], repairs)
+        if not repairs or not repairs[-1].startswith("could not be repaired"):
+            assert record["figures"]["not_in_article"] == []
+            assert record["quotes"]["not_verbatim"] == []

@@ -29,6 +29,7 @@ MAX_SEGMENT_TOKENS = 512
 MIN_WINDOW_TOKENS = 64
 # Room for the list markup ("- ", quotation marks, line breaks) around a chunk's quotes and figures.
 LIST_MARGIN_TOKENS = 32
+SENTENCE_ENDS = (".", "!", "?", "…", "»", '"', "”", "“", ")")
 
 
 class InstructTranslator:
@@ -98,7 +99,9 @@ class InstructSummariser:
         first_round = max(len(c) for c in chunks.values())
         summaries = self._summarise_chunks(chunks, title_of)
         return Summary(
-            sentences={lang: sentences_of(text, lang) for lang, text in summaries.items()},
+            sentences={
+                lang: _complete_sentences(sentences_of(text, lang)) for lang, text in summaries.items()
+            },
             chunks=first_round,
         )
 
@@ -159,6 +162,14 @@ class InstructSummariser:
             quotes=quotes,
             figures=figures,
         )
+
+
+def _complete_sentences(sentences: list[str]) -> list[str]:
+    """Without a last sentence cut off by the token limit ("... and the"); a summary of one
+    unfinished sentence is kept, as something is better than nothing to flag."""
+    if len(sentences) > 1 and not sentences[-1].rstrip().endswith(SENTENCE_ENDS):
+        return sentences[:-1]
+    return sentences
 
 
 def _span_lists(spans: list[Span]) -> tuple[str, str]:
