@@ -50,15 +50,19 @@ class InstructTranslator:
         return self.model.count_tokens(texts)
 
     def translate(self, batch: list[str]) -> list[str]:
-        prompts = [self.model.chat_prompt(self._messages(text)) for text in batch]
-        longest = max(self.count_tokens(batch))
-        answers = self.model.generate(prompts, int(MAX_OUTPUT_RATIO * longest) + OUTPUT_SLACK_TOKENS)
-        # A segment is one line of translation.txt: the model's line breaks are not kept.
-        return [" ".join(answer.split()) for answer in answers]
+        return self._generate(batch, 1)
 
     def candidates(self, texts: list[str], n: int) -> list[list[str]]:
-        """Greedy decoding has one answer; there are no others to choose from."""
-        return [[] for _ in texts]
+        """The n best beams of each text (beam search, while translation is greedy)."""
+        flat = self._generate(texts, n)
+        return [flat[i * n : (i + 1) * n] for i in range(len(texts))]
+
+    def _generate(self, texts: list[str], n: int) -> list[str]:
+        prompts = [self.model.chat_prompt(self._messages(text)) for text in texts]
+        longest = max(self.count_tokens(texts))
+        answers = self.model.generate(prompts, int(MAX_OUTPUT_RATIO * longest) + OUTPUT_SLACK_TOKENS, n)
+        # A segment is one line of translation.txt: the model's line breaks are not kept.
+        return [" ".join(answer.split()) for answer in answers]
 
     def _messages(self, text: str) -> list[dict[str, str]]:
         spans = find_spans(text)

@@ -83,15 +83,19 @@ class CausalChatModel:
         encoded = self.tokenizer(texts, add_special_tokens=False, truncation=False)["input_ids"]
         return [len(ids) for ids in encoded]
 
-    def generate(self, prompts: list[str], max_new_tokens: int) -> list[str]:
-        """Answers to rendered chat prompts, without the prompt, special tokens or preambles."""
+    def generate(self, prompts: list[str], max_new_tokens: int, num_return_sequences: int = 1) -> list[str]:
+        """Answers to rendered chat prompts, without the prompt, special tokens or preambles.
+        With `num_return_sequences` n, the n best beams of each prompt, best first, in turn."""
         inputs = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
         inputs = {name: tensor.to(self.device) for name, tensor in inputs.items()}
         settings: dict[str, object] = {
             "max_new_tokens": max_new_tokens,
             "pad_token_id": self.tokenizer.pad_token_id,
         }
-        if self.temperature > 0:
+        if num_return_sequences > 1:
+            settings.update(num_beams=num_return_sequences, num_return_sequences=num_return_sequences)
+            settings.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        elif self.temperature > 0:
             torch.manual_seed(self.seed)
             settings.update(do_sample=True, temperature=self.temperature, top_p=1.0, top_k=0)
         else:
