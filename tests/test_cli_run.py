@@ -239,7 +239,7 @@ def test_missing_model_is_a_clear_error(tmp_path: Path, tiny_config: Path) -> No
     )
     assert result.exit_code == EXIT_MODEL_UNAVAILABLE
     assert "Helsinki-NLP/opus-mt-uk-en" in result.output
-    assert "fetch_models.py" in result.output
+    assert "newsbrief models fetch" in result.output
     assert not any(p.is_dir() for p in (tmp_path / "out").iterdir())
 
 

@@ -3,7 +3,8 @@
 Exit codes: 0 every article done or skipped; 1 some articles failed; 2 bad usage (unknown
 option, bad value, unreadable config file, a broken prompt template); 3 a model the batch needs
 cannot be found or used (nothing was processed); 4 a figure or quote did not come through
-verbatim (`check`, and `run --strict`).
+verbatim (`check`, and `run --strict`); 5 another run holds the output folder; 6 stopped by
+SIGINT or SIGTERM after the article in flight (the next run goes on).
 """
 
 from __future__ import annotations
@@ -31,12 +32,16 @@ from newsbrief.config import (
     split_strategies,
 )
 from newsbrief.errors import ModelUnavailable, ModelUnusable
+from newsbrief.locking import OutputLocked, output_lock
+from newsbrief.stopping import StopRequest
 
 EXIT_OK = 0
 EXIT_ARTICLES_FAILED = 1
 EXIT_USAGE = 2
 EXIT_MODEL_UNAVAILABLE = 3
 EXIT_FLAGGED = 4
+EXIT_LOCKED = 5
+EXIT_INTERRUPTED = 6
 
 app = typer.Typer(
     add_completion=False,
@@ -132,6 +137,10 @@ def run(
             help="Quotes in translations: translated, original, or both (translation, then original)."
         ),
     ] = None,
+    wait: Annotated[
+        float | None,
+        typer.Option(help="When another run holds OUT, wait up to SECONDS for it instead of exiting 5."),
+    ] = None,
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit 4 when any figure or quote is flagged.")
     ] = False,
@@ -171,18 +180,25 @@ def run(
         _fail_usage(str(error))
 
     console = Console()
+    if not console.is_terminal:  # a log or cron mail: no wrapped table headers at 80 columns
+        console = Console(width=120)
+    stop = StopRequest()
     try:
-        if console.is_terminal and not quiet:
-            columns = (
-                TextColumn("{task.description:<22}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-            )
-            with Progress(*columns, console=console, transient=True) as bar:
-                report = run_batch(input_dir, out, settings, RichProgress(bar))
-        else:
-            report = run_batch(input_dir, out, settings)
+        with output_lock(out, wait or 0), stop.installed():
+            if console.is_terminal and not quiet:
+                columns = (
+                    TextColumn("{task.description:<22}"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TimeElapsedColumn(),
+                )
+                with Progress(*columns, console=console, transient=True) as bar:
+                    report = run_batch(input_dir, out, settings, RichProgress(bar), stop)
+            else:
+                report = run_batch(input_dir, out, settings, stop=stop)
+    except OutputLocked as error:
+        typer.echo(f"newsbrief: {error}; not started (use --wait SECONDS to queue)", err=True)
+        raise typer.Exit(EXIT_LOCKED) from error
     except ConfigError as error:  # a prompt template, checked before any model is loaded
         _fail_usage(str(error))
     except (ModelUnavailable, ModelUnusable) as error:
@@ -191,8 +207,15 @@ def run(
 
     _print_problems(report, ("failed",) if quiet else ("skipped", "failed"))
     flagged = strict and bool(report.flagged())
-    if not quiet or report.failed or flagged:
+    if not quiet or report.failed or flagged or report.interrupted:
         _print_table(console, report)
+    if report.interrupted:
+        typer.echo(
+            f"newsbrief: {report.interrupted} after {report.count('done')} article(s); "
+            "the next run goes on from there",
+            err=True,
+        )
+        raise typer.Exit(EXIT_INTERRUPTED)
     if report.failed:
         raise typer.Exit(EXIT_ARTICLES_FAILED)
     raise typer.Exit(EXIT_FLAGGED if flagged else EXIT_OK)
@@ -224,27 +247,23 @@ def check(
     raise typer.Exit(EXIT_FLAGGED if flagged else EXIT_OK)
 
 
-@app.command()
+models_app = typer.Typer(help="The models a run uses: list them, fetch them.", no_args_is_help=False)
+app.add_typer(models_app, name="models")
+
+
+@models_app.callback(invoke_without_command=True)
 def models(
+    ctx: typer.Context,
     config: Annotated[Path | None, typer.Option("--config", "-c", exists=True, dir_okay=False)] = None,
     model: Annotated[list[str] | None, typer.Option("--model", "-m")] = None,
 ) -> None:
-    """List the configured models and whether each is available here."""
+    """List the configured models and whether each is available here (in the cache or a folder)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from newsbrief.models import resolve_model
 
-    try:
-        settings = build_settings(config, model or [])
-    except ConfigError as error:
-        _fail_usage(str(error))
-    roles = {
-        **settings.translation_models,
-        "fallback": settings.fallback_model,
-        "summariser": settings.summariser_model,
-    }
-    if "instruct" in (settings.summariser, settings.translator):
-        roles["instruct"] = settings.instruct_model
     missing = 0
-    for role, ref in roles.items():
+    for role, ref in _configured_models(config, model or []).items():
         try:
             resolved = resolve_model(ref, allow_download=False)
             state = f"ok ({resolved.revision})"
@@ -252,7 +271,75 @@ def models(
             state, missing = f"missing: {error.reason}", missing + 1
         typer.echo(f"{role:12} {ref:40} {state}")
     if missing:
-        typer.echo("fetch the missing ones with: python scripts/fetch_models.py", err=True)
+        typer.echo("fetch the missing ones with: newsbrief models fetch", err=True)
+
+
+@models_app.command("fetch")
+def models_fetch(
+    refs: Annotated[
+        list[str] | None, typer.Argument(help="Hub ids (default: every configured model).")
+    ] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", exists=True, dir_okay=False)] = None,
+    model: Annotated[list[str] | None, typer.Option("--model", "-m")] = None,
+) -> None:
+    """Download models into the Hugging Face cache once, so that cron runs can use
+    HF_HUB_OFFLINE=1. Exit 3 when any could not be fetched."""
+    from newsbrief.models import resolve_model
+
+    wanted = refs or list(dict.fromkeys(_configured_models(config, model or []).values()))
+    missing = 0
+    for ref in wanted:
+        try:
+            resolved = resolve_model(ref, allow_download=True)
+            typer.echo(f"ok       {ref}  ({resolved.path})")
+        except ModelUnavailable as error:
+            missing += 1
+            typer.echo(f"missing  {ref}: {error.reason}", err=True)
+    raise typer.Exit(EXIT_MODEL_UNAVAILABLE if missing else EXIT_OK)
+
+
+def _configured_models(config: Path | None, models: list[str]) -> dict[str, str]:
+    """Role -> model for what a run with this configuration may use (the fallback is listed
+    only when the configuration accepts a source language without a direct model)."""
+    try:
+        settings = build_settings(config, models)
+    except ConfigError as error:
+        _fail_usage(str(error))
+    roles = dict(settings.translation_models)
+    if settings.summariser == "seq2seq":
+        roles["summariser"] = settings.summariser_model
+    if "instruct" in (settings.summariser, settings.translator):
+        roles["instruct"] = settings.instruct_model
+    pairs = {f"{s}-{t}" for s in settings.source_languages for t in settings.targets if s != t}
+    if pairs - set(roles):
+        roles["fallback"] = settings.fallback_model
+    return roles
+
+
+@app.command()
+def status(out_dir: Annotated[Path, typer.Argument(help="An output folder of `newsbrief run`.")]) -> None:
+    """Counts by state, the last runs, failed articles with their reasons, and orphans (outputs
+    whose source file is gone; they are kept, never deleted)."""
+    from newsbrief.pipeline import MANIFEST_NAME
+    from newsbrief.status import output_status
+
+    manifest = out_dir / MANIFEST_NAME
+    if not manifest.is_file():
+        _fail_usage(f"{out_dir} has no {MANIFEST_NAME}: not an output folder of newsbrief run")
+    state = output_status(manifest)
+    counts = ", ".join(f"{state.counts.get(name, 0)} {name}" for name in ("done", "skipped", "failed"))
+    typer.echo(f"articles: {counts}, {len(state.orphans)} orphaned")
+    for run in state.runs[:3]:
+        ended = run["finished_at"] or "never finished (killed?)"
+        typer.echo(
+            f"run {run['id']}: {run['started_at']} -> {ended} {run['outcome'] or ''}: "
+            f"{run['done'] or 0} done, {run['skipped'] or 0} skipped, {run['failed'] or 0} failed, "
+            f"{run['seconds'] or 0:.1f} s"
+        )
+    for row in state.failed:
+        typer.echo(f"failed: {row.source_path}: {row.error}")
+    for row in state.orphans:
+        typer.echo(f"orphan: {row.id} (source {row.source_path} is gone; its outputs are kept)")
 
 
 @app.command()

@@ -17,7 +17,7 @@ class ModelUnavailable(Exception):
         self.reason = reason
         super().__init__(
             f"model {model!r} is not available: {reason}\n"
-            f"  fetch it once with:  python scripts/fetch_models.py {model}\n"
+            f"  fetch it once with:  newsbrief models fetch {model}\n"
             f"  (or `hf download {model}`), or point the configuration at a local folder."
         )
 

@@ -33,7 +33,8 @@ CREATE TABLE IF NOT EXISTS runs (
     config_hash TEXT NOT NULL,
     started_at TEXT NOT NULL,
     finished_at TEXT,
-    done INTEGER, skipped INTEGER, failed INTEGER, words INTEGER, seconds REAL
+    done INTEGER, skipped INTEGER, failed INTEGER, words INTEGER, seconds REAL,
+    outcome TEXT
 );
 """
 
@@ -72,6 +73,9 @@ class Manifest:
         if "dependencies" not in columns:
             with self.db:
                 self.db.execute("ALTER TABLE articles ADD COLUMN dependencies TEXT NOT NULL DEFAULT '[]'")
+        if "outcome" not in {row[1] for row in self.db.execute("PRAGMA table_info(runs)")}:
+            with self.db:
+                self.db.execute("ALTER TABLE runs ADD COLUMN outcome TEXT")
 
     def close(self) -> None:
         self.db.close()
@@ -122,10 +126,14 @@ class Manifest:
             )
         return int(cursor.lastrowid or 0)
 
-    def finish_run(self, run_id: int, counts: dict[str, int], words: int, seconds: float) -> None:
+    def finish_run(
+        self, run_id: int, counts: dict[str, int], words: int, seconds: float, outcome: str = "finished"
+    ) -> None:
+        """`outcome`: finished or interrupted; a run killed outright keeps no finished_at."""
         with self.db:
             self.db.execute(
-                "UPDATE runs SET finished_at=?, done=?, skipped=?, failed=?, words=?, seconds=? WHERE id=?",
+                "UPDATE runs SET finished_at=?, done=?, skipped=?, failed=?, words=?, seconds=?, outcome=?"
+                " WHERE id=?",
                 (
                     now(),
                     counts.get("done", 0),
@@ -133,6 +141,24 @@ class Manifest:
                     counts.get("failed", 0),
                     words,
                     seconds,
+                    outcome,
                     run_id,
                 ),
             )
+
+    def articles(self) -> list[ArticleRow]:
+        """Every article row, by id (for `newsbrief status`)."""
+        rows = self.db.execute(
+            "SELECT id, source_path, source_hash, config_hash, status, error, lang, words, seconds,"
+            " dependencies FROM articles ORDER BY id"
+        ).fetchall()
+        return [ArticleRow(*row[:-1], dependencies=json.loads(row[-1])) for row in rows]
+
+    def last_runs(self, limit: int = 5) -> list[dict[str, object]]:
+        cursor = self.db.execute(
+            "SELECT id, input_dir, started_at, finished_at, done, skipped, failed, words, seconds, outcome"
+            " FROM runs ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -28,6 +28,7 @@ from newsbrief.prompts import load_prompts
 from newsbrief.readers import read_article, supported_suffixes
 from newsbrief.records import article_record
 from newsbrief.segmenting import segment_article
+from newsbrief.stopping import RunInterrupted, StopRequest
 from newsbrief.summarising import Summariser, Summary, SummaryInput
 from newsbrief.translating import Job, PooledResult, translate_jobs
 from newsbrief.verifying import article_texts, verify_article
@@ -67,6 +68,7 @@ class RunReport:
     outcomes: list[Outcome] = field(default_factory=list)
     words: int = 0
     seconds: float = 0.0
+    interrupted: str = ""  # why the run stopped early ("stopped by SIGTERM"), or ""
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -105,6 +107,7 @@ class BatchRun:
     hasher: ConfigHasher
     progress: ProgressSink
     run_id: int
+    stop: StopRequest = field(default_factory=StopRequest)
     report: RunReport = field(default_factory=RunReport)
     taken_ids: set[str] = field(default_factory=set)
     _identifier: LanguageIdentifier | None = None
@@ -141,7 +144,11 @@ def discover(input_dir: Path, exclude: tuple[str, ...]) -> list[Path]:
 
 
 def run_batch(
-    input_dir: Path, out_dir: Path, settings: Settings, progress: ProgressSink | None = None
+    input_dir: Path,
+    out_dir: Path,
+    settings: Settings,
+    progress: ProgressSink | None = None,
+    stop: StopRequest | None = None,
 ) -> RunReport:
     """Process every article under `input_dir` into `out_dir`. Raises PromptError before
     anything else when a prompt template is wrong, and ModelUnavailable (before any article is
@@ -161,21 +168,29 @@ def run_batch(
         hasher=hasher,
         progress=progress or NoProgress(),
         run_id=manifest.start_run(str(input_dir.resolve()), hasher.base),
+        stop=stop or StopRequest(),
         taken_ids=manifest.taken_ids(),
     )
     report = run.report
     try:
         files = discover(input_dir, settings.exclude)
         run.progress.phase("reading", len(files))
-        pending = [item for path in files if (item := _read_one(run, path)) is not None]
+        pending = []
+        for path in files:
+            run.stop.check()
+            if (item := _read_one(run, path)) is not None:
+                pending.append(item)
         if pending:
             _process(run, pending)
+    except RunInterrupted as stopped:
+        report.interrupted = str(stopped)
     finally:
         run.pool.close()
         report.seconds = time.monotonic() - started
         counts = Counter(o.status for o in report.outcomes)
         counts["skipped"] += counts["up-to-date"]
-        manifest.finish_run(run.run_id, counts, report.words, report.seconds)
+        outcome = "interrupted" if report.interrupted else "finished"
+        manifest.finish_run(run.run_id, counts, report.words, report.seconds, outcome)
         manifest.close()
     return report
 
@@ -257,7 +272,10 @@ def _process(run: BatchRun, pending: list[Pending]) -> None:
     run.progress.phase("translating", sum(len(job.text.split()) for job in jobs))
     began = time.monotonic()
     policy = settings.guard_policy()
-    translated = translate_jobs(jobs, run.pool, settings.batch_tokens, run.progress.advance, policy)
+    translated = translate_jobs(
+        jobs, run.pool, settings.batch_tokens, run.progress.advance, policy, lambda: run.stop.requested
+    )
+    run.stop.check()
     _share_time(pending, time.monotonic() - began)
     run.report.words += translated.words
 
@@ -265,6 +283,7 @@ def _process(run: BatchRun, pending: list[Pending]) -> None:
     results: list[ArticleResult] = []
     summary_jobs: list[Job] = []
     for item in pending:
+        run.stop.check()
         run.progress.advance()
         reason = translated.failures.get(item.doc.article.id)
         if reason:
@@ -281,11 +300,15 @@ def _process(run: BatchRun, pending: list[Pending]) -> None:
         summary_jobs.extend(missing)
 
     run.progress.phase("translating summaries", len(summary_jobs))
-    summary_translations = translate_jobs(summary_jobs, run.pool, settings.batch_tokens, policy=policy)
+    summary_translations = translate_jobs(
+        summary_jobs, run.pool, settings.batch_tokens, policy=policy, should_stop=lambda: run.stop.requested
+    )
+    run.stop.check()
     run.report.words += summary_translations.words
     run.progress.phase("writing", len(results))
     by_id = {item.doc.article.id: item for item in pending}
     for result in results:
+        run.stop.check()
         run.progress.advance()
         _write(run, result, by_id[result.doc.article.id], summary_translations)
 

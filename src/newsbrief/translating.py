@@ -111,6 +111,7 @@ def translate_jobs(
     batch_tokens: int,
     on_batch: Callable[[int], None] = lambda words: None,
     policy: GuardPolicy | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> PooledResult:
     """Translate every job; a batch that raises fails its articles, not the run."""
     result = PooledResult()
@@ -124,6 +125,8 @@ def translate_jobs(
     for (source, target), pair_jobs in sorted(by_pair.items()):
         translator = pool.translator(source, target)
         for batch in batches_by_tokens(pair_jobs, translator, batch_tokens):
+            if should_stop():  # the caller ends the run; what is untranslated waits for the next
+                return result
             _translate_batch(batch, translator, result, policy or GuardPolicy())
             words = sum(len(job.text.split()) for job in batch.jobs)
             result.words += words

@@ -1,0 +1,45 @@
+"""One run per output folder at a time: an OS file lock, so a run killed by SIGKILL or a power
+cut leaves no stale lock behind (the kernel releases it with the process)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+LOCK_NAME = ".newsbrief.lock"
+HOLDER_NAME = ".newsbrief.lock.json"  # who holds the lock, for the message of a run that waits
+
+
+class OutputLocked(Exception):
+    """Another newsbrief run is working on this output folder."""
+
+
+@contextmanager
+def output_lock(out_dir: Path, wait_seconds: float = 0) -> Iterator[None]:
+    """Holds the folder's lock for the block; waits up to `wait_seconds` for it (0: not at all)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(out_dir / LOCK_NAME))
+    try:
+        lock.acquire(timeout=wait_seconds if wait_seconds > 0 else 0)
+    except Timeout as error:
+        raise OutputLocked(f"another newsbrief run is working on {out_dir} ({_holder(out_dir)})") from error
+    try:
+        holder = {"pid": os.getpid(), "since": datetime.now(UTC).isoformat(timespec="seconds")}
+        (out_dir / HOLDER_NAME).write_text(json.dumps(holder), encoding="utf-8")
+        yield
+    finally:
+        lock.release()
+
+
+def _holder(out_dir: Path) -> str:
+    try:
+        holder = json.loads((out_dir / HOLDER_NAME).read_text(encoding="utf-8"))
+        return f"pid {holder['pid']}, since {holder['since']}"
+    except (OSError, ValueError, KeyError):
+        return "holder unknown"

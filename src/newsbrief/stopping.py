@@ -1,0 +1,44 @@
+"""A clean stop on SIGINT or SIGTERM: the run finishes the batch or article in flight, records
+what is done, and ends; what was not written is picked up by the next run. A second signal stops
+at once (the default handler is put back after the first)."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class RunInterrupted(Exception):
+    """Raised by the pipeline between two units of work once a stop was requested."""
+
+
+class StopRequest:
+    def __init__(self) -> None:
+        self.signal_name = ""
+
+    @property
+    def requested(self) -> bool:
+        return bool(self.signal_name)
+
+    def check(self) -> None:
+        if self.requested:
+            raise RunInterrupted(f"stopped by {self.signal_name}")
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        """The handlers, for the block only (main thread of a command-line run)."""
+        previous = {number: signal.signal(number, self._handle) for number in SIGNALS}
+        try:
+            yield
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+
+    def _handle(self, number: int, _frame: FrameType | None) -> None:
+        self.signal_name = signal.Signals(number).name
+        for each in SIGNALS:
+            signal.signal(each, signal.SIG_DFL)
