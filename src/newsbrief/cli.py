@@ -33,6 +33,7 @@ from newsbrief.config import (
 )
 from newsbrief.errors import ModelUnavailable, ModelUnusable
 from newsbrief.locking import OutputLocked, output_lock
+from newsbrief.prompts import load_prompts
 from newsbrief.stopping import StopRequest
 
 EXIT_OK = 0
@@ -176,6 +177,7 @@ def run(
         )
         if exclude:
             settings = apply_options(settings, exclude=(*settings.exclude, *exclude))
+        load_prompts(settings)  # a broken template is a usage error before anything is touched
     except ConfigError as error:
         _fail_usage(str(error))
 
