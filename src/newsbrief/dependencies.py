@@ -46,6 +46,7 @@ class ConfigHasher:
         self.settings = settings
         self.pool = pool
         self.base = settings.fingerprint()
+        self._hashes: dict[tuple[str, ...], str] = {}
 
     def source_of(self, dependency: str) -> ResolvedModel | PromptTemplate | None:
         """The model or prompt behind a dependency as configured now (None: no longer used)."""
@@ -66,7 +67,11 @@ class ConfigHasher:
         return f"{source.ref} @ {source.revision} {source.gguf_file or ''}".strip()
 
     def hash(self, dependencies: list[str]) -> str:
-        digest = hashlib.sha256(self.base.encode())
-        for dependency in sorted(dependencies):
-            digest.update(f"\n{dependency}={self.describe(dependency)}".encode())
-        return digest.hexdigest()[:16]
+        """Memoised: a folder of 10,000 articles has a handful of distinct dependency lists."""
+        key = tuple(sorted(dependencies))
+        if key not in self._hashes:
+            digest = hashlib.sha256(self.base.encode())
+            for dependency in key:
+                digest.update(f"\n{dependency}={self.describe(dependency)}".encode())
+            self._hashes[key] = digest.hexdigest()[:16]
+        return self._hashes[key]

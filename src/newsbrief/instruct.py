@@ -19,6 +19,7 @@ from newsbrief.summarising import (
     pack_by_tokens,
     sentences_of,
 )
+from newsbrief.translating import per_text
 
 # A translation may be at most this many times its source in tokens (plus slack), as for seq2seq.
 MAX_OUTPUT_RATIO = 2.0
@@ -54,8 +55,7 @@ class InstructTranslator:
 
     def candidates(self, texts: list[str], n: int) -> list[list[str]]:
         """The n best beams of each text (beam search, while translation is greedy)."""
-        flat = self._generate(texts, n)
-        return [flat[i * n : (i + 1) * n] for i in range(len(texts))]
+        return per_text(self._generate(texts, n), n)
 
     def _generate(self, texts: list[str], n: int) -> list[str]:
         prompts = [self.model.chat_prompt(self._messages(text)) for text in texts]

@@ -96,7 +96,7 @@ class Seq2SeqTranslator:
             source_lang=self.source,
             target_lang=self.target,
         )
-        return [flat[i * n : (i + 1) * n] for i in range(len(texts))]
+        return per_text(flat, n)
 
 
 class TranslatorSource(Protocol):
@@ -160,12 +160,13 @@ def _translate_batch(batch: Batch, translator: Translator, result: PooledResult,
             outputs = [_translate_fitting(text, translator) for text in texts]
         else:
             outputs = translator.translate(texts)
-        candidates = _candidates_where_needed(batch, outputs, translator, policy)
+        expected = [expected_figures(job.text, job.source, job.target, policy) for job in batch.jobs]
+        candidates = _candidates_where_needed(batch, outputs, expected, translator, policy)
     except Exception as error:  # a model error costs its articles, not the run
         for job in batch.jobs:
             result.failures.setdefault(job.key[0], f"translation {job.source}→{job.target}: {error}")
         return
-    for job, length, output in zip(batch.jobs, batch.lengths, outputs, strict=True):
+    for job, length, output, wanted in zip(batch.jobs, batch.lengths, outputs, expected, strict=True):
         flags = result.flags.setdefault(job.key, [])
         if length > translator.max_input_tokens:
             flags.append("longer than the model's window: translated in parts")
@@ -173,22 +174,24 @@ def _translate_batch(batch: Batch, translator: Translator, result: PooledResult,
             flags.append("model returned nothing: source text kept")
             result.translations[job.key] = job.text
             continue
-        guarded = _guard(job, output, candidates.get(job.key, []), policy)
+        guarded = _guard(job, output, wanted, candidates.get(job.key, []), policy)
         flags.extend(guarded.flags)
         result.translations[job.key] = guarded.text
 
 
 def _candidates_where_needed(
-    batch: Batch, outputs: list[str], translator: Translator, policy: GuardPolicy
+    batch: Batch,
+    outputs: list[str],
+    expected: list[list[str]],
+    translator: Translator,
+    policy: GuardPolicy,
 ) -> dict[tuple[str, str, int], list[str]]:
     """Other beams, in one batch, for the segments whose first translation lost a figure (a
     segment translated in parts has no whole candidates)."""
     needy = [
         job
-        for job, length, output in zip(batch.jobs, batch.lengths, outputs, strict=True)
-        if output.strip()
-        and length <= translator.max_input_tokens
-        and needs_candidates(output, expected_figures(job.text, job.source, job.target, policy))
+        for job, length, output, wanted in zip(batch.jobs, batch.lengths, outputs, expected, strict=True)
+        if output.strip() and length <= translator.max_input_tokens and needs_candidates(output, wanted)
     ]
     if not needy:
         return {}
@@ -196,9 +199,8 @@ def _candidates_where_needed(
     return {job.key: options for job, options in zip(needy, found, strict=True)}
 
 
-def _guard(job: Job, output: str, candidates: list[str], policy: GuardPolicy) -> Guarded:
+def _guard(job: Job, output: str, expected: list[str], candidates: list[str], policy: GuardPolicy) -> Guarded:
     """Figures first (on the translated quotes), then the quote mode the user chose."""
-    expected = expected_figures(job.text, job.source, job.target, policy)
     figures = guard_translation(job.text, output, expected, candidates, policy)
     if figures.text == job.text:
         return figures
@@ -216,3 +218,8 @@ def _translate_fitting(text: str, translator: Translator) -> str:
     middle = len(words) // 2
     left, right = " ".join(words[:middle]), " ".join(words[middle:])
     return f"{_translate_fitting(left, translator)} {_translate_fitting(right, translator)}"
+
+
+def per_text(flat: list[str], n: int) -> list[list[str]]:
+    """`num_return_sequences` output (n per input, in turn) regrouped by input."""
+    return [flat[i : i + n] for i in range(0, len(flat), n)]
