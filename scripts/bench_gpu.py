@@ -52,8 +52,8 @@ def build_model(folder: Path) -> None:
     lines = [" ".join(f"w{(i * 7 + j) % 97}" for j in range(12)) for i in range(400)]
     model_bytes = io.BytesIO()
     spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(lines), model_writer=model_bytes, vocab_size=80, model_type="unigram", hard_vocab_limit=False,
-        bos_id=-1, eos_id=1, unk_id=0, pad_id=-1, minloglevel=2,
+        sentence_iterator=iter(lines), model_writer=model_bytes, vocab_size=80, model_type="unigram",
+        hard_vocab_limit=False, bos_id=-1, eos_id=1, unk_id=0, pad_id=-1, minloglevel=2,
     )  # fmt: skip
     spm_file = folder / "source.spm"
     spm_file.write_bytes(model_bytes.getvalue())
