@@ -38,20 +38,23 @@ def wait_for(path: Path, timeout: float = 60) -> None:
         time.sleep(0.1)
 
 
-def text_outputs(out: Path) -> dict[str, str]:
-    """Every output file's text, article.json without its timings (they measure the machine)."""
-    files = {}
-    for path in sorted(out.rglob("*")):
-        if not path.is_file() or path.name.startswith((".", "manifest.sqlite")):
-            continue
-        text = path.read_text(encoding="utf-8")
-        if path.name == "article.json":
-            record = json.loads(text)
-            record.pop("timings")
-            record["source"].pop("path")
-            text = json.dumps(record, sort_keys=True)
-        files[str(path.relative_to(out))] = text
-    return files
+def outputs(out: Path) -> dict[str, bytes]:
+    """Every output file's bytes (article.json included: timings live in the manifest)."""
+    return {
+        str(path.relative_to(out)): path.read_bytes()
+        for path in sorted(out.rglob("*"))
+        if path.is_file() and not path.name.startswith((".", "manifest.sqlite", "newsbrief.log"))
+    }
+
+
+def article_folders(out: Path) -> list[Path]:
+    if not out.is_dir():
+        return []
+    return [p for p in out.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))]
+
+
+def run_quietly(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(newsbrief(*args), env=ENV, capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")
@@ -62,10 +65,18 @@ def corpus_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def clean_run(corpus_copy: Path, tiny_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def chunked_config(tiny_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny models in 300-word chunks: a run over the corpus then has many write points."""
+    path = tmp_path_factory.mktemp("config") / "chunked.toml"
+    path.write_text("chunk_words = 300\n" + tiny_config.read_text(encoding="utf-8"), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def clean_run(corpus_copy: Path, chunked_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("clean") / "out"
     done = subprocess.run(
-        newsbrief("run", corpus_copy, "--out", out, "-c", tiny_config), env=ENV, check=False
+        newsbrief("run", corpus_copy, "--out", out, "-c", chunked_config), env=ENV, check=False
     )
     assert done.returncode == EXIT_OK
     return out
@@ -78,37 +89,22 @@ def test_a_second_run_on_the_same_folder_exits_at_once(
     first = start("run", corpus_copy, "--out", out, "-c", tiny_config)
     wait_for(out / ".newsbrief.lock.json")
     began = time.monotonic()
-    second = subprocess.run(
-        newsbrief("run", corpus_copy, "--out", out, "-c", tiny_config),
-        env=ENV,
-        capture_output=True,
-        text=True,
-    )
+    second = run_quietly("run", corpus_copy, "--out", out, "-c", tiny_config)
     assert second.returncode == EXIT_LOCKED
     assert f"pid {first.pid}" in second.stderr and "--wait" in second.stderr
-    waited = subprocess.run(
-        newsbrief("run", corpus_copy, "--out", out, "-c", tiny_config, "--wait", "1"),
-        env=ENV,
-        capture_output=True,
-        text=True,
-    )
+    waited = run_quietly("run", corpus_copy, "--out", out, "-c", tiny_config, "--wait", "1")
     assert waited.returncode == EXIT_LOCKED
     assert first.wait(timeout=600) == EXIT_OK
     assert time.monotonic() - began < 600
-    after = subprocess.run(
-        newsbrief("run", corpus_copy, "--out", out, "-c", tiny_config),
-        env=ENV,
-        capture_output=True,
-        text=True,
-    )
+    after = run_quietly("run", corpus_copy, "--out", out, "-c", tiny_config)
     assert after.returncode == EXIT_OK and "already up to date" in after.stdout
 
 
 def test_sigterm_stops_cleanly_and_the_next_run_finishes_the_batch(
-    corpus_copy: Path, tiny_config: Path, tmp_path: Path, clean_run: Path
+    corpus_copy: Path, chunked_config: Path, tmp_path: Path, clean_run: Path
 ) -> None:
     out = tmp_path / "out"
-    process = start("run", corpus_copy, "--out", out, "-c", tiny_config)
+    process = start("run", corpus_copy, "--out", out, "-c", chunked_config)
     wait_for(out / ".newsbrief.lock.json")
     time.sleep(3)
     process.send_signal(signal.SIGTERM)
@@ -119,27 +115,156 @@ def test_sigterm_stops_cleanly_and_the_next_run_finishes_the_batch(
     db = sqlite3.connect(out / "manifest.sqlite")
     assert db.execute("SELECT outcome FROM runs").fetchall() == [("interrupted",)]
     db.close()
-    again = subprocess.run(
-        newsbrief("run", corpus_copy, "--out", out, "-c", tiny_config), env=ENV, check=False
-    )
-    assert again.returncode == EXIT_OK
-    assert text_outputs(out) == text_outputs(clean_run)
+    again = run_quietly("run", corpus_copy, "--out", out, "-c", chunked_config)
+    assert again.returncode == EXIT_OK, again.stderr
+    assert outputs(out) == outputs(clean_run)
 
 
-def test_a_killed_run_leaves_no_lock_that_blocks_the_next(
-    corpus_copy: Path, tiny_config: Path, tmp_path: Path
-) -> None:
-    out = tmp_path / "out"
-    process = start("run", corpus_copy, "--out", out, "-c", tiny_config)
-    wait_for(out / ".newsbrief.lock.json")
+def kill_when(process: subprocess.Popen[str], reached, timeout: float = 300) -> None:
+    """SIGKILL the process the moment `reached()` is true (polled every 5 ms)."""
+    deadline = time.monotonic() + timeout
+    while not reached():
+        assert process.poll() is None, "the run ended before the kill point"
+        assert time.monotonic() < deadline, "the kill point was never reached"
+        time.sleep(0.005)
     process.kill()
     process.wait(timeout=60)
-    status = subprocess.run(newsbrief("status", out), env=ENV, capture_output=True, text=True)
-    assert "never finished (killed?)" in status.stdout
-    again = subprocess.run(
-        newsbrief("run", corpus_copy, "--out", out, "-c", tiny_config), env=ENV, check=False
-    )
-    assert again.returncode == EXIT_OK
+
+
+def assert_consistent(out: Path, point: str) -> None:
+    """The manifest is intact, and every article it calls done has a complete folder."""
+    db = sqlite3.connect(f"file:{out / 'manifest.sqlite'}?mode=ro", uri=True)
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",), point
+        done = [row[0] for row in db.execute("SELECT id FROM articles WHERE status = 'done'")]
+    finally:
+        db.close()
+    for article_id in done:
+        names = {p.name for p in (out / article_id).iterdir()}
+        expected = {"article.json", "alignment.jsonl", "summary.uk.md", "summary.en.md"}
+        assert expected <= names, f"{point}: {article_id}"
+        assert {n.split(".")[0] for n in names} >= {"source", "translation"}, f"{point}: {article_id}"
+
+
+def test_sigkill_at_any_point_then_a_rerun_equals_an_uninterrupted_run(
+    corpus_copy: Path, chunked_config: Path, tmp_path: Path, clean_run: Path
+) -> None:
+    out = tmp_path / "out"
+    total = len(article_folders(clean_run))
+    lock = out / ".newsbrief.lock.json"
+    kill_points = {
+        "before anything is written": lock.exists,
+        # The folder is renamed into place before its manifest row is written: the kill lands
+        # between the two or inside the transaction.
+        "as the first folder appears": lambda: len(article_folders(out)) >= 1,
+        "when half the folders exist": lambda: len(article_folders(out)) >= total // 2,
+    }
+    for point, reached in kill_points.items():
+        kill_when(start("run", corpus_copy, "--out", out, "-c", chunked_config), reached)
+        assert_consistent(out, point)
+        assert "never finished (killed?)" in run_quietly("status", out).stdout
+    final = run_quietly("run", corpus_copy, "--out", out, "-c", chunked_config)
+    assert final.returncode == EXIT_OK, final.stderr
+    assert outputs(out) == outputs(clean_run)
+    assert not [p for p in out.rglob("*") if p.name.startswith((".tmp-", ".old-"))]
+    db = sqlite3.connect(out / "manifest.sqlite")
+    assert db.execute("SELECT count(*) FROM open_chunk").fetchone() == (0,)
+    db.close()
+
+
+def json_lines(output: str) -> list[dict]:
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+def by_state(events: list[dict]) -> dict[str, set[str]]:
+    states: dict[str, set[str]] = {}
+    for event in events:
+        if event["event"] == "article":
+            states.setdefault(event["state"], set()).add(event["id"])
+    return states
+
+
+def processed_by_the_last_run(out: Path) -> set[str]:
+    db = sqlite3.connect(out / "manifest.sqlite")
+    try:
+        last = db.execute("SELECT max(id) FROM runs").fetchone()[0]
+        return {row[0] for row in db.execute("SELECT id FROM articles WHERE run_id = ?", (last,))}
+    finally:
+        db.close()
+
+
+def test_incremental_runs_process_exactly_what_changed(
+    tiny_config: Path, tiny_models: Path, tmp_path: Path
+) -> None:
+    source, out = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    for name in ("en-imf-budget.md", "ru-sanctions-trade.txt", "uk-power-grid.txt"):
+        shutil.copy(ARTICLES / name, source / name)
+
+    def night(*extra: str) -> tuple[dict[str, set[str]], dict]:
+        done = run_quietly("run", source, "--out", out, "-c", tiny_config, "--log-format", "json", *extra)
+        assert done.returncode == EXIT_OK, done.stderr
+        events = json_lines(done.stdout)
+        assert events[-1]["event"] == "run" and events[-1]["state"] == "finished"
+        return by_state(events), events[-1]
+
+    states, _ = night()
+    assert states == {"done": {"en-imf-budget", "ru-sanctions-trade", "uk-power-grid"}}
+
+    shutil.copy(ARTICLES / "uk-grain-exports.txt", source / "uk-grain-exports.txt")
+    with open(source / "en-imf-budget.md", "a", encoding="utf-8") as article:
+        article.write("\nThe fund will publish its report on 3 March.\n")
+    (source / "uk-power-grid.txt").unlink()
+    states, run_line = night()
+    assert states == {"done": {"en-imf-budget", "uk-grain-exports"}, "up-to-date": {"ru-sanctions-trade"}}
+    assert processed_by_the_last_run(out) == {"en-imf-budget", "uk-grain-exports"}
+    assert run_line["counts"]["done"] == 2 and run_line["model_load_seconds"] > 0
+    status = run_quietly("status", out).stdout
+    assert "orphan: uk-power-grid" in status and (out / "uk-power-grid" / "article.json").is_file()
+
+    # A new model for one pair re-runs exactly the articles that use it.
+    states, _ = night("-m", f"ru-en={tiny_models / 'marian-uk-en'}")
+    assert states == {"done": {"ru-sanctions-trade"}, "up-to-date": {"en-imf-budget", "uk-grain-exports"}}
+    assert processed_by_the_last_run(out) == {"ru-sanctions-trade"}
+
+    # Nothing new: no model is loaded, and the run costs next to nothing.
+    states, run_line = night("-m", f"ru-en={tiny_models / 'marian-uk-en'}")
+    assert states == {"up-to-date": {"en-imf-budget", "uk-grain-exports", "ru-sanctions-trade"}}
+    assert run_line["model_load_seconds"] == 0 and run_line["seconds"] < 5
+
+
+def test_an_article_over_its_time_limit_fails_then_is_parked_until_it_changes(
+    tiny_config: Path, tmp_path: Path
+) -> None:
+    source, out = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    body = (ARTICLES / "uk-grain-exports.txt").read_text(encoding="utf-8")
+    long_article = source / "uk-long.txt"
+    long_article.write_text(body + "\n\n".join([body.split("\n", 1)[1]] * 59), encoding="utf-8")
+    limits = ("--article-timeout", "4", "--max-attempts", "2", "--log-format", "json")
+
+    def night() -> tuple[int, dict]:
+        done = run_quietly("run", source, "--out", out, "-c", tiny_config, *limits)
+        article = [e for e in json_lines(done.stdout) if e["event"] == "article"]
+        assert len(article) == 1
+        return done.returncode, article[0]
+
+    code, event = night()
+    assert code == EXIT_ARTICLES_FAILED
+    assert event["state"] == "failed" and event["attempts"] == 1 and not event["parked"]
+    assert "over the time limit of 4 s per article" in event["reason"]
+    code, event = night()
+    assert code == EXIT_ARTICLES_FAILED
+    assert event["state"] == "failed" and event["attempts"] == 2 and event["parked"]
+    code, event = night()
+    assert code == EXIT_OK and event["state"] == "parked" and event["attempts"] == 2
+    status = run_quietly("status", out).stdout
+    assert "0 failed, 1 parked" in status and "parked: " in status and "uk-long.txt" in status
+
+    with open(long_article, "a", encoding="utf-8") as article:
+        article.write("\nОновлено.\n")
+    code, event = night()
+    assert code == EXIT_ARTICLES_FAILED and event["state"] == "failed" and event["attempts"] == 1
 
 
 def bad_without_the_huge_file(target: Path) -> Path:
@@ -157,7 +282,7 @@ def test_status_shows_counts_failures_and_orphans(tmp_path: Path, tiny_config: P
     (source / "en-imf-budget.md").unlink()
     status = subprocess.run(newsbrief("status", out), env=ENV, capture_output=True, text=True)
     assert status.returncode == EXIT_OK
-    assert "6 done, 5 skipped, 2 failed, 1 orphaned" in status.stdout
+    assert "6 done, 5 skipped, 2 failed, 0 parked, 1 orphaned" in status.stdout
     assert "failed: " in status.stdout and "truncated.json: invalid JSON" in status.stdout
     assert "orphan: en-imf-budget (source" in status.stdout
     assert (out / "en-imf-budget" / "article.json").is_file()  # an orphan's outputs are kept

@@ -4,7 +4,8 @@ Exit codes: 0 every article done or skipped; 1 some articles failed; 2 bad usage
 option, bad value, unreadable config file, a broken prompt template); 3 a model the batch needs
 cannot be found or used (nothing was processed); 4 a figure or quote did not come through
 verbatim (`check`, and `run --strict`); 5 another run holds the output folder; 6 stopped by
-SIGINT or SIGTERM after the article in flight (the next run goes on).
+SIGINT or SIGTERM after the article in flight (the next run goes on). Parked articles (failed
+`max_attempts` runs in a row) do not make a run exit 1 again; the run that parks one does.
 """
 
 from __future__ import annotations
@@ -153,12 +154,33 @@ def run(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print nothing unless an article failed.")
     ] = False,
+    log_format: Annotated[
+        str,
+        typer.Option(
+            "--log-format",
+            help="human (a progress bar and a table) or json (one line per article and one per run, "
+            "on stdout).",
+        ),
+    ] = "human",
+    article_timeout: Annotated[
+        float | None,
+        typer.Option(help="Seconds one article may take before it fails (0 = no limit; default 900)."),
+    ] = None,
+    max_attempts: Annotated[
+        int | None,
+        typer.Option(help="Failed runs of the same source before it is parked (default 3)."),
+    ] = None,
+    retry_parked: Annotated[
+        bool, typer.Option("--retry-parked", help="Try parked articles again this once.")
+    ] = False,
 ) -> None:
     """Translate and summarise every article in INPUT_DIR into OUT."""
     from newsbrief.pipeline import run_batch  # heavy imports only for real work
 
     if not input_dir.exists():
         _fail_usage(f"input folder {input_dir} does not exist")
+    if log_format not in ("human", "json"):
+        _fail_usage(f"--log-format must be human or json, not {log_format!r}")
     try:
         settings = build_settings(
             config,
@@ -174,6 +196,9 @@ def run(
             unverified=unverified,
             quotes=quotes,
             device=device,
+            article_timeout=article_timeout,
+            max_attempts=max_attempts,
+            retry_parked=retry_parked or None,
         )
         if exclude:
             settings = apply_options(settings, exclude=(*settings.exclude, *exclude))
@@ -185,9 +210,13 @@ def run(
     if not console.is_terminal:  # a log or cron mail: no wrapped table headers at 80 columns
         console = Console(width=120)
     stop = StopRequest()
+    as_json = log_format == "json"
+    listener = _json_listener(quiet) if as_json else None
     try:
         with output_lock(out, wait or 0), stop.installed():
-            if console.is_terminal and not quiet:
+            if as_json:
+                report = run_batch(input_dir, out, settings, stop=stop, on_outcome=listener)
+            elif console.is_terminal and not quiet:
                 columns = (
                     TextColumn("{task.description:<22}"),
                     BarColumn(),
@@ -207,10 +236,15 @@ def run(
         typer.echo(f"newsbrief: {error}", err=True)
         raise typer.Exit(EXIT_MODEL_UNAVAILABLE) from error
 
-    _print_problems(report, ("failed",) if quiet else ("skipped", "failed"))
     flagged = strict and bool(report.flagged())
-    if not quiet or report.failed or flagged or report.interrupted:
-        _print_table(console, report)
+    if as_json:
+        from newsbrief.events import run_event
+
+        typer.echo(run_event(report, out))
+    else:
+        _print_problems(report, ("failed",) if quiet else ("skipped", "failed", "parked"))
+        if not quiet or report.failed or flagged or report.interrupted:
+            _print_table(console, report)
     if report.interrupted:
         typer.echo(
             f"newsbrief: {report.interrupted} after {report.count('done')} article(s); "
@@ -320,8 +354,8 @@ def _configured_models(config: Path | None, models: list[str]) -> dict[str, str]
 
 @app.command()
 def status(out_dir: Annotated[Path, typer.Argument(help="An output folder of `newsbrief run`.")]) -> None:
-    """Counts by state, the last runs, failed articles with their reasons, and orphans (outputs
-    whose source file is gone; they are kept, never deleted)."""
+    """Counts by state, the last runs, failed and parked articles with their reasons, and
+    orphans (outputs whose source file is gone; they are kept, never deleted)."""
     from newsbrief.pipeline import MANIFEST_NAME
     from newsbrief.status import output_status
 
@@ -329,7 +363,8 @@ def status(out_dir: Annotated[Path, typer.Argument(help="An output folder of `ne
     if not manifest.is_file():
         _fail_usage(f"{out_dir} has no {MANIFEST_NAME}: not an output folder of newsbrief run")
     state = output_status(manifest)
-    counts = ", ".join(f"{state.counts.get(name, 0)} {name}" for name in ("done", "skipped", "failed"))
+    states = ("done", "skipped", "failed", "parked")
+    counts = ", ".join(f"{state.counts.get(name, 0)} {name}" for name in states)
     typer.echo(f"articles: {counts}, {len(state.orphans)} orphaned")
     for run in state.runs[:3]:
         ended = run["finished_at"] or "never finished (killed?)"
@@ -339,7 +374,12 @@ def status(out_dir: Annotated[Path, typer.Argument(help="An output folder of `ne
             f"{run['seconds'] or 0:.1f} s"
         )
     for row in state.failed:
-        typer.echo(f"failed: {row.source_path}: {row.error}")
+        typer.echo(f"failed: {row.source_path}: {row.error} (attempt {row.attempts}; retried next run)")
+    for row in state.parked:
+        typer.echo(
+            f"parked: {row.source_path}: {row.error} (failed {row.attempts} runs in a row; retried when "
+            "the file changes, or with --retry-parked)"
+        )
     for row in state.orphans:
         typer.echo(f"orphan: {row.id} (source {row.source_path} is gone; its outputs are kept)")
 
@@ -355,15 +395,32 @@ def _fail_usage(message: str) -> NoReturn:
     raise typer.Exit(EXIT_USAGE)
 
 
+def _json_listener(quiet: bool):
+    """Prints each article's JSON line as it is settled; with --quiet, failures only."""
+    from newsbrief.events import article_event
+
+    def listen(outcome) -> None:
+        if not quiet or outcome.status == "failed":
+            typer.echo(article_event(outcome))
+
+    return listen
+
+
 def _print_problems(report, statuses: tuple[str, ...]) -> None:
     for outcome in report.outcomes:
-        if outcome.status in statuses:
-            typer.echo(f"{outcome.status}: {outcome.path}: {outcome.reason}", err=True)
+        if outcome.status not in statuses:
+            continue
+        attempts = f" (attempt {outcome.attempts}" if outcome.attempts else ""
+        if attempts:
+            attempts += "; parked: not retried until the file changes)" if outcome.parked else ")"
+        if outcome.status == "parked":
+            attempts = f" (parked after {outcome.attempts} attempts; --retry-parked tries again)"
+        typer.echo(f"{outcome.status}: {outcome.path}: {outcome.reason}{attempts}", err=True)
 
 
 def _print_table(console: Console, report) -> None:
     table = Table(title="newsbrief run", show_header=True)
-    columns = ("done", "skipped", "failed", "words translated", "figures kept", "flagged", "time")
+    columns = ("done", "skipped", "failed", "parked", "words translated", "figures kept", "flagged", "time")
     for column in columns:
         table.add_column(column, justify="right")
     skipped = report.count("skipped") + report.count("up-to-date")
@@ -371,6 +428,7 @@ def _print_table(console: Console, report) -> None:
         str(report.count("done")),
         str(skipped),
         str(report.failed),
+        str(report.count("parked")),
         f"{report.words:,}",
         f"{report.fidelity_total('figures_kept'):,}/{report.fidelity_total('figures_total'):,}",
         str(len(report.flagged())),
@@ -379,6 +437,8 @@ def _print_table(console: Console, report) -> None:
     console.print(table)
     if report.count("up-to-date"):
         console.print(f"{report.count('up-to-date')} article(s) already up to date: not redone.")
+    if report.model_load_seconds:
+        console.print(f"models loaded in {report.model_load_seconds:.1f} s")
     if report.flagged():
         console.print(
             f"{len(report.flagged())} article(s) flagged: a figure or quote did not come through verbatim "

@@ -32,6 +32,8 @@ DEFAULT_EXCLUDE = (".*", "*.expected.json")
 
 
 MODEL_SETTINGS = ("summariser_model", "instruct_model", "translation_models", "fallback_model")
+# Settings of how a run works rather than of what it writes; they never re-run an article.
+RUN_SETTINGS = ("device", "exclude", "chunk_words", "article_timeout", "max_attempts", "retry_parked")
 
 
 class ConfigError(Exception):
@@ -67,6 +69,11 @@ class Settings:
     quotes: str = "translated"  # or "original", or "both"
     device: str = "auto"
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    # How a run works, not what it writes: none of these changes an article's outputs.
+    chunk_words: int = 20000  # articles read ahead and translated together (memory follows it)
+    article_timeout: float = 900.0  # seconds per article; 0 = no limit
+    max_attempts: int = 3  # failed runs of the same source before it is parked
+    retry_parked: bool = False
 
     def translation_model_for(self, source: str, target: str) -> str:
         if self.translator == "instruct":
@@ -99,7 +106,7 @@ class Settings:
         relevant = asdict(self)
         # Models and prompts enter each article's hash by what they are (dependencies.py), not
         # by name here: a prompt or model that an article does not use must not re-run it.
-        for name in ("device", "exclude", "prompts", *MODEL_SETTINGS):
+        for name in ("prompts", *RUN_SETTINGS, *MODEL_SETTINGS):
             relevant.pop(name)
         relevant["newsbrief"] = __version__
         blob = json.dumps(relevant, sort_keys=True, ensure_ascii=False)
@@ -228,9 +235,13 @@ def _validate(settings: Settings) -> None:
         "extractive_sentences",
         "instruct_max_new_tokens",
         "context_tokens",
+        "chunk_words",
+        "max_attempts",
     ):
         if int(getattr(settings, name)) < 1:
             raise ConfigError(f"{name} must be at least 1")
+    if float(settings.article_timeout) < 0:
+        raise ConfigError("article_timeout must be 0 (no limit) or more seconds")
     for name, choices in (
         ("figures", FIGURE_MODES),
         ("unverified", UNVERIFIED_MODES),

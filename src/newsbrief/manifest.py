@@ -25,7 +25,14 @@ CREATE TABLE IF NOT EXISTS articles (
     seconds REAL NOT NULL DEFAULT 0,
     run_id INTEGER NOT NULL,
     updated_at TEXT NOT NULL,
-    dependencies TEXT NOT NULL DEFAULT '[]'
+    dependencies TEXT NOT NULL DEFAULT '[]',
+    timings TEXT NOT NULL DEFAULT '{}',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    parked INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS open_chunk (
+    position INTEGER PRIMARY KEY,
+    source_path TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -37,6 +44,12 @@ CREATE TABLE IF NOT EXISTS runs (
     outcome TEXT
 );
 """
+
+
+SELECT_ARTICLE = (
+    "SELECT id, source_path, source_hash, config_hash, status, error, lang, words, seconds,"
+    " dependencies, timings, attempts, parked FROM articles"
+)
 
 
 @dataclass
@@ -51,6 +64,10 @@ class ArticleRow:
     words: int = 0
     seconds: float = 0.0
     dependencies: list[str] = field(default_factory=list)  # see dependencies.py
+    # Seconds per stage: kept here, not in article.json, so that outputs depend only on inputs.
+    timings: dict[str, float] = field(default_factory=dict)
+    attempts: int = 0  # failed runs in a row of this very source
+    parked: bool = False  # failed too often: reported, not retried until the source changes
 
 
 def now() -> str:
@@ -67,26 +84,30 @@ class Manifest:
         self._upgrade()
 
     def _upgrade(self) -> None:
-        """A manifest written by newsbrief 0.1 lacks the dependencies column; its articles get
-        a new configuration hash anyway, so they are re-run once."""
-        columns = {row[1] for row in self.db.execute("PRAGMA table_info(articles)")}
-        if "dependencies" not in columns:
-            with self.db:
-                self.db.execute("ALTER TABLE articles ADD COLUMN dependencies TEXT NOT NULL DEFAULT '[]'")
-        if "outcome" not in {row[1] for row in self.db.execute("PRAGMA table_info(runs)")}:
-            with self.db:
-                self.db.execute("ALTER TABLE runs ADD COLUMN outcome TEXT")
+        """Columns that older manifests lack; articles of newsbrief 0.1 get a new configuration
+        hash anyway, so they are re-run once."""
+        added = {
+            "articles": {
+                "dependencies": "TEXT NOT NULL DEFAULT '[]'",
+                "timings": "TEXT NOT NULL DEFAULT '{}'",
+                "attempts": "INTEGER NOT NULL DEFAULT 0",
+                "parked": "INTEGER NOT NULL DEFAULT 0",
+            },
+            "runs": {"outcome": "TEXT"},
+        }
+        for table, columns in added.items():
+            present = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            for name, declaration in columns.items():
+                if name not in present:
+                    with self.db:
+                        self.db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {declaration}")
 
     def close(self) -> None:
         self.db.close()
 
     def lookup(self, source_path: str) -> ArticleRow | None:
-        row = self.db.execute(
-            "SELECT id, source_path, source_hash, config_hash, status, error, lang, words, seconds,"
-            " dependencies FROM articles WHERE source_path = ?",
-            (source_path,),
-        ).fetchone()
-        return ArticleRow(*row[:-1], dependencies=json.loads(row[-1])) if row else None
+        row = self.db.execute(f"{SELECT_ARTICLE} WHERE source_path = ?", (source_path,)).fetchone()
+        return _article_row(row) if row else None
 
     def taken_ids(self) -> set[str]:
         return {row[0] for row in self.db.execute("SELECT id FROM articles")}
@@ -96,12 +117,14 @@ class Manifest:
         with self.db:
             self.db.execute(
                 "INSERT INTO articles (id, source_path, source_hash, config_hash, status, error,"
-                " lang, words, seconds, run_id, updated_at, dependencies) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+                " lang, words, seconds, run_id, updated_at, dependencies, timings, attempts, parked)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
                 " ON CONFLICT(id) DO UPDATE SET source_path=excluded.source_path,"
                 " source_hash=excluded.source_hash, config_hash=excluded.config_hash,"
                 " status=excluded.status, error=excluded.error, lang=excluded.lang,"
                 " words=excluded.words, seconds=excluded.seconds, run_id=excluded.run_id,"
-                " updated_at=excluded.updated_at, dependencies=excluded.dependencies",
+                " updated_at=excluded.updated_at, dependencies=excluded.dependencies,"
+                " timings=excluded.timings, attempts=excluded.attempts, parked=excluded.parked",
                 (
                     row.id,
                     row.source_path,
@@ -115,8 +138,28 @@ class Manifest:
                     run_id,
                     now(),
                     json.dumps(row.dependencies),
+                    json.dumps(row.timings, sort_keys=True),
+                    row.attempts,
+                    int(row.parked),
                 ),
             )
+
+    def open_chunk(self) -> list[str]:
+        """The source paths of the chunk a killed or stopped run was working on, in order."""
+        return [row[0] for row in self.db.execute("SELECT source_path FROM open_chunk ORDER BY position")]
+
+    def set_open_chunk(self, source_paths: list[str]) -> None:
+        """Recorded before a chunk is translated: the next run redoes exactly this chunk, whole,
+        so its batches (and so every bit of its outputs) are those of an uninterrupted run."""
+        with self.db:
+            self.db.execute("DELETE FROM open_chunk")
+            self.db.executemany(
+                "INSERT INTO open_chunk (position, source_path) VALUES (?, ?)", enumerate(source_paths)
+            )
+
+    def close_chunk(self) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM open_chunk")
 
     def start_run(self, input_dir: str, config_hash: str) -> int:
         with self.db:
@@ -148,11 +191,8 @@ class Manifest:
 
     def articles(self) -> list[ArticleRow]:
         """Every article row, by id (for `newsbrief status`)."""
-        rows = self.db.execute(
-            "SELECT id, source_path, source_hash, config_hash, status, error, lang, words, seconds,"
-            " dependencies FROM articles ORDER BY id"
-        ).fetchall()
-        return [ArticleRow(*row[:-1], dependencies=json.loads(row[-1])) for row in rows]
+        rows = self.db.execute(f"{SELECT_ARTICLE} ORDER BY id").fetchall()
+        return [_article_row(row) for row in rows]
 
     def last_runs(self, limit: int = 5) -> list[dict[str, object]]:
         cursor = self.db.execute(
@@ -162,3 +202,14 @@ class Manifest:
         )
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _article_row(row: tuple) -> ArticleRow:
+    *plain, dependencies, timings, attempts, parked = row
+    return ArticleRow(
+        *plain,
+        dependencies=json.loads(dependencies),
+        timings=json.loads(timings),
+        attempts=int(attempts),
+        parked=bool(parked),
+    )

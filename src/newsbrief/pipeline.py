@@ -2,6 +2,11 @@
 
 Each article either ends as a complete output folder and a `done` manifest row, or as a
 `skipped`/`failed` row with a one-line reason; no article's problem stops the others.
+
+Files are streamed: they are read until `chunk_words` words are pending, then that chunk is
+translated, summarised and written, and reading goes on, so memory follows the chunk, not the
+folder. The chunk in progress is recorded in the manifest; a run killed inside it is followed by
+one that redoes exactly that chunk first, so every output is what an uninterrupted run writes.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import fnmatch
 import hashlib
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -22,6 +28,7 @@ from newsbrief.guarding import guard_summary
 from newsbrief.ids import unique_id
 from newsbrief.language import LanguageIdentifier
 from newsbrief.layout import ArticleResult, article_files
+from newsbrief.limits import OverTimeLimit, TimeBudget, time_limit
 from newsbrief.manifest import ArticleRow, Manifest
 from newsbrief.pool import ModelPool
 from newsbrief.prompts import load_prompts
@@ -57,10 +64,14 @@ class Outcome:
 
     path: Path
     article_id: str
-    status: str  # done, up-to-date, skipped, failed
+    status: str  # done, up-to-date, skipped, failed, parked (failed too often; not retried)
     reason: str = ""
     words: int = 0
     fidelity: dict[str, int] = field(default_factory=dict)  # verifying.totals, for done articles
+    lang: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+    attempts: int = 0  # for failed and parked articles: failed runs of this source in a row
+    parked: bool = False  # this failure parked it
 
 
 @dataclass
@@ -68,7 +79,15 @@ class RunReport:
     outcomes: list[Outcome] = field(default_factory=list)
     words: int = 0
     seconds: float = 0.0
+    model_load_seconds: float = 0.0
     interrupted: str = ""  # why the run stopped early ("stopped by SIGTERM"), or ""
+    # Told of each article as soon as it is settled (the JSON log prints it there and then).
+    listener: Callable[[Outcome], None] | None = None
+
+    def add(self, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
+        if self.listener is not None:
+            self.listener(outcome)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -121,11 +140,20 @@ class BatchRun:
     def finish(
         self, row: ArticleRow, path: Path, status: str, reason: str = "", fidelity: dict | None = None
     ) -> None:
-        """Record an article's final state for this run, in the manifest and the report."""
+        """Record an article's final state for this run, in the manifest and the report. A
+        failure counts an attempt; at `max_attempts` in a row the article is parked."""
         row.status = status
         row.error = reason
+        if status == "failed":
+            row.attempts += 1
+            row.parked = row.attempts >= self.settings.max_attempts
+        else:
+            row.attempts, row.parked = 0, False
         self.manifest.record(row, self.run_id)
-        self.report.outcomes.append(Outcome(path, row.id, status, reason, row.words, fidelity or {}))
+        outcome = Outcome(path, row.id, status, reason, row.words, fidelity or {}, row.lang, row.timings)
+        if status == "failed":
+            outcome.attempts, outcome.parked = row.attempts, row.parked
+        self.report.add(outcome)
 
 
 def discover(input_dir: Path, exclude: tuple[str, ...]) -> list[Path]:
@@ -149,10 +177,11 @@ def run_batch(
     settings: Settings,
     progress: ProgressSink | None = None,
     stop: StopRequest | None = None,
+    on_outcome: Callable[[Outcome], None] | None = None,
 ) -> RunReport:
     """Process every article under `input_dir` into `out_dir`. Raises PromptError before
-    anything else when a prompt template is wrong, and ModelUnavailable (before any article is
-    written) when a model the batch needs cannot be found."""
+    anything else when a prompt template is wrong, and ModelUnavailable when a model an article
+    needs cannot be found (the chunks finished before it are kept, and recorded)."""
     started = time.monotonic()
     pool = ModelPool(settings, load_prompts(settings))
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -170,21 +199,15 @@ def run_batch(
         run_id=manifest.start_run(str(input_dir.resolve()), hasher.base),
         stop=stop or StopRequest(),
         taken_ids=manifest.taken_ids(),
+        report=RunReport(listener=on_outcome),
     )
     report = run.report
     try:
-        files = discover(input_dir, settings.exclude)
-        run.progress.phase("reading", len(files))
-        pending = []
-        for path in files:
-            run.stop.check()
-            if (item := _read_one(run, path)) is not None:
-                pending.append(item)
-        if pending:
-            _process(run, pending)
+        _stream(run, discover(input_dir, settings.exclude))
     except RunInterrupted as stopped:
         report.interrupted = str(stopped)
     finally:
+        report.model_load_seconds = run.pool.load_seconds
         run.pool.close()
         report.seconds = time.monotonic() - started
         counts = Counter(o.status for o in report.outcomes)
@@ -195,10 +218,61 @@ def run_batch(
     return report
 
 
-def _read_one(run: BatchRun, path: Path) -> Pending | None:
-    """Read and segment one file, unless it is up to date; None when there is nothing to do."""
-    began = time.monotonic()
-    run.progress.advance()
+def _stream(run: BatchRun, files: list[Path]) -> None:
+    """Read files in order and process them a chunk at a time; a chunk left open by a killed or
+    stopped run is redone first, whole."""
+    replayed = _replay_open_chunk(run)
+    chunk: list[Pending] = []
+    words = 0
+    run.progress.phase("reading", len(files))
+    for done, path in enumerate(files, start=1):
+        run.stop.check()
+        run.progress.advance()
+        if replayed and str(path.resolve()) in replayed:
+            continue
+        if (item := _read_one(run, path)) is None:
+            continue
+        chunk.append(item)
+        words += item.row.words
+        if words >= run.settings.chunk_words:
+            _process_chunk(run, chunk)
+            chunk, words = [], 0
+            run.progress.phase("reading", len(files))
+            run.progress.advance(done)
+    if chunk:
+        _process_chunk(run, chunk)
+
+
+def _replay_open_chunk(run: BatchRun) -> set[str]:
+    """Redo the chunk a killed run was in, with the same articles in the same order (so the
+    same batches); the source paths it covered, which the stream then passes over."""
+    source_paths = run.manifest.open_chunk()
+    inside = run.input_dir.resolve()
+    chunk = []
+    for source_path in source_paths:
+        resolved = Path(source_path)
+        if not resolved.is_file() or not (resolved == inside or inside in resolved.parents):
+            continue  # gone since, or this run is over another folder
+        # The path as the folder walk spells it, since article.json records it.
+        path = run.input_dir / resolved.relative_to(inside) if resolved != inside else run.input_dir
+        if (item := _read_one(run, path, redo=True)) is not None:
+            chunk.append(item)
+    if chunk:
+        _process_chunk(run, chunk)
+    else:
+        run.manifest.close_chunk()
+    return set(source_paths)
+
+
+def _process_chunk(run: BatchRun, chunk: list[Pending]) -> None:
+    run.manifest.set_open_chunk([item.row.source_path for item in chunk])
+    _process(run, chunk)
+    run.manifest.close_chunk()
+
+
+def _read_one(run: BatchRun, path: Path, redo: bool = False) -> Pending | None:
+    """Read and segment one file, unless it is up to date or parked (`redo` reads it anyway);
+    None when there is nothing to do."""
     source_path = str(path.resolve())
     known = run.manifest.lookup(source_path)
     article_id = known.id if known else _new_id(run, path)
@@ -210,15 +284,26 @@ def _read_one(run: BatchRun, path: Path) -> Pending | None:
         run.finish(row, path, "failed", f"cannot read: {error}")
         return None
     row = ArticleRow(article_id, source_path, hashlib.sha256(data).hexdigest(), no_dependencies, "done")
-    if known is not None and _is_up_to_date(known, row, run):
-        run.report.outcomes.append(Outcome(path, article_id, "up-to-date"))
-        return None
+    if known is not None and known.source_hash == row.source_hash:
+        row.attempts = known.attempts if known.status == "failed" else 0
+        if not redo and _is_up_to_date(known, run):
+            run.report.add(Outcome(path, article_id, "up-to-date", lang=known.lang, words=known.words))
+            return None
+        if not redo and known.parked and not run.settings.retry_parked:
+            run.report.add(
+                Outcome(path, article_id, "parked", known.error, known.words, lang=known.lang,
+                        attempts=known.attempts)
+            )  # fmt: skip
+            return None
+    run.identifier()  # loaded once per run, before any article's clock starts
+    began = time.monotonic()
     try:
-        doc = _read_and_segment(path, data, run)
+        with time_limit(run.settings.article_timeout, run.settings.article_timeout, "reading"):
+            doc = _read_and_segment(path, data, run)
     except ArticleSkipped as problem:
         run.finish(row, path, "skipped", str(problem))
         return None
-    except ArticleFailed as problem:
+    except (ArticleFailed, OverTimeLimit) as problem:
         run.finish(row, path, "failed", str(problem))
         return None
     doc.article.id = article_id
@@ -227,7 +312,8 @@ def _read_one(run: BatchRun, path: Path) -> Pending | None:
     # Hashing resolves the article's models: a missing one stops the run here, before any writing.
     row.dependencies = article_dependencies(doc, run.settings)
     row.config_hash = run.hasher.hash(row.dependencies)
-    return Pending(doc, row, began, {"read": round(time.monotonic() - began, 3)})
+    row.timings = {"read": round(time.monotonic() - began, 3)}  # filled in by the later stages
+    return Pending(doc, row, began, row.timings)
 
 
 def _new_id(run: BatchRun, path: Path) -> str:
@@ -237,14 +323,12 @@ def _new_id(run: BatchRun, path: Path) -> str:
     return article_id
 
 
-def _is_up_to_date(known: ArticleRow, current: ArticleRow, run: BatchRun) -> bool:
-    """Done with this very source, and with the models and prompts it used as they are now."""
-    return (
-        known.status == "done"
-        and known.source_hash == current.source_hash
-        and (run.out_dir / known.id).is_dir()
-        and known.config_hash == run.hasher.hash(known.dependencies)
-    )
+def _is_up_to_date(known: ArticleRow, run: BatchRun) -> bool:
+    """Done (or skipped) with this very source, and with the models and prompts it used as they
+    are now; a skipped file costs a quiet night nothing either, not even the language models."""
+    if known.status == "done" and not (run.out_dir / known.id).is_dir():
+        return False
+    return known.status in ("done", "skipped") and known.config_hash == run.hasher.hash(known.dependencies)
 
 
 def _read_and_segment(path: Path, data: bytes, run: BatchRun) -> SegmentedArticle:
@@ -272,8 +356,18 @@ def _process(run: BatchRun, pending: list[Pending]) -> None:
     run.progress.phase("translating", sum(len(job.text.split()) for job in jobs))
     began = time.monotonic()
     policy = settings.guard_policy()
+    budget = TimeBudget(
+        settings.article_timeout,
+        {item.doc.article.id: settings.article_timeout - _spent(item) for item in pending},
+    )
     translated = translate_jobs(
-        jobs, run.pool, settings.batch_tokens, run.progress.advance, policy, lambda: run.stop.requested
+        jobs,
+        run.pool,
+        settings.batch_tokens,
+        run.progress.advance,
+        policy,
+        should_stop=lambda: run.stop.requested,
+        budget=budget,
     )
     run.stop.check()
     _share_time(pending, time.monotonic() - began)
@@ -291,7 +385,12 @@ def _process(run: BatchRun, pending: list[Pending]) -> None:
             continue
         began = time.monotonic()
         try:
-            result, missing = _summarise(item, translated, summariser, settings)
+            limit = settings.article_timeout
+            with time_limit(limit - _spent(item), limit, "summarising"):
+                result, missing = _summarise(item, translated, summariser, settings)
+        except OverTimeLimit as over:
+            run.finish(item.row, item.doc.article.path, "failed", str(over))
+            continue
         except Exception as error:  # a model error costs this article, not the run
             run.finish(item.row, item.doc.article.path, "failed", f"summarising: {error}")
             continue
@@ -301,7 +400,12 @@ def _process(run: BatchRun, pending: list[Pending]) -> None:
 
     run.progress.phase("translating summaries", len(summary_jobs))
     summary_translations = translate_jobs(
-        summary_jobs, run.pool, settings.batch_tokens, policy=policy, should_stop=lambda: run.stop.requested
+        summary_jobs,
+        run.pool,
+        settings.batch_tokens,
+        policy=policy,
+        should_stop=lambda: run.stop.requested,
+        budget=budget,
     )
     run.stop.check()
     run.report.words += summary_translations.words
@@ -311,6 +415,11 @@ def _process(run: BatchRun, pending: list[Pending]) -> None:
         run.stop.check()
         run.progress.advance()
         _write(run, result, by_id[result.doc.article.id], summary_translations)
+
+
+def _spent(item: Pending) -> float:
+    """Seconds this article has cost so far in this run (its time limit counts them)."""
+    return sum(item.timings.values())
 
 
 def _share_time(pending: list[Pending], seconds: float) -> None:
@@ -384,9 +493,8 @@ def _write(run: BatchRun, result: ArticleResult, item: Pending, summary_translat
         )
     result.fidelity = verify_article(result, run.settings.guard_policy())
     item.timings["write"] = round(time.monotonic() - began, 3)
-    result.record = article_record(
-        result, run.settings, run.hasher, item.row.dependencies, item.timings, item.row.config_hash
-    )
+    row = item.row
+    result.record = article_record(result, run.settings, run.hasher, row.dependencies, row.config_hash)
     try:
         write_article_folder(run.out_dir, item.doc.article.id, article_files(result))
     except OSError as error:

@@ -3,6 +3,8 @@ tasks that use it (an instruction model that translates and summarises is loaded
 
 from __future__ import annotations
 
+import time
+
 from newsbrief.backends.causal import CausalChatModel
 from newsbrief.backends.seq2seq import Seq2SeqModel
 from newsbrief.config import Settings
@@ -20,6 +22,7 @@ class ModelPool:
         self.resolved: dict[str, ResolvedModel] = {}
         self._seq2seq: dict[str, Seq2SeqModel] = {}
         self._chat: dict[str, CausalChatModel] = {}
+        self.load_seconds = 0.0  # reported: a slow disk or a cold cache shows here
 
     def resolve_ref(self, ref: str) -> ResolvedModel:
         if ref not in self.resolved:
@@ -31,12 +34,14 @@ class ModelPool:
 
     def seq2seq(self, ref: str) -> Seq2SeqModel:
         if ref not in self._seq2seq:
+            began = time.monotonic()
             self._seq2seq[ref] = Seq2SeqModel(self.resolve_ref(ref), self.settings.device)
+            self.load_seconds += time.monotonic() - began
         return self._seq2seq[ref]
 
     def chat(self, ref: str) -> CausalChatModel:
         if ref not in self._chat:
-            settings = self.settings
+            settings, began = self.settings, time.monotonic()
             self._chat[ref] = CausalChatModel(
                 self.resolve_ref(ref),
                 settings.device,
@@ -44,6 +49,7 @@ class ModelPool:
                 temperature=settings.temperature,
                 seed=settings.seed,
             )
+            self.load_seconds += time.monotonic() - began
         return self._chat[ref]
 
     def translator(self, source: str, target: str) -> Translator:

@@ -17,7 +17,6 @@ def article_record(
     settings: Settings,
     hasher: ConfigHasher,
     dependencies: list[str],
-    timings: dict[str, float],
     config_hash: str,
 ) -> dict[str, object]:
     doc = result.doc
@@ -74,7 +73,6 @@ def article_record(
         "config_hash": config_hash,
         "warnings": article.warnings,
         "fidelity": result.fidelity,
-        "timings": timings,
         "newsbrief": __version__,
     }
 

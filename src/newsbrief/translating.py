@@ -3,6 +3,7 @@ cut into batches by a token budget, so that padding is small and memory bounded.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from newsbrief.guarding import (
     guard_translation,
     needs_candidates,
 )
+from newsbrief.limits import TimeBudget, over_limit
 
 MAX_BATCH_SENTENCES = 64
 # A translation longer than twice its source (in tokens) is a model running away, not a sentence.
@@ -112,9 +114,12 @@ def translate_jobs(
     on_batch: Callable[[int], None] = lambda words: None,
     policy: GuardPolicy | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    budget: TimeBudget | None = None,
 ) -> PooledResult:
-    """Translate every job; a batch that raises fails its articles, not the run."""
+    """Translate every job; a batch that raises fails its articles, not the run. An article
+    over its time `budget` fails, and its remaining jobs are dropped."""
     result = PooledResult()
+    budget = budget or TimeBudget(0)
     by_pair: dict[tuple[str, str], list[Job]] = defaultdict(list)
     for job in jobs:
         if job.source == job.target:
@@ -124,14 +129,66 @@ def translate_jobs(
             by_pair[(job.source, job.target)].append(job)
     for (source, target), pair_jobs in sorted(by_pair.items()):
         translator = pool.translator(source, target)
-        for batch in batches_by_tokens(pair_jobs, translator, batch_tokens):
+        for whole in batches_by_tokens(pair_jobs, translator, batch_tokens):
             if should_stop():  # the caller ends the run; what is untranslated waits for the next
                 return result
-            _translate_batch(batch, translator, result, policy or GuardPolicy())
+            batch = _without_failed(whole, result.failures)
+            if not batch.jobs:
+                continue
+            began = time.monotonic()
+            _translate_batch_or_each_article(batch, translator, result, policy or GuardPolicy())
+            for article_id in budget.charge(_token_shares(batch), time.monotonic() - began):
+                result.failures.setdefault(article_id, over_limit(budget.limit, "translating"))
             words = sum(len(job.text.split()) for job in batch.jobs)
             result.words += words
             on_batch(words)
     return result
+
+
+def _without_failed(batch: Batch, failures: dict[str, str]) -> Batch:
+    if not failures:
+        return batch
+    kept = [i for i, job in enumerate(batch.jobs) if job.key[0] not in failures]
+    return Batch([batch.jobs[i] for i in kept], [batch.lengths[i] for i in kept])
+
+
+def _token_shares(batch: Batch) -> dict[str, int]:
+    shares: dict[str, int] = defaultdict(int)
+    for job, length in zip(batch.jobs, batch.lengths, strict=True):
+        shares[job.key[0]] += length
+    return shares
+
+
+def _translate_batch_or_each_article(
+    batch: Batch, translator: Translator, result: PooledResult, policy: GuardPolicy
+) -> None:
+    """A batch that raises (out of memory, a model error) is tried again article by article,
+    so that only the article that causes it fails."""
+    try:
+        _translate_batch(batch, translator, result, policy)
+    except Exception as error:
+        parts = _per_article(batch)
+        if len(parts) == 1:
+            _fail(batch, error, result)
+            return
+        for part in parts:
+            try:
+                _translate_batch(part, translator, result, policy)
+            except Exception as part_error:  # a model error costs this article, not the run
+                _fail(part, part_error, result)
+
+
+def _per_article(batch: Batch) -> list[Batch]:
+    parts: dict[str, Batch] = defaultdict(lambda: Batch([], []))
+    for job, length in zip(batch.jobs, batch.lengths, strict=True):
+        parts[job.key[0]].jobs.append(job)
+        parts[job.key[0]].lengths.append(length)
+    return list(parts.values())
+
+
+def _fail(batch: Batch, error: Exception, result: PooledResult) -> None:
+    for job in batch.jobs:
+        result.failures.setdefault(job.key[0], f"translation {job.source}→{job.target}: {error}")
 
 
 def batches_by_tokens(jobs: list[Job], translator: Translator, batch_tokens: int) -> list[Batch]:
@@ -154,18 +211,14 @@ def batches_by_tokens(jobs: list[Job], translator: Translator, batch_tokens: int
 
 
 def _translate_batch(batch: Batch, translator: Translator, result: PooledResult, policy: GuardPolicy) -> None:
+    """Translate and guard one batch; raises what the model raises, before storing anything."""
     texts = [job.text for job in batch.jobs]
-    try:
-        if max(batch.lengths) > translator.max_input_tokens:
-            outputs = [_translate_fitting(text, translator) for text in texts]
-        else:
-            outputs = translator.translate(texts)
-        expected = [expected_figures(job.text, job.source, job.target, policy) for job in batch.jobs]
-        candidates = _candidates_where_needed(batch, outputs, expected, translator, policy)
-    except Exception as error:  # a model error costs its articles, not the run
-        for job in batch.jobs:
-            result.failures.setdefault(job.key[0], f"translation {job.source}→{job.target}: {error}")
-        return
+    if max(batch.lengths) > translator.max_input_tokens:
+        outputs = [_translate_fitting(text, translator) for text in texts]
+    else:
+        outputs = translator.translate(texts)
+    expected = [expected_figures(job.text, job.source, job.target, policy) for job in batch.jobs]
+    candidates = _candidates_where_needed(batch, outputs, expected, translator, policy)
     for job, length, output, wanted in zip(batch.jobs, batch.lengths, outputs, expected, strict=True):
         flags = result.flags.setdefault(job.key, [])
         if length > translator.max_input_tokens:
