@@ -173,6 +173,9 @@ def run(
     retry_parked: Annotated[
         bool, typer.Option("--retry-parked", help="Try parked articles again this once.")
     ] = False,
+    no_review: Annotated[
+        bool, typer.Option("--no-review", help="Do not write or update the review pages (_review/).")
+    ] = False,
 ) -> None:
     """Translate and summarise every article in INPUT_DIR into OUT."""
     from newsbrief.pipeline import run_batch  # heavy imports only for real work
@@ -199,6 +202,7 @@ def run(
             article_timeout=article_timeout,
             max_attempts=max_attempts,
             retry_parked=retry_parked or None,
+            review=False if no_review else None,
         )
         if exclude:
             settings = apply_options(settings, exclude=(*settings.exclude, *exclude))
@@ -382,6 +386,53 @@ def status(out_dir: Annotated[Path, typer.Argument(help="An output folder of `ne
         )
     for row in state.orphans:
         typer.echo(f"orphan: {row.id} (source {row.source_path} is gone; its outputs are kept)")
+
+
+@app.command()
+def review(
+    out_dir: Annotated[Path, typer.Argument(help="An output folder of `newsbrief run`.")],
+    open_page: Annotated[bool, typer.Option("--open", help="Open the index in a web browser.")] = False,
+) -> None:
+    """Write the review pages: OUT_DIR/_review/index.html lists every article, flagged first;
+    one page per article shows the source and its translations side by side."""
+    from newsbrief.manifest import Manifest
+    from newsbrief.pipeline import MANIFEST_NAME
+    from newsbrief.review import write_review
+
+    if not (out_dir / MANIFEST_NAME).is_file():
+        _fail_usage(f"{out_dir} has no {MANIFEST_NAME}: not an output folder of newsbrief run")
+    manifest = Manifest(out_dir / MANIFEST_NAME)
+    try:
+        index = write_review(out_dir, manifest)
+    finally:
+        manifest.close()
+    typer.echo(str(index))
+    if open_page:
+        import webbrowser
+
+        webbrowser.open(index.resolve().as_uri())
+
+
+@app.command()
+def export(
+    out_dir: Annotated[Path, typer.Argument(help="An output folder of `newsbrief run`.")],
+    format_: Annotated[str, typer.Option("--format", help="tmx (TMX 1.4 translation memory).")] = "tmx",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+    ] = None,
+) -> None:
+    """Export the aligned segments: TMX 1.4, one translation unit per source line and language."""
+    from newsbrief.tmx import export_tmx
+
+    if format_ != "tmx":
+        _fail_usage(f"--format must be tmx, not {format_!r}")
+    if not out_dir.is_dir():
+        _fail_usage(f"output folder {out_dir} does not exist")
+    text = export_tmx(out_dir)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
 
 
 @app.command()

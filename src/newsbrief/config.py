@@ -33,7 +33,15 @@ DEFAULT_EXCLUDE = (".*", "*.expected.json")
 
 MODEL_SETTINGS = ("summariser_model", "instruct_model", "translation_models", "fallback_model")
 # Settings of how a run works rather than of what it writes; they never re-run an article.
-RUN_SETTINGS = ("device", "exclude", "chunk_words", "article_timeout", "max_attempts", "retry_parked")
+RUN_SETTINGS = (
+    "device",
+    "exclude",
+    "chunk_words",
+    "article_timeout",
+    "max_attempts",
+    "retry_parked",
+    "review",
+)
 
 
 class ConfigError(Exception):
@@ -74,6 +82,7 @@ class Settings:
     article_timeout: float = 900.0  # seconds per article; 0 = no limit
     max_attempts: int = 3  # failed runs of the same source before it is parked
     retry_parked: bool = False
+    review: bool = True  # write or update the review pages (_review/) at the end of a run
 
     def translation_model_for(self, source: str, target: str) -> str:
         if self.translator == "instruct":

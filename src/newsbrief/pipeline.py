@@ -34,6 +34,7 @@ from newsbrief.pool import ModelPool
 from newsbrief.prompts import load_prompts
 from newsbrief.readers import read_article, supported_suffixes
 from newsbrief.records import article_record
+from newsbrief.review import REVIEW_DIR, write_review
 from newsbrief.segmenting import segment_article
 from newsbrief.stopping import RunInterrupted, StopRequest
 from newsbrief.summarising import Summariser, Summary, SummaryInput
@@ -214,8 +215,18 @@ def run_batch(
         counts["skipped"] += counts["up-to-date"]
         outcome = "interrupted" if report.interrupted else "finished"
         manifest.finish_run(run.run_id, counts, report.words, report.seconds, outcome)
+        if settings.review:
+            _update_review(run)
         manifest.close()
     return report
+
+
+def _update_review(run: BatchRun) -> None:
+    """The pages of the articles this run settled, any missing page, and the index; a run with
+    nothing new leaves the pages as they are."""
+    touched = {o.article_id for o in run.report.outcomes if o.status != "up-to-date"}
+    if touched or not (run.out_dir / REVIEW_DIR / "index.html").exists():
+        write_review(run.out_dir, run.manifest, touched)
 
 
 def _stream(run: BatchRun, files: list[Path]) -> None:

@@ -1,0 +1,320 @@
+"""Review pages for editors: static HTML, the original and its translations side by side.
+
+`OUTPUT_DIR/_review/index.html` lists every article (failed and flagged first) and
+`_review/<id>.html` shows one: what was flagged, in red at the top; the summaries; one row per
+aligned segment, with figure k and quote k in the same colour in every column; the metadata.
+
+Article text is untrusted input: every piece of it goes through `html.escape`, and the pages
+carry no script at all and a Content-Security-Policy that would forbid one. Nothing is fetched
+(inline CSS, no fonts, no images), so a page opens from a file on a machine with no network.
+Article ids never start with `_` (ids.py), so `_review` cannot collide with an article folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+
+from newsbrief.figures import values
+from newsbrief.manifest import ArticleRow, Manifest
+from newsbrief.spans import find_spans
+
+REVIEW_DIR = "_review"
+PALETTE = 8  # figure and quote colours, cycled: f0..f7, q0..q7 in the stylesheet
+CSS = """
+body{font:15px/1.45 system-ui,sans-serif;margin:1.5em;color:#111}
+table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.35em .5em;vertical-align:top}
+th{background:#f3f3f3;text-align:left}tr.flagged td{background:#fff1f0}
+.problems{border:2px solid #c00;background:#fff5f5;padding:.5em 1em;margin:1em 0}
+.problems h2{color:#c00;margin:.2em 0}
+.reason{color:#a00;font-size:.85em;margin-top:.3em}.state-failed,.state-parked{color:#c00;font-weight:bold}
+mark{border-radius:3px;padding:0 2px}mark.invented{outline:2px solid #d00;background:#fff}
+mark.f0{background:#ffe08a}mark.f1{background:#b8e3ff}mark.f2{background:#c8f2c2}mark.f3{background:#ffc9de}
+mark.f4{background:#e2d3ff}mark.f5{background:#ffd6b0}mark.f6{background:#c9f0ee}mark.f7{background:#e8e8a8}
+mark.q0,mark.q1,mark.q2,mark.q3,mark.q4,mark.q5,mark.q6,mark.q7{background:none;border-bottom:3px solid}
+mark.q0{border-color:#7a4fd6}mark.q1{border-color:#d6804f}mark.q2{border-color:#2f9e6e}mark.q3{border-color:#c03a7a}
+mark.q4{border-color:#3a6ec0}mark.q5{border-color:#9e8a2f}mark.q6{border-color:#2f8e9e}mark.q7{border-color:#7a7a7a}
+.meta{font-size:.9em;color:#333}.line{color:#777;font-size:.85em}
+"""
+HEAD = (
+    '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    "<title>{title}</title><style>{css}</style></head><body>\n"
+)
+
+
+@dataclass
+class Mark:
+    """A highlighted stretch of one cell: [start, end) with a CSS class and a tooltip."""
+
+    start: int
+    end: int
+    css: str
+    title: str
+    inner: list[Mark] = field(default_factory=list)
+
+
+@dataclass
+class IndexRow:
+    """What the index shows of one article: no more, so a big folder's index stays small."""
+
+    id: str
+    state: str
+    lang: str = ""
+    title: str = ""
+    translations: str = ""
+    figures: str = ""
+    quotes: str = ""
+    flagged_segments: int = 0
+    summary_problems: int = 0
+    reason: str = ""
+    has_page: bool = False
+
+
+def write_review(out_dir: Path, manifest: Manifest, touched: set[str] | None = None) -> Path:
+    """Write the index and the article pages; only the pages of `touched` ids (and any page that
+    is missing) when given, every page otherwise. Returns the index's path."""
+    folder = out_dir / REVIEW_DIR
+    folder.mkdir(exist_ok=True)
+    rows = []
+    for article in manifest.articles():
+        row = _index_row(out_dir, article)
+        rows.append(row)
+        page = folder / f"{article.id}.html"
+        if touched is None or article.id in touched or not page.exists():
+            _write_atomically(page, _article_page(out_dir, article, row))
+    index = folder / "index.html"
+    _write_atomically(index, _index_page(rows))
+    return index
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    staging = path.with_name(f".tmp-{uuid.uuid4().hex[:8]}-{path.name}")
+    staging.write_text(text, encoding="utf-8")
+    os.replace(staging, path)
+
+
+def _record(out_dir: Path, article_id: str) -> dict | None:
+    path = out_dir / article_id / "article.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def _index_row(out_dir: Path, article: ArticleRow) -> IndexRow:
+    state = "parked" if article.parked else article.status
+    row = IndexRow(article.id, state, article.lang, reason=article.error)
+    record = _record(out_dir, article.id) if state == "done" else None
+    if record is None:
+        row.title = Path(article.source_path).name
+        row.has_page = state in ("failed", "parked")
+        return row
+    totals = record["fidelity"]["totals"]
+    row.title = record.get("title", "")
+    row.translations = ", ".join(record.get("translations", {}))
+    row.figures = f"{totals['figures_kept']}/{totals['figures_total']}"
+    row.quotes = f"{totals['quotes_kept']}/{totals['quotes_total']}"
+    row.flagged_segments = int(totals["flagged_segments"])
+    row.summary_problems = int(totals["summary_problems"])
+    row.has_page = True
+    return row
+
+
+def _order(row: IndexRow) -> tuple:
+    """Failed and parked first, then flagged (most flagged first), then the rest; skipped last."""
+    rank = {"failed": 0, "parked": 0, "skipped": 3}.get(row.state, 1)
+    if rank == 1 and not (row.flagged_segments or row.summary_problems):
+        rank = 2
+    return (rank, -row.flagged_segments, -row.summary_problems, row.id)
+
+
+def _index_page(rows: list[IndexRow]) -> str:
+    rows = sorted(rows, key=_order)
+    flagged = sum(1 for r in rows if r.flagged_segments or r.summary_problems)
+    failed = sum(1 for r in rows if r.state in ("failed", "parked"))
+    parts = [HEAD.format(title="newsbrief review", css=CSS)]
+    parts.append(
+        f"<h1>newsbrief review</h1><p>{len(rows)} article(s): {failed} failed or parked, "
+        f"{flagged} flagged. Failed first, then the most flagged.</p>"
+    )
+    parts.append(
+        "<table><thead><tr><th>article</th><th>state</th><th>language</th><th>translations</th>"
+        "<th>figures kept</th><th>quotes kept</th><th>flagged lines</th><th>summary problems</th>"
+        "</tr></thead><tbody>\n"
+    )
+    for row in rows:
+        name = escape(row.title or row.id)
+        link = f'<a href="{escape(row.id)}.html">{name}</a>' if row.has_page else name
+        reason = f'<div class="reason">{escape(row.reason)}</div>' if row.reason else ""
+        css = ' class="flagged"' if row.flagged_segments or row.summary_problems else ""
+        parts.append(
+            f'<tr{css} data-id="{escape(row.id)}"><td>{link}<div class="line">{escape(row.id)}</div>'
+            f'{reason}</td><td class="state-{escape(row.state)}">{escape(row.state)}</td>'
+            f"<td>{escape(row.lang)}</td><td>{escape(row.translations)}</td><td>{row.figures}</td>"
+            f"<td>{row.quotes}</td><td>{row.flagged_segments}</td><td>{row.summary_problems}</td></tr>\n"
+        )
+    parts.append("</tbody></table></body></html>\n")
+    return "".join(parts)
+
+
+def _article_page(out_dir: Path, article: ArticleRow, row: IndexRow) -> str:
+    record = _record(out_dir, article.id) if row.state == "done" else None
+    title = record.get("title") if record else ""
+    parts = [HEAD.format(title=escape(title or article.id), css=CSS)]
+    parts.append('<p><a href="index.html">← all articles</a></p>')
+    parts.append(f"<h1>{escape(title or article.id)}</h1>")
+    if record is None:
+        parts.append(
+            f'<div class="problems"><h2>{escape(row.state)}</h2><p>{escape(article.error)}</p>'
+            f"<p>source: {escape(article.source_path)}</p></div></body></html>\n"
+        )
+        return "".join(parts)
+    records = _alignment(out_dir / article.id)
+    parts.append(_problems(record, records))
+    parts.append(_summaries(out_dir / article.id, record))
+    parts.append(_segments_table(record, records))
+    parts.append(_metadata(record))
+    parts.append("</body></html>\n")
+    return "".join(parts)
+
+
+def _alignment(folder: Path) -> list[dict]:
+    lines = (folder / "alignment.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def _problems(record: dict, records: list[dict]) -> str:
+    items = []
+    for segment in records:
+        for lang, flags in sorted(segment.get("flags", {}).items()):
+            for flag in flags:
+                items.append(f"<li>line {segment['line']} ({escape(lang)}): {escape(flag)}</li>")
+    for lang, summary in sorted(record["fidelity"].get("summaries", {}).items()):
+        for figure in summary["figures"]["not_in_article"]:
+            items.append(f"<li>summary.{escape(lang)}.md: figure not in the article: {escape(figure)}</li>")
+        for quote in summary["quotes"]["not_verbatim"]:
+            items.append(f"<li>summary.{escape(lang)}.md: quote not verbatim: {escape(quote)}</li>")
+        if summary.get("empty"):
+            items.append(f"<li>summary.{escape(lang)}.md: empty</li>")
+    if not items:
+        return '<p class="meta">Nothing flagged: every figure and quote came through verbatim.</p>'
+    return f'<div class="problems"><h2>Flagged ({len(items)})</h2><ul>{"".join(items)}</ul></div>'
+
+
+def _summaries(folder: Path, record: dict) -> str:
+    parts = ["<h2>Summaries</h2>"]
+    for lang, entry in record.get("summaries", {}).items():
+        path = folder / entry["file"]
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+        heading, _, body = text.partition("\n\n") if text.startswith("# ") else ("", "", text)
+        title = f"<p><strong>{escape(heading.removeprefix('# '))}</strong></p>" if heading else ""
+        parts.append(
+            f'<h3>{escape(lang)} <span class="meta">({escape(entry.get("written_by", ""))})</span></h3>'
+            f'{title}<p class="summary">{escape(body.strip())}</p>'
+        )
+    return "".join(parts)
+
+
+def _segments_table(record: dict, records: list[dict]) -> str:
+    source_lang = record["language"]
+    languages = [source_lang, *record.get("translations", {})]
+    header = "".join(f"<th>{escape(lang)}</th>" for lang in languages)
+    parts = [
+        f'<h2>Side by side</h2><table class="segments"><thead><tr><th>line</th>{header}</tr></thead><tbody>'
+    ]
+    for segment in records:
+        spans = segment.get("spans", [])
+        figures = [s for s in spans if s["kind"] == "figure"]
+        quotes = [s for s in spans if s["kind"] == "quote"]
+        flags = segment.get("flags", {})
+        css = ' class="flagged"' if any(flags.values()) else ""
+        cells = [f'<td class="line">{segment["line"]}</td>']
+        for lang in languages:
+            text = segment["text"].get(lang, "")
+            if lang == source_lang:
+                marks = source_marks(figures, quotes)
+            else:
+                marks = target_marks(text, figures, quotes)
+            reasons = "".join(f'<div class="reason">{escape(f)}</div>' for f in flags.get(lang, []))
+            cells.append(f'<td lang="{escape(lang)}">{highlight(text, marks)}{reasons}</td>')
+        parts.append(f'<tr{css} data-line="{segment["line"]}">{"".join(cells)}</tr>\n')
+    parts.append("</tbody></table>")
+    return "".join(parts)
+
+
+def source_marks(figures: list[dict], quotes: list[dict]) -> list[Mark]:
+    marks = [Mark(s["start"], s["end"], f"f{k % PALETTE}", f"figure {k + 1}") for k, s in enumerate(figures)]
+    marks += [Mark(s["start"], s["end"], f"q{k % PALETTE}", f"quote {k + 1}") for k, s in enumerate(quotes)]
+    return marks
+
+
+def target_marks(text: str, figures: list[dict], quotes: list[dict]) -> list[Mark]:
+    """Figures matched to the source's by value (so `1 200` matches `1,200`); a figure the
+    source does not have is outlined in red. Quotes matched by order."""
+    source_values = [values(s["text"]) for s in figures]
+    marks = []
+    found = find_spans(text)
+    for span in (s for s in found if s.kind == "figure"):
+        wanted = values(span.text)
+        k = next((i for i, v in enumerate(source_values) if v & wanted), None)
+        if k is None:
+            marks.append(Mark(span.start, span.end, "invented", "figure not in the source line"))
+        else:
+            marks.append(Mark(span.start, span.end, f"f{k % PALETTE}", f"figure {k + 1}"))
+    for k, span in enumerate(s for s in found if s.kind == "quote"):
+        if k < len(quotes):
+            marks.append(Mark(span.start, span.end, f"q{k % PALETTE}", f"quote {k + 1}"))
+    return marks
+
+
+def highlight(text: str, marks: list[Mark]) -> str:
+    """Escaped text with `<mark>`s; a mark inside another (a figure in a quote) nests, and one
+    that only partly overlaps an earlier mark is left out."""
+    return _render(text, 0, len(text), _nest(marks))
+
+
+def _nest(marks: list[Mark]) -> list[Mark]:
+    top: list[Mark] = []
+    for mark in sorted(marks, key=lambda m: (m.start, -m.end)):
+        if mark.start >= mark.end:
+            continue
+        if top and mark.start < top[-1].end:
+            if mark.end <= top[-1].end:
+                top[-1].inner.append(mark)
+            continue
+        top.append(mark)
+    for mark in top:
+        mark.inner = _nest(mark.inner)
+    return top
+
+
+def _render(text: str, start: int, end: int, marks: list[Mark]) -> str:
+    parts, position = [], start
+    for mark in marks:
+        parts.append(escape(text[position : mark.start]))
+        inner = _render(text, mark.start, mark.end, mark.inner)
+        parts.append(f'<mark class="{mark.css}" title="{escape(mark.title)}">{inner}</mark>')
+        position = mark.end
+    parts.append(escape(text[position:end]))
+    return "".join(parts)
+
+
+def _metadata(record: dict) -> str:
+    rows = [
+        ("id", record["id"]),
+        ("source", record["source"]["path"]),
+        ("encoding", record["source"].get("encoding", "")),
+        ("language", record["language"]),
+        ("config hash", record.get("config_hash", "")),
+    ]
+    rows += [(f"metadata: {k}", v) for k, v in record.get("metadata", {}).items()]
+    models = record.get("models", {})
+    rows += [(f"model {pair}", f"{m['model']} @ {m['revision']}") for pair, m in models.items()]
+    summariser = record.get("summariser", {})
+    rows.append(("summariser", f"{summariser.get('strategy', '')} {summariser.get('model', '')}".strip()))
+    rows += [("warning", w) for w in record.get("warnings", [])]
+    cells = "".join(f"<tr><th>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>" for k, v in rows)
+    return f'<h2>Metadata</h2><table class="meta">{cells}</table>'
