@@ -15,10 +15,17 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 ROOT = Path(__file__).resolve().parent.parent
+# CTranslate2 conversions of the tiny models go to the pytest cache, not the user's home.
+os.environ.setdefault("NEWSBRIEF_CACHE", str(ROOT / ".pytest_cache" / "newsbrief-cache"))
 CORPUS = Path(os.environ.get("NEWSBRIEF_CORPUS", ROOT.parent / "shared" / "corpus"))
 ARTICLES = CORPUS / "articles"
 BAD = CORPUS / "bad"
 BUILDER = ROOT / "scripts" / "build_tiny_models.py"
+
+
+def is_article_folder(path: Path) -> bool:
+    """An output folder's article folders (not _review/, not a staging .tmp- folder)."""
+    return path.is_dir() and not path.name.startswith(("_", "."))
 
 
 def article_files() -> list[Path]:

@@ -9,7 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import ARTICLES
+from conftest import ARTICLES, is_article_folder
 from test_instruct import _segmented
 from typer.testing import CliRunner
 
@@ -66,7 +66,7 @@ def test_instruct_summariser_writes_every_summary_language(instruct_run) -> None
     _, out, _, _, result = instruct_run
     assert result.exit_code == EXIT_OK, result.output
     assert set(statuses(out).values()) == {"done"}
-    for folder in (p for p in out.iterdir() if p.is_dir()):
+    for folder in (p for p in out.iterdir() if is_article_folder(p)):
         record = json.loads((folder / "article.json").read_text(encoding="utf-8"))
         assert record["summariser"]["strategy"] == "instruct"
         assert record["summariser"]["model"].endswith("chat-llm")
@@ -112,7 +112,7 @@ def test_instruct_translator_translates_with_the_chat_model(tmp_path: Path, tiny
     out = tmp_path / "out"
     result = run_cli(source, "--out", out, "--config", tiny_config, "--translator", "instruct", "--to", "en")
     assert result.exit_code == EXIT_OK, result.output
-    (folder,) = [p for p in out.iterdir() if p.is_dir()]
+    (folder,) = [p for p in out.iterdir() if is_article_folder(p)]
     record = json.loads((folder / "article.json").read_text(encoding="utf-8"))
     assert record["translator"] == "instruct"
     assert record["models"]["uk-en"]["model"].endswith("chat-llm")
