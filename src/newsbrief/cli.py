@@ -139,6 +139,10 @@ def run(
             help="Quotes in translations: translated, original, or both (translation, then original)."
         ),
     ] = None,
+    figure_candidates: Annotated[
+        int | None,
+        typer.Option(help="Beam candidates searched when a translation loses a figure (0 = flag only)."),
+    ] = None,
     wait: Annotated[
         float | None,
         typer.Option(help="When another run holds OUT, wait up to SECONDS for it instead of exiting 5."),
@@ -147,6 +151,25 @@ def run(
         bool, typer.Option("--strict", help="Exit 4 when any figure or quote is flagged.")
     ] = False,
     device: Annotated[str | None, typer.Option(help="auto, cpu or cuda.")] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            help="auto (CTranslate2 for Marian models when installed, else transformers), "
+            "transformers or ctranslate2."
+        ),
+    ] = None,
+    compute_type: Annotated[
+        str | None,
+        typer.Option(
+            help="CTranslate2 compute type: auto (int8 on a CPU, int8_float16 on a GPU), int8, float32…"
+        ),
+    ] = None,
+    quantize: Annotated[
+        str | None, typer.Option(help="transformers models: none, or int8 (torch dynamic int8, CPU).")
+    ] = None,
+    threads: Annotated[
+        int | None, typer.Option(help="CTranslate2 threads (default: every core this process may use).")
+    ] = None,
     exclude: Annotated[
         list[str] | None,
         typer.Option(help="Glob of files to ignore, added to the defaults (.* and *.expected.json)."),
@@ -198,7 +221,12 @@ def run(
             figures=figures,
             unverified=unverified,
             quotes=quotes,
+            figure_candidates=figure_candidates,
             device=device,
+            engine=engine,
+            compute_type=compute_type,
+            quantize=quantize,
+            threads=threads,
             article_timeout=article_timeout,
             max_attempts=max_attempts,
             retry_parked=retry_parked or None,

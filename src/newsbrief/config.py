@@ -33,7 +33,22 @@ DEFAULT_EXCLUDE = (".*", "*.expected.json")
 
 MODEL_SETTINGS = ("summariser_model", "instruct_model", "translation_models", "fallback_model")
 # Settings of how a run works rather than of what it writes; they never re-run an article.
+ENGINES = ("auto", "transformers", "ctranslate2")
+COMPUTE_TYPES = (
+    "auto",
+    "int8",
+    "int8_float32",
+    "int8_float16",
+    "int8_bfloat16",
+    "float16",
+    "bfloat16",
+    "float32",
+)
 RUN_SETTINGS = (
+    "engine",
+    "compute_type",
+    "quantize",
+    "threads",
     "device",
     "exclude",
     "chunk_words",
@@ -75,8 +90,20 @@ class Settings:
     figures: str = "verbatim"  # or "localise" (separators by the target language's rules)
     unverified: str = "best"  # or "source": what a translation with unverifiable figures holds
     quotes: str = "translated"  # or "original", or "both"
+    # Beam candidates the figure guard searches when a translation loses a figure; 0 = flag only.
+    figure_candidates: int = 4
     device: str = "auto"
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    # Decoding of translations; None = the model's own generation config.
+    length_penalty: float | None = None
+    no_repeat_ngram_size: int | None = None
+    max_output_ratio: float = 2.0  # a translation may be this many times its source (tokens)
+    # Engines: auto = CTranslate2 for Marian models when installed, else transformers. They
+    # enter each article's hash through the engine each pair actually used (dependencies.py).
+    engine: str = "auto"  # or "transformers", "ctranslate2"
+    compute_type: str = "auto"  # CTranslate2: auto = int8 on a CPU, int8_float16 on a GPU
+    quantize: str = "none"  # transformers: "int8" = torch dynamic int8 of Linear layers (CPU)
+    threads: int = 0  # CTranslate2 threads; 0 = every core this process may use
     # How a run works, not what it writes: none of these changes an article's outputs.
     chunk_words: int = 20000  # articles read ahead and translated together (memory follows it)
     article_timeout: float = 900.0  # seconds per article; 0 = no limit
@@ -92,8 +119,14 @@ class Settings:
     def summariser_model_ref(self) -> str:
         return self.instruct_model if self.summariser == "instruct" else self.summariser_model
 
+    def decoding(self) -> dict[str, float]:
+        """Decoding overrides for translation models; what is unset stays the model's own."""
+        chosen = {"length_penalty": self.length_penalty, "no_repeat_ngram_size": self.no_repeat_ngram_size}
+        return {name: value for name, value in chosen.items() if value is not None}
+
     def guard_policy(self) -> GuardPolicy:
-        return GuardPolicy(self.figures, self.unverified, self.quotes, max(self.num_beams, 4))
+        candidates = max(self.num_beams, self.figure_candidates) if self.figure_candidates else 0
+        return GuardPolicy(self.figures, self.unverified, self.quotes, candidates)
 
     def summariser_languages(self) -> tuple[str, ...]:
         """The languages the summariser writes itself; the others are translated summaries."""
@@ -249,6 +282,17 @@ def _validate(settings: Settings) -> None:
     ):
         if int(getattr(settings, name)) < 1:
             raise ConfigError(f"{name} must be at least 1")
+    for name, choices in (
+        ("engine", ENGINES),
+        ("compute_type", COMPUTE_TYPES),
+        ("quantize", ("none", "int8")),
+    ):
+        if getattr(settings, name) not in choices:
+            raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {getattr(settings, name)!r}")
+    if int(settings.threads) < 0 or int(settings.figure_candidates) < 0:
+        raise ConfigError("threads and figure_candidates must be 0 or more")
+    if float(settings.max_output_ratio) <= 0:
+        raise ConfigError("max_output_ratio must be above 0")
     if float(settings.article_timeout) < 0:
         raise ConfigError("article_timeout must be 0 (no limit) or more seconds")
     for name, choices in (

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import time
 
+from newsbrief.backends import ct2
 from newsbrief.backends.causal import CausalChatModel
+from newsbrief.backends.ct2 import CTranslate2Model
 from newsbrief.backends.seq2seq import Seq2SeqModel
 from newsbrief.config import Settings
+from newsbrief.errors import ModelUnusable
 from newsbrief.instruct import InstructSummariser, InstructTranslator
 from newsbrief.models import ResolvedModel, resolve_model
 from newsbrief.prompts import PromptTemplate
@@ -22,6 +25,7 @@ class ModelPool:
         self.resolved: dict[str, ResolvedModel] = {}
         self._seq2seq: dict[str, Seq2SeqModel] = {}
         self._chat: dict[str, CausalChatModel] = {}
+        self._ct2: dict[str, CTranslate2Model] = {}
         self.load_seconds = 0.0  # reported: a slow disk or a cold cache shows here
 
     def resolve_ref(self, ref: str) -> ResolvedModel:
@@ -32,12 +36,55 @@ class ModelPool:
     def resolve(self, source: str, target: str) -> ResolvedModel:
         return self.resolve_ref(self.settings.translation_model_for(source, target))
 
-    def seq2seq(self, ref: str) -> Seq2SeqModel:
+    def seq2seq(self, ref: str, decoding: dict[str, float] | None = None) -> Seq2SeqModel:
+        """`decoding`: the translation overrides; a summariser keeps its checkpoint's own."""
         if ref not in self._seq2seq:
-            began = time.monotonic()
-            self._seq2seq[ref] = Seq2SeqModel(self.resolve_ref(ref), self.settings.device)
+            began, settings = time.monotonic(), self.settings
+            self._seq2seq[ref] = Seq2SeqModel(
+                self.resolve_ref(ref), settings.device, settings.quantize, decoding
+            )
             self.load_seconds += time.monotonic() - began
         return self._seq2seq[ref]
+
+    def ctranslate2(self, ref: str) -> CTranslate2Model:
+        if ref not in self._ct2:
+            began, settings = time.monotonic(), self.settings
+            self._ct2[ref] = CTranslate2Model(
+                self.resolve_ref(ref),
+                settings.device,
+                settings.compute_type,
+                settings.threads,
+                settings.decoding(),
+            )
+            self.load_seconds += time.monotonic() - began
+        return self._ct2[ref]
+
+    def uses_ctranslate2(self, source: str, target: str) -> bool:
+        """`auto`: CTranslate2 for a Marian model when it is installed. Asked for explicitly, a
+        model or machine it cannot serve is an error, never a silent change of engine."""
+        settings = self.settings
+        if settings.translator == "instruct" or settings.engine == "transformers":
+            return False
+        resolved = self.resolve(source, target)
+        if settings.engine == "auto":
+            return ct2.available() and ct2.supports(resolved)
+        if not ct2.available():
+            raise ModelUnusable(resolved.ref, "--engine ctranslate2, but ctranslate2 is not installed here")
+        if not ct2.supports(resolved):
+            raise ModelUnusable(
+                resolved.ref, "CTranslate2 runs Marian (OPUS-MT) models only here; use --engine transformers"
+            )
+        return True
+
+    def engine(self, source: str, target: str) -> str:
+        """How a pair is translated, as recorded in article.json and each article's hash:
+        `ctranslate2/int8`, `transformers` or `transformers/int8`."""
+        if self.uses_ctranslate2(source, target):
+            return f"ctranslate2/{ct2.resolve_compute_type(self.settings.compute_type, self.settings.device)}"
+        return self.transformers_engine()
+
+    def transformers_engine(self) -> str:
+        return "transformers/int8" if self.settings.quantize == "int8" else "transformers"
 
     def chat(self, ref: str) -> CausalChatModel:
         if ref not in self._chat:
@@ -48,6 +95,7 @@ class ModelPool:
                 context_tokens=settings.context_tokens,
                 temperature=settings.temperature,
                 seed=settings.seed,
+                quantize=settings.quantize,
             )
             self.load_seconds += time.monotonic() - began
         return self._chat[ref]
@@ -57,7 +105,12 @@ class ModelPool:
         if self.settings.translator == "instruct":
             template = self.prompts[f"translate.{target}"]
             return InstructTranslator(self.chat(ref), template, source, target)
-        return Seq2SeqTranslator(self.seq2seq(ref), source, target, self.settings.num_beams)
+        settings = self.settings
+        if self.uses_ctranslate2(source, target):
+            model: Seq2SeqModel | CTranslate2Model = self.ctranslate2(ref)
+        else:
+            model = self.seq2seq(ref, settings.decoding())
+        return Seq2SeqTranslator(model, source, target, settings.num_beams, settings.max_output_ratio)
 
     def summariser(self) -> Summariser:
         settings = self.settings
@@ -76,3 +129,4 @@ class ModelPool:
     def close(self) -> None:
         self._seq2seq.clear()
         self._chat.clear()
+        self._ct2.clear()

@@ -34,9 +34,9 @@ def article_record(
         if isinstance(source, PromptTemplate):
             prompts[name] = {"file": str(source.path), "sha256": source.sha256}
         elif isinstance(source, ResolvedModel) and kind == "translate":
-            models[name] = _model_entry(source)
+            models[name] = {**_model_entry(source), "engine": hasher.engine_of(dependency)}
         elif isinstance(source, ResolvedModel):
-            summariser.update(_model_entry(source))
+            summariser.update({**_model_entry(source), "engine": hasher.engine_of(dependency)})
     return {
         "id": article.id,
         "title": article.title,

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from newsbrief.backends.ct2 import CTranslate2Model
 from newsbrief.backends.seq2seq import Seq2SeqModel
 from newsbrief.guarding import (
     Guarded,
@@ -21,7 +22,8 @@ from newsbrief.guarding import (
 from newsbrief.limits import TimeBudget, over_limit
 
 MAX_BATCH_SENTENCES = 64
-# A translation longer than twice its source (in tokens) is a model running away, not a sentence.
+# A translation longer than twice its source (in tokens) is a model running away, not a sentence
+# (the default of the `max_output_ratio` setting).
 MAX_OUTPUT_RATIO = 2.0
 
 
@@ -66,13 +68,22 @@ class PooledResult:
 
 
 class Seq2SeqTranslator:
-    """A Seq2SeqModel fixed to one language pair, with our decoding settings."""
+    """An encoder-decoder model (transformers or CTranslate2) fixed to one language pair, with
+    our decoding settings."""
 
-    def __init__(self, model: Seq2SeqModel, source: str, target: str, num_beams: int) -> None:
+    def __init__(
+        self,
+        model: Seq2SeqModel | CTranslate2Model,
+        source: str,
+        target: str,
+        num_beams: int,
+        output_ratio: float = MAX_OUTPUT_RATIO,
+    ) -> None:
         self.model = model
         self.source = source
         self.target = target
         self.num_beams = num_beams
+        self.output_ratio = output_ratio
         self.max_input_tokens = model.max_input_tokens
 
     def count_tokens(self, texts: list[str]) -> list[int]:
@@ -83,7 +94,7 @@ class Seq2SeqTranslator:
             batch,
             num_beams=self.num_beams,
             max_new_tokens=self.max_input_tokens,
-            output_ratio=MAX_OUTPUT_RATIO,
+            output_ratio=self.output_ratio,
             source_lang=self.source,
             target_lang=self.target,
         )
@@ -94,7 +105,7 @@ class Seq2SeqTranslator:
             num_beams=max(self.num_beams, n),
             num_return_sequences=n,
             max_new_tokens=self.max_input_tokens,
-            output_ratio=MAX_OUTPUT_RATIO,
+            output_ratio=self.output_ratio,
             source_lang=self.source,
             target_lang=self.target,
         )
@@ -246,7 +257,7 @@ def _candidates_where_needed(
         for job, length, output, wanted in zip(batch.jobs, batch.lengths, outputs, expected, strict=True)
         if output.strip() and length <= translator.max_input_tokens and needs_candidates(output, wanted)
     ]
-    if not needy:
+    if not needy or policy.candidates < 1:
         return {}
     found = translator.candidates([job.text for job in needy], policy.candidates)
     return {job.key: options for job, options in zip(needy, found, strict=True)}

@@ -12,7 +12,7 @@ import re
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from newsbrief.backends.seq2seq import pick_device
+from newsbrief.backends.seq2seq import pick_device, quantized
 from newsbrief.errors import ModelUnusable
 from newsbrief.models import ResolvedModel
 
@@ -42,13 +42,14 @@ class CausalChatModel:
         context_tokens: int = DEFAULT_CONTEXT_TOKENS,
         temperature: float = 0.0,
         seed: int = 0,
+        quantize: str = "none",
     ) -> None:
         self.resolved = model
         self.device = pick_device(device)
         gguf = {"gguf_file": model.gguf_file} if model.gguf_file else {}
         self.tokenizer = AutoTokenizer.from_pretrained(model.path, **gguf)
         self.model = AutoModelForCausalLM.from_pretrained(model.path, dtype=torch.float32, **gguf)
-        self.model = self.model.to(self.device).eval()
+        self.model = quantized(self.model.to(self.device).eval(), quantize, self.device)
         self.model.generation_config.max_length = None
         if not getattr(self.tokenizer, "chat_template", None):
             raise ModelUnusable(

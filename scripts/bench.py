@@ -1,0 +1,276 @@
+#!/usr/bin/env python3
+"""Translation throughput, side by side in one process run: is newsbrief as fast as the fastest
+engine can translate the same sentences?
+
+Models: random Marians of OPUS-MT's size (d_model 512, 6+6 layers, vocabulary 61,587) for uk→en
+and ru→en, with the SentencePiece tokenizers of the tiny test models (`--tiny DIR`, as built by
+scripts/build_tiny_models.py). Speed does not depend on the weights; quality is not measured.
+A random model rarely ends a sentence, so outputs run to newsbrief's cap (twice the batch's
+longest input + 16 tokens); rates are therefore source tokens per second, the same sentences in
+every row.
+
+  (d) newsbrief run, the whole pipeline (read, segment, translate, verify, write) with the
+      CTranslate2 engine, over the corpus's uk and ru articles replicated to --articles, greedy,
+      English only, extractive summary, --figure-candidates 0 (a random model loses every
+      figure; the guard's extra beams would be work that (c) does not do). Peak RSS, load time.
+  (c) raw CTranslate2 `translate_batch` on the segments (d) translated, in newsbrief's batches
+      and with its length cap: one translator with every core, and two translators × one core
+      (`inter_threads=2`, two batches in flight).
+  (a) transformers, one sentence at a time (the naive loop), on --sample sentences.
+  (b) newsbrief's translation path (`translate_jobs`: pooled, sorted, token-budget batches) on
+      the same sentences: transformers fp32, transformers int8, CTranslate2 int8; with the
+      padding waste of its batches.
+
+Usage: python scripts/bench.py --tiny DIR [--articles 204] [--sample 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from transformers import MarianConfig, MarianMTModel, MarianTokenizer
+
+from newsbrief.backends.ct2 import CTranslate2Model, converted, default_threads
+from newsbrief.backends.seq2seq import Seq2SeqModel
+from newsbrief.guarding import GuardPolicy
+from newsbrief.models import resolve_model
+from newsbrief.translating import MAX_OUTPUT_RATIO, Job, Seq2SeqTranslator, batches_by_tokens, translate_jobs
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus" / "articles"
+OPUS_SIZE = {
+    "d_model": 512,
+    "encoder_layers": 6,
+    "decoder_layers": 6,
+    "encoder_attention_heads": 8,
+    "decoder_attention_heads": 8,
+    "encoder_ffn_dim": 2048,
+    "decoder_ffn_dim": 2048,
+    "max_position_embeddings": 512,
+}
+OPUS_VOCAB = 61587
+PAIRS = ("uk-en", "ru-en")
+BATCH_TOKENS = 2048  # newsbrief's default
+
+
+def build_opus_size(tiny: Path, folder: Path) -> Path:
+    """A random OPUS-size Marian with the tiny model's tokenizer, its vocabulary padded to OPUS's."""
+    vocab = json.loads((tiny / "vocab.json").read_text(encoding="utf-8"))
+    del vocab["<pad>"]
+    while len(vocab) < OPUS_VOCAB - 1:
+        vocab[f"▁filler{len(vocab)}"] = len(vocab)
+    vocab["<pad>"] = len(vocab)
+    with tempfile.TemporaryDirectory() as tmp:
+        vocab_file = Path(tmp) / "vocab.json"
+        vocab_file.write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+        tokenizer = MarianTokenizer(
+            source_spm=str(tiny / "source.spm"), target_spm=str(tiny / "target.spm"), vocab=str(vocab_file)
+        )
+        tokenizer.save_pretrained(folder)
+    config = MarianConfig(
+        vocab_size=len(vocab),
+        **OPUS_SIZE,
+        pad_token_id=vocab["<pad>"],
+        eos_token_id=vocab["</s>"],
+        decoder_start_token_id=vocab["<pad>"],
+        forced_eos_token_id=vocab["</s>"],
+        scale_embedding=True,
+        share_encoder_decoder_embeddings=True,
+    )
+    torch.manual_seed(0)
+    model = MarianMTModel(config)
+    model.generation_config.bad_words_ids = [[vocab["<pad>"]]]
+    model.save_pretrained(folder)
+    return folder
+
+
+def replicate_corpus(target: Path, count: int) -> None:
+    """uk and ru articles, each copy made unique by a numbered first line."""
+    originals = [p for p in sorted(CORPUS.glob("*.txt")) if p.name.startswith(("uk-", "ru-"))]
+    target.mkdir(parents=True)
+    for i in range(count):
+        original = originals[i % len(originals)]
+        text = original.read_text(encoding=_encoding(original))
+        (target / f"{i:04d}-{original.name}").write_text(f"{i}.\n\n{text}", encoding="utf-8")
+
+
+def _encoding(path: Path) -> str:
+    return "cp1251" if "cp1251" in path.name else "utf-8"
+
+
+def pipeline_run(source: Path, out: Path, config: Path) -> dict:
+    """(d) in a subprocess of its own, so that its peak RSS is its own."""
+    command = [
+        sys.executable, "-m", "newsbrief", "run", str(source), "--out", str(out), "-c", str(config),
+        "--engine", "ctranslate2", "--beams", "1", "--to", "en", "--summary-languages", "en",
+        "--summariser", "extractive", "--figure-candidates", "0", "--no-review", "--log-format", "json",
+        "--quiet",
+    ]  # fmt: skip
+    began = time.monotonic()
+    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    seconds = time.monotonic() - began
+    assert done.returncode == 0, done.stderr[-2000:]
+    run_line = json.loads(done.stdout.strip().splitlines()[-1])
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"wall": seconds, "peak_mb": peak, **run_line}
+
+
+def translated_segments(out: Path) -> dict[str, list[str]]:
+    """The source lines (d) translated, per pair, in its order."""
+    segments: dict[str, list[str]] = {pair: [] for pair in PAIRS}
+    for record_path in sorted(out.glob("*/alignment.jsonl")):
+        for line in record_path.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            pair = f"{record['lang']}-en"
+            if pair in segments:
+                segments[pair].append(record["text"][record["lang"]])
+    return segments
+
+
+def raw_ctranslate2(model: CTranslate2Model, texts: list[str], inter_threads: int) -> tuple[float, int]:
+    """(c): newsbrief's batches and cap, straight into translate_batch; seconds, source tokens."""
+    import ctranslate2
+
+    threads = default_threads()
+    translator = ctranslate2.Translator(
+        str(converted(model.resolved)),
+        device="cpu",
+        compute_type="int8",
+        intra_threads=max(1, threads // inter_threads),
+        inter_threads=inter_threads,
+    )
+    jobs = [Job(("bench", "en", i), text, "uk", "en") for i, text in enumerate(texts)]
+    batches = batches_by_tokens(jobs, model, BATCH_TOKENS)
+    pieces = [model.pieces([job.text for job in batch.jobs]) for batch in batches]
+    began = time.monotonic()
+    pending = [
+        translator.translate_batch(
+            p, beam_size=1, max_decoding_length=int(MAX_OUTPUT_RATIO * max(b.lengths)) + 16,
+            max_input_length=0, asynchronous=True,
+        )
+        for p, b in zip(pieces, batches, strict=True)
+    ]  # fmt: skip
+    for results in pending:
+        for result in results:
+            result.result()
+    return time.monotonic() - began, sum(sum(b.lengths) for b in batches)
+
+
+class OnePair:
+    """The pool translate_jobs asks for a translator."""
+
+    def __init__(self, translator: Seq2SeqTranslator) -> None:
+        self.translator_ = translator
+
+    def translator(self, source: str, target: str) -> Seq2SeqTranslator:
+        return self.translator_
+
+
+def newsbrief_path(model, texts: list[str]) -> tuple[float, int, float]:
+    """(b): translate_jobs as a run calls it; seconds, source tokens, padding waste."""
+    translator = Seq2SeqTranslator(model, "uk", "en", num_beams=1)
+    jobs = [Job(("bench", "en", i), text, "uk", "en") for i, text in enumerate(texts)]
+    batches = batches_by_tokens(jobs, translator, BATCH_TOKENS)
+    real = sum(sum(b.lengths) for b in batches)
+    padded = sum(max(b.lengths) * len(b.lengths) for b in batches)
+    began = time.monotonic()
+    translate_jobs(jobs, OnePair(translator), BATCH_TOKENS, policy=GuardPolicy(candidates=0))
+    return time.monotonic() - began, real, 1 - real / padded
+
+
+def naive_loop(folder: Path, texts: list[str]) -> tuple[float, int, float]:
+    """(a): transformers, one sentence at a time, as most scripts do it."""
+    began = time.monotonic()
+    model = Seq2SeqModel(resolve_model(str(folder)), "cpu")
+    load = time.monotonic() - began
+    tokens = sum(model.count_tokens(texts))
+    began = time.monotonic()
+    for text in texts:
+        model.generate([text], num_beams=1, max_new_tokens=512, output_ratio=MAX_OUTPUT_RATIO)
+    return time.monotonic() - began, tokens, load
+
+
+def timed_load(make):
+    began = time.monotonic()
+    made = make()
+    return made, time.monotonic() - began
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tiny", type=Path, required=True, help="folder of the tiny models")
+    parser.add_argument("--articles", type=int, default=204)
+    parser.add_argument("--sample", type=int, default=32, help="sentences for the naive loop (a)")
+    parser.add_argument("--b-sentences", type=int, default=256, help="sentences for the (b) rows")
+    args = parser.parse_args()
+    torch.set_num_threads(default_threads())
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        os.environ.setdefault("NEWSBRIEF_CACHE", str(work / "cache"))
+        models = {
+            pair: build_opus_size(args.tiny / f"marian-{pair}", work / f"opus-size-{pair}") for pair in PAIRS
+        }
+        config = work / "bench.toml"
+        config.write_text(
+            "[models]\n" + "".join(f'"{p}" = "{f}"\n' for p, f in models.items()), encoding="utf-8"
+        )
+        replicate_corpus(work / "in", args.articles)
+
+        d = pipeline_run(work / "in", work / "out", config)
+        segments = translated_segments(work / "out")
+        uk_en = resolve_model(str(models["uk-en"]))
+        c_one = c_two = 0.0
+        c_tokens = 0
+        for pair, folder in models.items():
+            ct2_model, ct2_load = timed_load(lambda f=folder: CTranslate2Model(resolve_model(str(f)), "cpu"))
+            seconds, tokens = raw_ctranslate2(ct2_model, segments[pair], inter_threads=1)
+            c_one, c_tokens = c_one + seconds, c_tokens + tokens
+            c_two += raw_ctranslate2(ct2_model, segments[pair], inter_threads=2)[0]
+        c_best = min(c_one, c_two)
+
+        sample = segments["uk-en"][: args.b_sentences]
+        a_seconds, a_tokens, a_load = naive_loop(models["uk-en"], sample[: args.sample])
+        rows = [("(a) transformers, one sentence at a time", a_tokens / a_seconds, a_load, None)]
+        for name, make in (
+            ("(b) newsbrief, transformers fp32", lambda: Seq2SeqModel(uk_en, "cpu")),
+            ("(b) newsbrief, transformers int8", lambda: Seq2SeqModel(uk_en, "cpu", "int8")),
+            ("(b) newsbrief, CTranslate2 int8", lambda: CTranslate2Model(uk_en, "cpu")),
+        ):
+            model, load = timed_load(make)
+            seconds, tokens, waste = newsbrief_path(model, sample)
+            rows.append((name, tokens / seconds, load, waste))
+            del model
+
+    a_rate = rows[0][1]
+    print(f"{len(sample)} uk→en sentences for (b), {args.sample} for (a); source tokens/s; greedy")
+    for name, rate, load, waste in rows:
+        padding = f"  padding {waste:.1%}" if waste is not None else ""
+        print(f"{name:42} {rate:8.0f} tok/s  load {load:5.2f} s  {rate / a_rate:5.1f}x (a){padding}")
+    c_rate = c_tokens / c_best
+    print(
+        f"(c) raw CTranslate2 int8, {len(segments['uk-en']) + len(segments['ru-en'])} segments: "
+        f"{c_tokens / c_one:.0f} tok/s with {default_threads()} threads, {c_tokens / c_two:.0f} tok/s as 2 "
+        f"translators x 1 thread (load {ct2_load:.2f} s)"
+    )
+    translate_seconds = d["seconds"] - d["model_load_seconds"]
+    print(
+        f"(d) newsbrief run: {args.articles} articles in {d['seconds']:.1f} s "
+        f"({args.articles / d['seconds']:.2f} articles/s; {d['wall']:.1f} s wall with start-up), "
+        f"models loaded in {d['model_load_seconds']:.1f} s, peak RSS {d['peak_mb']:.0f} MB with "
+        f"{len(PAIRS)} OPUS-size models"
+    )
+    d_rate = c_tokens / translate_seconds
+    print(f"(d)/(c) = {d_rate / c_rate:.2f}  (whole pipeline against the engine's best on the same segments)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+"""Marian (OPUS-MT) models through CTranslate2: int8 on the CPU, measured at about 1.6× torch's
+own int8 and 4× its fp32 on this kind of machine (../shared/ENGINES.md).
+
+A Hugging Face model is converted once (`TransformersConverter`) into a cache folder keyed by the
+model's reference and revision, written under a temporary name and renamed, so that two runs or
+a kill never leave half a model. Tokenisation uses the model's own SentencePiece files directly,
+as MarianTokenizer does: pieces in, pieces out; CTranslate2 maps them to its vocabulary.
+
+It offers the same `generate` and `count_tokens` as Seq2SeqModel, so batching, the figure guard
+and verification are shared with the transformers engine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+from newsbrief.errors import ModelUnusable
+from newsbrief.models import ResolvedModel
+
+OUTPUT_SLACK_TOKENS = 16  # as backends/seq2seq.py: short inputs may need longer outputs
+SPECIAL_PIECES = {"</s>", "<pad>", "<unk>"}
+
+
+def available() -> bool:
+    """Installed here (a core dependency where PyPI has wheels, optional elsewhere)."""
+    try:
+        import ctranslate2  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def supports(model: ResolvedModel) -> bool:
+    """Marian models only: their SentencePiece files are all a translation needs. (M2M100 and
+    NLLB convert too, but need target-language prefixes; they stay on transformers.)"""
+    if model.gguf_file:
+        return False
+    config = model.path / "config.json"
+    spm_files = (model.path / "source.spm").is_file() and (model.path / "target.spm").is_file()
+    return spm_files and json.loads(config.read_text(encoding="utf-8")).get("model_type") == "marian"
+
+
+def resolve_device(device: str) -> str:
+    import ctranslate2
+
+    if device == "auto":
+        return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+    return device
+
+
+def resolve_compute_type(compute_type: str, device: str) -> str:
+    """`auto`: int8 on a CPU, int8_float16 on a GPU."""
+    if compute_type != "auto":
+        return compute_type
+    return "int8_float16" if resolve_device(device) == "cuda" else "int8"
+
+
+def default_threads() -> int:
+    """One translator using every core this process may use: newsbrief hands it one batch at a
+    time, so `inter_threads` > 1 would leave cores idle (ENGINES.md trap 7)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("NEWSBRIEF_CACHE", Path.home() / ".cache" / "newsbrief")) / "ctranslate2"
+
+
+def converted(model: ResolvedModel, root: Path | None = None) -> Path:
+    """The CTranslate2 copy of `model`, converting it on first use."""
+    root = root or cache_root()
+    key = hashlib.sha256(f"{model.ref}@{model.revision}".encode()).hexdigest()[:16]
+    name = Path(model.ref.rstrip("/")).name or "model"
+    target = root / f"{name}-{key}"
+    if (target / "model.bin").is_file():
+        return target
+    import ctranslate2
+
+    root.mkdir(parents=True, exist_ok=True)
+    staging = root / f".tmp-{name}-{uuid.uuid4().hex[:8]}"
+    try:
+        converter = ctranslate2.converters.TransformersConverter(str(model.path))
+        converter.convert(str(staging), quantization=None, force=True)
+        try:
+            staging.rename(target)
+        except OSError:  # another run converted it meanwhile
+            if not (target / "model.bin").is_file():
+                raise
+    except Exception as error:
+        raise ModelUnusable(model.ref, f"cannot convert to CTranslate2: {error}") from error
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+class CTranslate2Model:
+    """One converted Marian model, loaded once per run."""
+
+    def __init__(
+        self,
+        model: ResolvedModel,
+        device: str = "auto",
+        compute_type: str = "auto",
+        threads: int = 0,
+        decoding: dict[str, float] | None = None,
+    ) -> None:
+        import ctranslate2
+        import sentencepiece as spm
+
+        self.resolved = model
+        self.device = resolve_device(device)
+        self.compute_type = resolve_compute_type(compute_type, device)
+        self.translator = ctranslate2.Translator(
+            str(converted(model)),
+            device=self.device,
+            compute_type=self.compute_type,
+            intra_threads=threads or default_threads(),
+            inter_threads=1,
+        )
+        self.source_spm = spm.SentencePieceProcessor(model_file=str(model.path / "source.spm"))
+        self.max_input_tokens = self._max_input_tokens()
+        self.decoding = {**self._generation_defaults(), **(decoding or {})}
+
+    def _max_input_tokens(self) -> int:
+        config = json.loads((self.resolved.path / "config.json").read_text(encoding="utf-8"))
+        return int(config.get("max_position_embeddings") or 512)
+
+    def _generation_defaults(self) -> dict[str, float]:
+        """The checkpoint's own length penalty and n-gram rule, as transformers would apply them."""
+        path = self.resolved.path / "generation_config.json"
+        config = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        defaults = {}
+        if config.get("length_penalty") is not None:
+            defaults["length_penalty"] = float(config["length_penalty"])
+        if config.get("no_repeat_ngram_size"):
+            defaults["no_repeat_ngram_size"] = int(config["no_repeat_ngram_size"])
+        return defaults
+
+    def pieces(self, texts: list[str]) -> list[list[str]]:
+        return [self.source_spm.encode(text, out_type=str) for text in texts]
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        return [len(p) + 1 for p in self.pieces(texts)]  # + </s>, as MarianTokenizer counts
+
+    def generate(
+        self,
+        texts: list[str],
+        *,
+        num_beams: int,
+        max_new_tokens: int,
+        min_new_tokens: int = 0,
+        output_ratio: float | None = None,
+        source_lang: str | None = None,
+        target_lang: str | None = None,
+        num_return_sequences: int = 1,
+    ) -> list[str]:
+        """As Seq2SeqModel.generate: with n return sequences, the n best of each input in turn."""
+        pieces = self.pieces(texts)
+        if output_ratio is not None:
+            longest = max(len(p) for p in pieces) + 1
+            max_new_tokens = min(max_new_tokens, int(output_ratio * longest) + OUTPUT_SLACK_TOKENS)
+        results = self.translator.translate_batch(
+            pieces,
+            beam_size=max(num_beams, num_return_sequences),  # its default is 2: always pass it
+            num_hypotheses=num_return_sequences,
+            max_decoding_length=max_new_tokens,
+            min_decoding_length=max(min_new_tokens, 1),
+            max_input_length=0,  # inputs are checked against max_input_tokens, never truncated
+            **self.decoding,
+        )
+        return [_detokenize(hypothesis) for result in results for hypothesis in result.hypotheses]
+
+
+def _detokenize(pieces: list[str]) -> str:
+    text = "".join(p for p in pieces if p not in SPECIAL_PIECES).replace("▁", " ")
+    return " ".join(text.split())

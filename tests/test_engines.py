@@ -1,0 +1,113 @@
+"""The translation engines: transformers (fp32 or int8) and CTranslate2 behind one interface, run
+end to end with the same checks, the conversion cache, and the engine in each article's hash."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import ARTICLES
+from typer.testing import CliRunner
+
+from newsbrief.backends import ct2
+from newsbrief.backends.ct2 import CTranslate2Model
+from newsbrief.backends.seq2seq import Seq2SeqModel
+from newsbrief.cli import EXIT_FLAGGED, EXIT_MODEL_UNAVAILABLE, EXIT_OK, app
+from newsbrief.models import resolve_model
+from newsbrief.readers import read_article
+
+pytestmark = pytest.mark.skipif(not ct2.available(), reason="ctranslate2 has no wheel for this platform")
+ARTICLE_NAMES = ("uk-power-grid.txt", "en-imf-budget.md", "ru-sanctions-trade.txt")
+
+
+def folder_of(tmp_path: Path, names: tuple[str, ...] = ARTICLE_NAMES) -> Path:
+    source = tmp_path / "in"
+    source.mkdir(exist_ok=True)
+    for name in names:
+        shutil.copy(ARTICLES / name, source / name)
+    return source
+
+
+def run(source: Path, out: Path, config: Path, *options: str):
+    result = CliRunner().invoke(app, ["run", str(source), "--out", str(out), "-c", str(config), *options])
+    assert result.exit_code in (EXIT_OK, EXIT_MODEL_UNAVAILABLE), result.output
+    return result
+
+
+def records(out: Path) -> dict[str, dict]:
+    return {p.parent.name: json.loads(p.read_text(encoding="utf-8")) for p in out.glob("*/article.json")}
+
+
+@pytest.mark.parametrize(
+    ("options", "engine"),
+    [
+        (("--engine", "transformers"), "transformers"),
+        (("--engine", "transformers", "--quantize", "int8"), "transformers/int8"),
+        (("--engine", "ctranslate2"), "ctranslate2/int8"),
+    ],
+)
+def test_every_engine_passes_the_same_end_to_end_checks(
+    tiny_config: Path, tmp_path: Path, options: tuple[str, ...], engine: str
+) -> None:
+    out = tmp_path / "out"
+    result = run(folder_of(tmp_path), out, tiny_config, *options)
+    assert result.exit_code == EXIT_OK
+    made = records(out)
+    assert sorted(made) == ["en-imf-budget", "ru-sanctions-trade", "uk-power-grid"]
+    for article_id, record in made.items():
+        folder = out / article_id
+        source = (folder / f"source.{record['language']}.txt").read_text(encoding="utf-8").split("\n")
+        for lang in record["translations"]:
+            translation = (folder / f"translation.{lang}.txt").read_text(encoding="utf-8").split("\n")
+            assert len(translation) == len(source), (article_id, lang)  # line N is line N
+            assert [bool(line) for line in translation] == [bool(line) for line in source]
+        assert {m["engine"] for m in record["models"].values()} == {engine}
+        totals = record["fidelity"]["totals"]
+        assert (
+            totals["figures_kept"] + totals["figures_changed"] + totals["figures_missing"]
+            == totals["figures_total"]
+        )
+    checked = CliRunner().invoke(app, ["check", str(out), "--json"])
+    rechecked = json.loads(checked.stdout)
+    for article_id, record in made.items():  # what the files alone can tell (as test_cli_fidelity)
+        for key in ("figures_total", "figures_kept", "figures_changed", "figures_missing", "quotes_total"):
+            assert rechecked[article_id]["totals"][key] == record["fidelity"]["totals"][key], article_id
+    flagged = any(r["fidelity"]["totals"]["flagged"] for r in made.values())
+    assert checked.exit_code == (EXIT_FLAGGED if flagged else EXIT_OK)
+
+
+def test_the_conversion_is_cached_and_the_engine_enters_the_hash(tiny_config: Path, tmp_path: Path) -> None:
+    source, out = folder_of(tmp_path, ("en-imf-budget.md",)), tmp_path / "out"
+    run(source, out, tiny_config, "--engine", "ctranslate2")
+    # Only the pair the batch needs is converted: English goes to Ukrainian alone.
+    en_uk = resolve_model(str(Path(tiny_config).parent / "marian-en-uk"))
+    converted = ct2.converted(en_uk)
+    stamp = (converted / "model.bin").stat().st_mtime_ns
+    again = run(source, out, tiny_config)  # auto picks CTranslate2 here: nothing to redo
+    assert "1 article(s) already up to date" in again.stdout
+    switched = run(source, out, tiny_config, "--engine", "transformers")
+    assert "already up to date" not in switched.stdout
+    assert records(out)["en-imf-budget"]["models"]["en-uk"]["engine"] == "transformers"
+    run(source, out, tiny_config, "--engine", "ctranslate2")
+    assert (converted / "model.bin").stat().st_mtime_ns == stamp  # converted once, reused
+
+
+def test_ctranslate2_refuses_a_model_it_cannot_run(tiny_config: Path, tmp_path: Path) -> None:
+    bart = Path(tiny_config).parent / "bart-summariser"
+    source = folder_of(tmp_path, ("uk-power-grid.txt",))
+    result = run(source, tmp_path / "out", tiny_config, "--engine", "ctranslate2", "-m", f"uk-en={bart}")
+    assert result.exit_code == EXIT_MODEL_UNAVAILABLE
+    assert "Marian" in result.output and "--engine transformers" in result.output
+
+
+def test_tokenisation_matches_marians_and_hypotheses_come_n_per_input(tiny_models: Path) -> None:
+    resolved = resolve_model(str(tiny_models / "marian-uk-en"))
+    fast, reference = CTranslate2Model(resolved, "cpu"), Seq2SeqModel(resolved, "cpu")
+    sentences = [
+        s for p in sorted(ARTICLES.glob("uk-*.txt")) for s in read_article(p).paragraphs if s.strip()
+    ]
+    assert fast.count_tokens(sentences) == reference.count_tokens(sentences)
+    outputs = fast.generate(sentences[:3], num_beams=4, max_new_tokens=40, num_return_sequences=3)
+    assert len(outputs) == 9
