@@ -111,7 +111,7 @@ def pipeline_run(source: Path, out: Path, config: Path) -> dict:
     """(d) in a subprocess of its own, so that its peak RSS is its own."""
     command = [
         sys.executable, "-m", "newsbrief", "run", str(source), "--out", str(out), "-c", str(config),
-        "--engine", "ctranslate2", "--beams", "1", "--to", "en", "--summary-languages", "en",
+        "--backend", "ctranslate2", "--beams", "1", "--to", "en", "--summary-languages", "en",
         "--summariser", "extractive", "--figure-candidates", "0", "--no-review", "--log-format", "json",
         "--quiet",
     ]  # fmt: skip

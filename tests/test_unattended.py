@@ -255,7 +255,7 @@ def test_an_article_over_its_time_limit_fails_then_is_parked_until_it_changes(
         "2",
         "--log-format",
         "json",
-        "--engine",
+        "--backend",
         "transformers",
     )
 

@@ -151,7 +151,7 @@ def run(
         bool, typer.Option("--strict", help="Exit 4 when any figure or quote is flagged.")
     ] = False,
     device: Annotated[str | None, typer.Option(help="auto, cpu or cuda.")] = None,
-    engine: Annotated[
+    backend: Annotated[
         str | None,
         typer.Option(
             help="auto (CTranslate2 for Marian models when installed, else transformers), "
@@ -223,7 +223,7 @@ def run(
             quotes=quotes,
             figure_candidates=figure_candidates,
             device=device,
-            engine=engine,
+            backend=backend,
             compute_type=compute_type,
             quantize=quantize,
             threads=threads,

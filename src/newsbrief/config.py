@@ -33,7 +33,7 @@ DEFAULT_EXCLUDE = (".*", "*.expected.json")
 
 MODEL_SETTINGS = ("summariser_model", "instruct_model", "translation_models", "fallback_model")
 # Settings of how a run works rather than of what it writes; they never re-run an article.
-ENGINES = ("auto", "transformers", "ctranslate2")
+BACKENDS = ("auto", "transformers", "ctranslate2")
 COMPUTE_TYPES = (
     "auto",
     "int8",
@@ -45,7 +45,7 @@ COMPUTE_TYPES = (
     "float32",
 )
 RUN_SETTINGS = (
-    "engine",
+    "backend",
     "compute_type",
     "quantize",
     "threads",
@@ -98,9 +98,9 @@ class Settings:
     length_penalty: float | None = None
     no_repeat_ngram_size: int | None = None
     max_output_ratio: float = 2.0  # a translation may be this many times its source (tokens)
-    # Engines: auto = CTranslate2 for Marian models when installed, else transformers. They
-    # enter each article's hash through the engine each pair actually used (dependencies.py).
-    engine: str = "auto"  # or "transformers", "ctranslate2"
+    # Translation backends: auto = CTranslate2 for Marian models when installed, else transformers. They
+    # enter each article's hash through the backend each pair actually used (dependencies.py).
+    backend: str = "auto"  # or "transformers", "ctranslate2"
     compute_type: str = "auto"  # CTranslate2: auto = int8 on a CPU, int8_float16 on a GPU
     quantize: str = "none"  # transformers: "int8" = torch dynamic int8 of Linear layers (CPU)
     threads: int = 0  # CTranslate2 threads; 0 = every core this process may use
@@ -283,7 +283,7 @@ def _validate(settings: Settings) -> None:
         if int(getattr(settings, name)) < 1:
             raise ConfigError(f"{name} must be at least 1")
     for name, choices in (
-        ("engine", ENGINES),
+        ("backend", BACKENDS),
         ("compute_type", COMPUTE_TYPES),
         ("quantize", ("none", "int8")),
     ):

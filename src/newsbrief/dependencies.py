@@ -64,15 +64,15 @@ class ConfigHasher:
             return "not used"
         if isinstance(source, PromptTemplate):
             return source.sha256
-        return f"{source.ref} @ {source.revision} {source.gguf_file or ''} {self.engine_of(dependency)}"
+        return f"{source.ref} @ {source.revision} {source.gguf_file or ''} {self.backend_of(dependency)}"
 
-    def engine_of(self, dependency: str) -> str:
-        """The engine a model dependency runs on: int8 and CTranslate2 write other bits than fp32."""
+    def backend_of(self, dependency: str) -> str:
+        """The backend a model dependency runs on: int8 and CTranslate2 write other bits than fp32."""
         kind, _, name = dependency.partition(":")
         if kind == "translate":
             source, target = name.split("-")
-            return self.pool.engine(source, target)
-        return self.pool.transformers_engine()
+            return self.pool.backend(source, target)
+        return self.pool.transformers_backend()
 
     def hash(self, dependencies: list[str]) -> str:
         """Memoised: a folder of 10,000 articles has a handful of distinct dependency lists."""

@@ -61,29 +61,29 @@ class ModelPool:
 
     def uses_ctranslate2(self, source: str, target: str) -> bool:
         """`auto`: CTranslate2 for a Marian model when it is installed. Asked for explicitly, a
-        model or machine it cannot serve is an error, never a silent change of engine."""
+        model or machine it cannot serve is an error, never a silent change of backend."""
         settings = self.settings
-        if settings.translator == "instruct" or settings.engine == "transformers":
+        if settings.translator == "instruct" or settings.backend == "transformers":
             return False
         resolved = self.resolve(source, target)
-        if settings.engine == "auto":
+        if settings.backend == "auto":
             return ct2.available() and ct2.supports(resolved)
         if not ct2.available():
-            raise ModelUnusable(resolved.ref, "--engine ctranslate2, but ctranslate2 is not installed here")
+            raise ModelUnusable(resolved.ref, "--backend ctranslate2, but ctranslate2 is not installed here")
         if not ct2.supports(resolved):
             raise ModelUnusable(
-                resolved.ref, "CTranslate2 runs Marian (OPUS-MT) models only here; use --engine transformers"
+                resolved.ref, "CTranslate2 runs Marian (OPUS-MT) models only here; use --backend transformers"
             )
         return True
 
-    def engine(self, source: str, target: str) -> str:
+    def backend(self, source: str, target: str) -> str:
         """How a pair is translated, as recorded in article.json and each article's hash:
         `ctranslate2/int8`, `transformers` or `transformers/int8`."""
         if self.uses_ctranslate2(source, target):
             return f"ctranslate2/{ct2.resolve_compute_type(self.settings.compute_type, self.settings.device)}"
-        return self.transformers_engine()
+        return self.transformers_backend()
 
-    def transformers_engine(self) -> str:
+    def transformers_backend(self) -> str:
         return "transformers/int8" if self.settings.quantize == "int8" else "transformers"
 
     def chat(self, ref: str) -> CausalChatModel:

@@ -34,9 +34,9 @@ def article_record(
         if isinstance(source, PromptTemplate):
             prompts[name] = {"file": str(source.path), "sha256": source.sha256}
         elif isinstance(source, ResolvedModel) and kind == "translate":
-            models[name] = {**_model_entry(source), "engine": hasher.engine_of(dependency)}
+            models[name] = {**_model_entry(source), "backend": hasher.backend_of(dependency)}
         elif isinstance(source, ResolvedModel):
-            summariser.update({**_model_entry(source), "engine": hasher.engine_of(dependency)})
+            summariser.update({**_model_entry(source), "backend": hasher.backend_of(dependency)})
     return {
         "id": article.id,
         "title": article.title,

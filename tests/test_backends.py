@@ -1,5 +1,5 @@
-"""The translation engines: transformers (fp32 or int8) and CTranslate2 behind one interface, run
-end to end with the same checks, the conversion cache, and the engine in each article's hash."""
+"""The translation backends: transformers (fp32 or int8) and CTranslate2 behind one interface, run
+end to end with the same checks, the conversion cache, and the backend in each article's hash."""
 
 from __future__ import annotations
 
@@ -41,15 +41,15 @@ def records(out: Path) -> dict[str, dict]:
 
 
 @pytest.mark.parametrize(
-    ("options", "engine"),
+    ("options", "backend"),
     [
-        (("--engine", "transformers"), "transformers"),
-        (("--engine", "transformers", "--quantize", "int8"), "transformers/int8"),
-        (("--engine", "ctranslate2"), "ctranslate2/int8"),
+        (("--backend", "transformers"), "transformers"),
+        (("--backend", "transformers", "--quantize", "int8"), "transformers/int8"),
+        (("--backend", "ctranslate2"), "ctranslate2/int8"),
     ],
 )
-def test_every_engine_passes_the_same_end_to_end_checks(
-    tiny_config: Path, tmp_path: Path, options: tuple[str, ...], engine: str
+def test_every_backend_passes_the_same_end_to_end_checks(
+    tiny_config: Path, tmp_path: Path, options: tuple[str, ...], backend: str
 ) -> None:
     out = tmp_path / "out"
     result = run(folder_of(tmp_path), out, tiny_config, *options)
@@ -63,7 +63,7 @@ def test_every_engine_passes_the_same_end_to_end_checks(
             translation = (folder / f"translation.{lang}.txt").read_text(encoding="utf-8").split("\n")
             assert len(translation) == len(source), (article_id, lang)  # line N is line N
             assert [bool(line) for line in translation] == [bool(line) for line in source]
-        assert {m["engine"] for m in record["models"].values()} == {engine}
+        assert {m["backend"] for m in record["models"].values()} == {backend}
         totals = record["fidelity"]["totals"]
         assert (
             totals["figures_kept"] + totals["figures_changed"] + totals["figures_missing"]
@@ -78,28 +78,28 @@ def test_every_engine_passes_the_same_end_to_end_checks(
     assert checked.exit_code == (EXIT_FLAGGED if flagged else EXIT_OK)
 
 
-def test_the_conversion_is_cached_and_the_engine_enters_the_hash(tiny_config: Path, tmp_path: Path) -> None:
+def test_the_conversion_is_cached_and_the_backend_enters_the_hash(tiny_config: Path, tmp_path: Path) -> None:
     source, out = folder_of(tmp_path, ("en-imf-budget.md",)), tmp_path / "out"
-    run(source, out, tiny_config, "--engine", "ctranslate2")
+    run(source, out, tiny_config, "--backend", "ctranslate2")
     # Only the pair the batch needs is converted: English goes to Ukrainian alone.
     en_uk = resolve_model(str(Path(tiny_config).parent / "marian-en-uk"))
     converted = ct2.converted(en_uk)
     stamp = (converted / "model.bin").stat().st_mtime_ns
     again = run(source, out, tiny_config)  # auto picks CTranslate2 here: nothing to redo
     assert "1 article(s) already up to date" in again.stdout
-    switched = run(source, out, tiny_config, "--engine", "transformers")
+    switched = run(source, out, tiny_config, "--backend", "transformers")
     assert "already up to date" not in switched.stdout
-    assert records(out)["en-imf-budget"]["models"]["en-uk"]["engine"] == "transformers"
-    run(source, out, tiny_config, "--engine", "ctranslate2")
+    assert records(out)["en-imf-budget"]["models"]["en-uk"]["backend"] == "transformers"
+    run(source, out, tiny_config, "--backend", "ctranslate2")
     assert (converted / "model.bin").stat().st_mtime_ns == stamp  # converted once, reused
 
 
 def test_ctranslate2_refuses_a_model_it_cannot_run(tiny_config: Path, tmp_path: Path) -> None:
     bart = Path(tiny_config).parent / "bart-summariser"
     source = folder_of(tmp_path, ("uk-power-grid.txt",))
-    result = run(source, tmp_path / "out", tiny_config, "--engine", "ctranslate2", "-m", f"uk-en={bart}")
+    result = run(source, tmp_path / "out", tiny_config, "--backend", "ctranslate2", "-m", f"uk-en={bart}")
     assert result.exit_code == EXIT_MODEL_UNAVAILABLE
-    assert "Marian" in result.output and "--engine transformers" in result.output
+    assert "Marian" in result.output and "--backend transformers" in result.output
 
 
 def test_tokenisation_matches_marians_and_hypotheses_come_n_per_input(tiny_models: Path) -> None:
