@@ -151,6 +151,18 @@ def run(
         bool, typer.Option("--strict", help="Exit 4 when any figure or quote is flagged.")
     ] = False,
     device: Annotated[str | None, typer.Option(help="auto, cpu or cuda.")] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(help="Where chunks are translated: local (this process) or ray (a Ray cluster)."),
+    ] = None,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(help="With --engine ray: a cluster's address (default: start Ray on this machine)."),
+    ] = None,
+    ray_actors: Annotated[
+        int | None,
+        typer.Option(help="With --engine ray: actors (default: one per GPU, or one per two CPUs)."),
+    ] = None,
     backend: Annotated[
         str | None,
         typer.Option(
@@ -223,6 +235,9 @@ def run(
             quotes=quotes,
             figure_candidates=figure_candidates,
             device=device,
+            engine=engine,
+            ray_address=ray_address,
+            ray_actors=ray_actors,
             backend=backend,
             compute_type=compute_type,
             quantize=quantize,
@@ -235,6 +250,10 @@ def run(
         if exclude:
             settings = apply_options(settings, exclude=(*settings.exclude, *exclude))
         load_prompts(settings)  # a broken template is a usage error before anything is touched
+        if settings.engine == "ray":
+            from newsbrief.cluster import import_ray
+
+            import_ray()  # not installed: a usage error, before the output folder is touched
     except ConfigError as error:
         _fail_usage(str(error))
 

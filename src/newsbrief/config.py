@@ -45,6 +45,9 @@ COMPUTE_TYPES = (
     "float32",
 )
 RUN_SETTINGS = (
+    "engine",
+    "ray_address",
+    "ray_actors",
     "backend",
     "compute_type",
     "quantize",
@@ -105,6 +108,9 @@ class Settings:
     quantize: str = "none"  # transformers: "int8" = torch dynamic int8 of Linear layers (CPU)
     threads: int = 0  # CTranslate2 threads; 0 = every core this process may use
     # How a run works, not what it writes: none of these changes an article's outputs.
+    engine: str = "local"  # or "ray": chunks translated and summarised by a pool of Ray actors
+    ray_address: str = ""  # "" = start a Ray instance on this machine; or a cluster's address
+    ray_actors: int = 0  # 0 = one per GPU of the cluster, or one per two CPUs
     chunk_words: int = 20000  # articles read ahead and translated together (memory follows it)
     article_timeout: float = 900.0  # seconds per article; 0 = no limit
     max_attempts: int = 3  # failed runs of the same source before it is parked
@@ -283,14 +289,15 @@ def _validate(settings: Settings) -> None:
         if int(getattr(settings, name)) < 1:
             raise ConfigError(f"{name} must be at least 1")
     for name, choices in (
+        ("engine", ("local", "ray")),
         ("backend", BACKENDS),
         ("compute_type", COMPUTE_TYPES),
         ("quantize", ("none", "int8")),
     ):
         if getattr(settings, name) not in choices:
             raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {getattr(settings, name)!r}")
-    if int(settings.threads) < 0 or int(settings.figure_candidates) < 0:
-        raise ConfigError("threads and figure_candidates must be 0 or more")
+    if min(int(settings.threads), int(settings.figure_candidates), int(settings.ray_actors)) < 0:
+        raise ConfigError("threads, figure_candidates and ray_actors must be 0 or more")
     if float(settings.max_output_ratio) <= 0:
         raise ConfigError("max_output_ratio must be above 0")
     if float(settings.article_timeout) < 0:

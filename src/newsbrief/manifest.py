@@ -30,9 +30,11 @@ CREATE TABLE IF NOT EXISTS articles (
     attempts INTEGER NOT NULL DEFAULT 0,
     parked INTEGER NOT NULL DEFAULT 0
 );
-CREATE TABLE IF NOT EXISTS open_chunk (
-    position INTEGER PRIMARY KEY,
-    source_path TEXT NOT NULL
+CREATE TABLE IF NOT EXISTS open_chunks (
+    chunk INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    source_path TEXT NOT NULL,
+    PRIMARY KEY (chunk, position)
 );
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -144,22 +146,30 @@ class Manifest:
                 ),
             )
 
-    def open_chunk(self) -> list[str]:
-        """The source paths of the chunk a killed or stopped run was working on, in order."""
-        return [row[0] for row in self.db.execute("SELECT source_path FROM open_chunk ORDER BY position")]
+    def open_chunks(self) -> dict[int, list[str]]:
+        """The chunks a killed or stopped run was working on: number -> source paths in order."""
+        chunks: dict[int, list[str]] = {}
+        rows = self.db.execute("SELECT chunk, source_path FROM open_chunks ORDER BY chunk, position")
+        for number, source_path in rows:
+            chunks.setdefault(number, []).append(source_path)
+        return chunks
 
-    def set_open_chunk(self, source_paths: list[str]) -> None:
+    def next_chunk(self) -> int:
+        return int(self.db.execute("SELECT coalesce(max(chunk), -1) + 1 FROM open_chunks").fetchone()[0])
+
+    def open_chunk(self, number: int, source_paths: list[str]) -> None:
         """Recorded before a chunk is translated: the next run redoes exactly this chunk, whole,
         so its batches (and so every bit of its outputs) are those of an uninterrupted run."""
         with self.db:
-            self.db.execute("DELETE FROM open_chunk")
+            self.db.execute("DELETE FROM open_chunks WHERE chunk = ?", (number,))
             self.db.executemany(
-                "INSERT INTO open_chunk (position, source_path) VALUES (?, ?)", enumerate(source_paths)
+                "INSERT INTO open_chunks (chunk, position, source_path) VALUES (?, ?, ?)",
+                [(number, position, path) for position, path in enumerate(source_paths)],
             )
 
-    def close_chunk(self) -> None:
+    def close_chunk(self, number: int) -> None:
         with self.db:
-            self.db.execute("DELETE FROM open_chunk")
+            self.db.execute("DELETE FROM open_chunks WHERE chunk = ?", (number,))
 
     def start_run(self, input_dir: str, config_hash: str) -> int:
         with self.db:

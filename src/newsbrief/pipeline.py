@@ -18,9 +18,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from newsbrief.article import SegmentedArticle
+from newsbrief.chunks import ChunkExecutor, ChunkWork, LocalChunks, NoProgress, Pending, ProgressSink
 from newsbrief.config import Settings
 from newsbrief.dependencies import ConfigHasher, article_dependencies
 from newsbrief.errors import ArticleFailed, ArticleSkipped
@@ -28,7 +28,7 @@ from newsbrief.guarding import guard_summary
 from newsbrief.ids import unique_id
 from newsbrief.language import LanguageIdentifier
 from newsbrief.layout import ArticleResult, article_files
-from newsbrief.limits import OverTimeLimit, TimeBudget, time_limit
+from newsbrief.limits import OverTimeLimit, time_limit
 from newsbrief.manifest import ArticleRow, Manifest
 from newsbrief.pool import ModelPool
 from newsbrief.prompts import load_prompts
@@ -37,26 +37,11 @@ from newsbrief.records import article_record
 from newsbrief.review import REVIEW_DIR, write_review
 from newsbrief.segmenting import segment_article
 from newsbrief.stopping import RunInterrupted, StopRequest
-from newsbrief.summarising import Summariser, Summary, SummaryInput
-from newsbrief.translating import Job, PooledResult, translate_jobs
+from newsbrief.translating import PooledResult
 from newsbrief.verifying import article_texts, verify_article
 from newsbrief.writing import recover_interrupted, write_article_folder
 
 MANIFEST_NAME = "manifest.sqlite"
-
-
-class ProgressSink(Protocol):
-    def phase(self, description: str, total: int) -> None: ...
-
-    def advance(self, amount: int = 1) -> None: ...
-
-
-class NoProgress:
-    def phase(self, description: str, total: int) -> None:
-        pass
-
-    def advance(self, amount: int = 1) -> None:
-        pass
 
 
 @dataclass
@@ -106,16 +91,6 @@ class RunReport:
 
 
 @dataclass
-class Pending:
-    """An article read and segmented, waiting for models."""
-
-    doc: SegmentedArticle
-    row: ArticleRow
-    started: float
-    timings: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass
 class BatchRun:
     """What the phases of one run share: where things go, the ledger, the loaded models."""
 
@@ -127,6 +102,7 @@ class BatchRun:
     hasher: ConfigHasher
     progress: ProgressSink
     run_id: int
+    chunks: ChunkExecutor
     stop: StopRequest = field(default_factory=StopRequest)
     report: RunReport = field(default_factory=RunReport)
     taken_ids: set[str] = field(default_factory=set)
@@ -189,6 +165,8 @@ def run_batch(
     recover_interrupted(out_dir)
     manifest = Manifest(out_dir / MANIFEST_NAME)
     hasher = ConfigHasher(settings, pool)
+    progress = progress or NoProgress()
+    stop = stop or StopRequest()
     run = BatchRun(
         input_dir=input_dir,
         out_dir=out_dir,
@@ -196,9 +174,10 @@ def run_batch(
         manifest=manifest,
         pool=pool,
         hasher=hasher,
-        progress=progress or NoProgress(),
+        progress=progress,
         run_id=manifest.start_run(str(input_dir.resolve()), hasher.base),
-        stop=stop or StopRequest(),
+        chunks=_executor(settings, pool, progress, stop),
+        stop=stop,
         taken_ids=manifest.taken_ids(),
         report=RunReport(listener=on_outcome),
     )
@@ -208,8 +187,8 @@ def run_batch(
     except RunInterrupted as stopped:
         report.interrupted = str(stopped)
     finally:
+        run.chunks.close()
         report.model_load_seconds = run.pool.load_seconds
-        run.pool.close()
         report.seconds = time.monotonic() - started
         counts = Counter(o.status for o in report.outcomes)
         counts["skipped"] += counts["up-to-date"]
@@ -221,6 +200,17 @@ def run_batch(
     return report
 
 
+def _executor(
+    settings: Settings, pool: ModelPool, progress: ProgressSink, stop: StopRequest
+) -> ChunkExecutor:
+    """Engine local: this process; engine ray: a pool of Ray actors (Ray imported only then)."""
+    if settings.engine == "ray":
+        from newsbrief.cluster import RayChunks
+
+        return RayChunks(settings)
+    return LocalChunks(pool, settings, progress, lambda: stop.requested)
+
+
 def _update_review(run: BatchRun) -> None:
     """The pages of the articles this run settled, any missing page, and the index; a run with
     nothing new leaves the pages as they are."""
@@ -230,9 +220,9 @@ def _update_review(run: BatchRun) -> None:
 
 
 def _stream(run: BatchRun, files: list[Path]) -> None:
-    """Read files in order and process them a chunk at a time; a chunk left open by a killed or
-    stopped run is redone first, whole."""
-    replayed = _replay_open_chunk(run)
+    """Read files in order and process them a chunk at a time; chunks left open by a killed or
+    stopped run are redone first, each whole."""
+    replayed = _replay_open_chunks(run)
     chunk: list[Pending] = []
     words = 0
     run.progress.phase("reading", len(files))
@@ -246,39 +236,52 @@ def _stream(run: BatchRun, files: list[Path]) -> None:
         chunk.append(item)
         words += item.row.words
         if words >= run.settings.chunk_words:
-            _process_chunk(run, chunk)
+            _submit(run, run.manifest.next_chunk(), chunk)
             chunk, words = [], 0
             run.progress.phase("reading", len(files))
             run.progress.advance(done)
     if chunk:
-        _process_chunk(run, chunk)
+        _submit(run, run.manifest.next_chunk(), chunk)
+    _settle_finished(run, wait=True)
 
 
-def _replay_open_chunk(run: BatchRun) -> set[str]:
-    """Redo the chunk a killed run was in, with the same articles in the same order (so the
-    same batches); the source paths it covered, which the stream then passes over."""
-    source_paths = run.manifest.open_chunk()
+def _replay_open_chunks(run: BatchRun) -> set[str]:
+    """Redo the chunks a killed run was in, with the same articles in the same order (so the
+    same batches); the source paths they cover, which the stream then passes over."""
     inside = run.input_dir.resolve()
-    chunk = []
-    for source_path in source_paths:
-        resolved = Path(source_path)
-        if not resolved.is_file() or not (resolved == inside or inside in resolved.parents):
-            continue  # gone since, or this run is over another folder
-        # The path as the folder walk spells it, since article.json records it.
-        path = run.input_dir / resolved.relative_to(inside) if resolved != inside else run.input_dir
-        if (item := _read_one(run, path, redo=True)) is not None:
-            chunk.append(item)
-    if chunk:
-        _process_chunk(run, chunk)
-    else:
-        run.manifest.close_chunk()
-    return set(source_paths)
+    covered: set[str] = set()
+    for number, source_paths in run.manifest.open_chunks().items():
+        covered |= set(source_paths)
+        chunk = []
+        for source_path in source_paths:
+            resolved = Path(source_path)
+            if not resolved.is_file() or not (resolved == inside or inside in resolved.parents):
+                continue  # gone since, or this run is over another folder
+            # The path as the folder walk spells it, since article.json records it.
+            path = run.input_dir / resolved.relative_to(inside)
+            if (item := _read_one(run, path, redo=True)) is not None:
+                chunk.append(item)
+        if chunk:
+            _submit(run, number, chunk)
+        else:
+            run.manifest.close_chunk(number)
+    return covered
 
 
-def _process_chunk(run: BatchRun, chunk: list[Pending]) -> None:
-    run.manifest.set_open_chunk([item.row.source_path for item in chunk])
-    _process(run, chunk)
-    run.manifest.close_chunk()
+def _submit(run: BatchRun, number: int, chunk: list[Pending]) -> None:
+    run.manifest.open_chunk(number, [item.row.source_path for item in chunk])
+    run.chunks.submit(number, chunk)
+    _settle_finished(run, wait=False)
+
+
+def _settle_finished(run: BatchRun, wait: bool) -> None:
+    """Write what has come back; a chunk is closed only once all of it is recorded."""
+    for number, chunk, work in run.chunks.finished(wait):
+        run.stop.check()
+        if work.stopped:
+            raise RunInterrupted(f"stopped by {run.stop.signal_name or 'request'}")
+        _settle(run, chunk, work)
+        run.manifest.close_chunk(number)
 
 
 def _read_one(run: BatchRun, path: Path, redo: bool = False) -> Pending | None:
@@ -359,135 +362,20 @@ def _read_and_segment(path: Path, data: bytes, run: BatchRun) -> SegmentedArticl
     return segment_article(article, lang, identifier, accepted, settings.max_segment_chars)
 
 
-def _process(run: BatchRun, pending: list[Pending]) -> None:
-    settings = run.settings
-    jobs = [job for item in pending for job in _segment_jobs(item.doc, settings)]
-    # Loaded first: a summariser that cannot be used stops the run before hours of translation.
-    summariser = run.pool.summariser()
-    run.progress.phase("translating", sum(len(job.text.split()) for job in jobs))
-    began = time.monotonic()
-    policy = settings.guard_policy()
-    budget = TimeBudget(
-        settings.article_timeout,
-        {item.doc.article.id: settings.article_timeout - _spent(item) for item in pending},
-    )
-    translated = translate_jobs(
-        jobs,
-        run.pool,
-        settings.batch_tokens,
-        run.progress.advance,
-        policy,
-        should_stop=lambda: run.stop.requested,
-        budget=budget,
-    )
-    run.stop.check()
-    _share_time(pending, time.monotonic() - began)
-    run.report.words += translated.words
-
-    run.progress.phase("summarising", len(pending))
-    results: list[ArticleResult] = []
-    summary_jobs: list[Job] = []
-    for item in pending:
-        run.stop.check()
-        run.progress.advance()
-        reason = translated.failures.get(item.doc.article.id)
-        if reason:
-            run.finish(item.row, item.doc.article.path, "failed", reason)
-            continue
-        began = time.monotonic()
-        try:
-            limit = settings.article_timeout
-            with time_limit(limit - _spent(item), limit, "summarising"):
-                result, missing = _summarise(item, translated, summariser, settings)
-        except OverTimeLimit as over:
-            run.finish(item.row, item.doc.article.path, "failed", str(over))
-            continue
-        except Exception as error:  # a model error costs this article, not the run
-            run.finish(item.row, item.doc.article.path, "failed", f"summarising: {error}")
-            continue
-        item.timings["summarise"] = round(time.monotonic() - began, 3)
-        results.append(result)
-        summary_jobs.extend(missing)
-
-    run.progress.phase("translating summaries", len(summary_jobs))
-    summary_translations = translate_jobs(
-        summary_jobs,
-        run.pool,
-        settings.batch_tokens,
-        policy=policy,
-        should_stop=lambda: run.stop.requested,
-        budget=budget,
-    )
-    run.stop.check()
-    run.report.words += summary_translations.words
-    run.progress.phase("writing", len(results))
+def _settle(run: BatchRun, pending: list[Pending], work: ChunkWork) -> None:
+    """Verify and write what the models made of a chunk (here, wherever they ran), and record it."""
+    run.report.words += work.words
     by_id = {item.doc.article.id: item for item in pending}
-    for result in results:
+    for article_id, timings in work.timings.items():
+        by_id[article_id].timings.update(timings)
+    for article_id, reason in work.failures.items():
+        item = by_id[article_id]
+        run.finish(item.row, item.doc.article.path, "failed", reason)
+    run.progress.phase("writing", len(work.results))
+    for result in work.results:
         run.stop.check()
         run.progress.advance()
-        _write(run, result, by_id[result.doc.article.id], summary_translations)
-
-
-def _spent(item: Pending) -> float:
-    """Seconds this article has cost so far in this run (its time limit counts them)."""
-    return sum(item.timings.values())
-
-
-def _share_time(pending: list[Pending], seconds: float) -> None:
-    """Pooled translation time, attributed to articles by their share of the words."""
-    total = max(1, sum(item.row.words for item in pending))
-    for item in pending:
-        item.timings["translate"] = round(seconds * item.row.words / total, 3)
-
-
-def _segment_jobs(doc: SegmentedArticle, settings: Settings) -> list[Job]:
-    return [
-        Job((doc.article.id, target, segment.index), segment.text, segment.lang, target)
-        for target in sorted(settings.needed_languages(doc.lang))
-        for segment in doc.sentences
-    ]
-
-
-def _summarise(
-    item: Pending, translated: PooledResult, summariser: Summariser, settings: Settings
-) -> tuple[ArticleResult, list[Job]]:
-    """The article's lines in every language, its summary, and the summary translations it
-    still needs (pooled across articles afterwards)."""
-    doc = item.doc
-    article_id = doc.article.id
-    lines = {doc.lang: [s.text for s in doc.segments]}
-    flags: dict[str, dict[int, list[str]]] = {}
-    for lang in sorted(settings.needed_languages(doc.lang)):
-        lines[lang] = [
-            translated.translations[(article_id, lang, s.index)] if s.text else "" for s in doc.segments
-        ]
-        flags[lang] = {
-            s.index: list(translated.flags.get((article_id, lang, s.index), [])) for s in doc.sentences
-        }
-    summary: Summary = summariser.summarise(SummaryInput(doc, lines))
-    written = next(iter(summary.sentences))
-    titles = {lang: lines[lang][0] for lang in lines if doc.article.title}
-    missing: list[Job] = []
-    for lang in settings.summary_languages:
-        if lang in summary.sentences:
-            continue
-        channel = f"summary:{lang}"
-        sentences = summary.sentences[written]
-        missing += [Job((article_id, channel, i), text, written, lang) for i, text in enumerate(sentences)]
-        if doc.article.title and lang not in titles:
-            missing.append(Job((article_id, channel, -1), doc.article.title, doc.lang, lang))
-    result = ArticleResult(
-        doc=doc,
-        lines=lines,
-        flags=flags,
-        summaries=dict(summary.sentences),
-        summary_titles=titles,
-        translation_languages=sorted(set(settings.targets) - {doc.lang}),
-        summariser=summariser.name,
-        summary_written_in=written,
-        summary_chunks=summary.chunks,
-    )
-    return result, missing
+        _write(run, result, by_id[result.doc.article.id], work.summary_translations)
 
 
 def _write(run: BatchRun, result: ArticleResult, item: Pending, summary_translations: PooledResult) -> None:

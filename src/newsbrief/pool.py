@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import torch
+
 from newsbrief.backends import ct2
 from newsbrief.backends.causal import CausalChatModel
 from newsbrief.backends.ct2 import CTranslate2Model
@@ -27,6 +29,8 @@ class ModelPool:
         self._chat: dict[str, CausalChatModel] = {}
         self._ct2: dict[str, CTranslate2Model] = {}
         self.load_seconds = 0.0  # reported: a slow disk or a cold cache shows here
+        if settings.threads:  # the same threads for torch as for CTranslate2
+            torch.set_num_threads(settings.threads)
 
     def resolve_ref(self, ref: str) -> ResolvedModel:
         if ref not in self.resolved:
