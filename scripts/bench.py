@@ -39,6 +39,7 @@ from pathlib import Path
 import torch
 from transformers import MarianConfig, MarianMTModel, MarianTokenizer
 
+from newsbrief.backends import output_cap
 from newsbrief.backends.ct2 import CTranslate2Model, converted, default_threads
 from newsbrief.backends.seq2seq import Seq2SeqModel
 from newsbrief.guarding import GuardPolicy
@@ -154,7 +155,7 @@ def raw_ctranslate2(model: CTranslate2Model, texts: list[str], inter_threads: in
     began = time.monotonic()
     pending = [
         translator.translate_batch(
-            p, beam_size=1, max_decoding_length=int(MAX_OUTPUT_RATIO * max(b.lengths)) + 16,
+            p, beam_size=1, max_decoding_length=output_cap(512, MAX_OUTPUT_RATIO, max(b.lengths)),
             max_input_length=0, asynchronous=True,
         )
         for p, b in zip(pieces, batches, strict=True)

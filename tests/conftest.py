@@ -65,3 +65,12 @@ def tiny_models(request: pytest.FixtureRequest) -> Path:
 @pytest.fixture(scope="session")
 def tiny_config(tiny_models: Path) -> Path:
     return tiny_models / "newsbrief.toml"
+
+
+@pytest.fixture(scope="session")
+def chunked_config(tiny_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny models in 300-word chunks: a run over the corpus then has several chunks, so many
+    write points (kill tests) and work for more than one Ray actor."""
+    path = tmp_path_factory.mktemp("config") / "chunked.toml"
+    path.write_text("chunk_words = 300\n" + tiny_config.read_text(encoding="utf-8"), encoding="utf-8")
+    return path

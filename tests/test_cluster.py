@@ -48,14 +48,6 @@ def done_ids(stdout: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def chunked_config(tiny_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """300-word chunks: the corpus makes several, so both actors work at once."""
-    path = tmp_path_factory.mktemp("cluster") / "chunked.toml"
-    path.write_text("chunk_words = 300\n" + tiny_config.read_text(encoding="utf-8"), encoding="utf-8")
-    return path
-
-
-@pytest.fixture(scope="module")
 def local_run(chunked_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("local") / "out"
     done = subprocess.run(

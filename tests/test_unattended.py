@@ -65,14 +65,6 @@ def corpus_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def chunked_config(tiny_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny models in 300-word chunks: a run over the corpus then has many write points."""
-    path = tmp_path_factory.mktemp("config") / "chunked.toml"
-    path.write_text("chunk_words = 300\n" + tiny_config.read_text(encoding="utf-8"), encoding="utf-8")
-    return path
-
-
-@pytest.fixture(scope="module")
 def clean_run(corpus_copy: Path, chunked_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("clean") / "out"
     done = subprocess.run(

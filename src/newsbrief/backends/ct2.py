@@ -19,10 +19,10 @@ import shutil
 import uuid
 from pathlib import Path
 
+from newsbrief.backends import output_cap
 from newsbrief.errors import ModelUnusable
 from newsbrief.models import ResolvedModel
 
-OUTPUT_SLACK_TOKENS = 16  # as backends/seq2seq.py: short inputs may need longer outputs
 SPECIAL_PIECES = {"</s>", "<pad>", "<unk>"}
 
 
@@ -160,9 +160,7 @@ class CTranslate2Model:
     ) -> list[str]:
         """As Seq2SeqModel.generate: with n return sequences, the n best of each input in turn."""
         pieces = self.pieces(texts)
-        if output_ratio is not None:
-            longest = max(len(p) for p in pieces) + 1
-            max_new_tokens = min(max_new_tokens, int(output_ratio * longest) + OUTPUT_SLACK_TOKENS)
+        max_new_tokens = output_cap(max_new_tokens, output_ratio, max(len(p) for p in pieces) + 1)
         results = self.translator.translate_batch(
             pieces,
             beam_size=max(num_beams, num_return_sequences),  # its default is 2: always pass it

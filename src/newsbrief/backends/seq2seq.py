@@ -9,10 +9,9 @@ from __future__ import annotations
 import torch
 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
+from newsbrief.backends import output_cap
 from newsbrief.models import ResolvedModel
 
-# Tokens allowed beyond output_ratio × input length: short inputs may need longer outputs.
-OUTPUT_SLACK_TOKENS = 16
 # NLLB names languages by FLORES-200 codes; M2M100 by ISO 639-1 through get_lang_id.
 FLORES_CODES = {
     "uk": "ukr_Cyrl",
@@ -100,9 +99,7 @@ class Seq2SeqModel:
             self.tokenizer.src_lang = self._language_code(source_lang)
         inputs = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=False)
         inputs = {name: tensor.to(self.device) for name, tensor in inputs.items()}
-        if output_ratio is not None:
-            longest = int(inputs["input_ids"].shape[1])
-            max_new_tokens = min(max_new_tokens, int(output_ratio * longest) + OUTPUT_SLACK_TOKENS)
+        max_new_tokens = output_cap(max_new_tokens, output_ratio, int(inputs["input_ids"].shape[1]))
         settings: dict[str, object] = {
             "num_beams": max(num_beams, num_return_sequences),
             "num_return_sequences": num_return_sequences,
