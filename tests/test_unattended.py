@@ -74,21 +74,29 @@ def clean_run(corpus_copy: Path, chunked_config: Path, tmp_path_factory: pytest.
     return out
 
 
-def test_a_second_run_on_the_same_folder_exits_at_once(
-    corpus_copy: Path, tiny_config: Path, tmp_path: Path
-) -> None:
-    out = tmp_path / "out"
-    first = start("run", corpus_copy, "--out", out, "-c", tiny_config)
+def long_article(folder: Path, copies: int = 60) -> Path:
+    """One article of `copies` times uk-grain-exports' body: tens of seconds on transformers."""
+    folder.mkdir(parents=True, exist_ok=True)
+    body = (ARTICLES / "uk-grain-exports.txt").read_text(encoding="utf-8")
+    path = folder / "uk-long.txt"
+    path.write_text(body + "\n\n".join([body.split("\n", 1)[1]] * (copies - 1)), encoding="utf-8")
+    return path
+
+
+def test_a_second_run_on_the_same_folder_exits_at_once(tiny_config: Path, tmp_path: Path) -> None:
+    source, out = long_article(tmp_path / "in").parent, tmp_path / "out"
+    slow = ("-c", tiny_config, "--backend", "transformers", "--article-timeout", "0")
+    first = start("run", source, "--out", out, *slow)
     wait_for(out / ".newsbrief.lock.json")
     began = time.monotonic()
-    second = run_quietly("run", corpus_copy, "--out", out, "-c", tiny_config)
+    second = run_quietly("run", source, "--out", out, *slow)
     assert second.returncode == EXIT_LOCKED
     assert f"pid {first.pid}" in second.stderr and "--wait" in second.stderr
-    waited = run_quietly("run", corpus_copy, "--out", out, "-c", tiny_config, "--wait", "1")
+    waited = run_quietly("run", source, "--out", out, *slow, "--wait", "1")
     assert waited.returncode == EXIT_LOCKED
     assert first.wait(timeout=600) == EXIT_OK
     assert time.monotonic() - began < 600
-    after = run_quietly("run", corpus_copy, "--out", out, "-c", tiny_config)
+    after = run_quietly("run", source, "--out", out, *slow)
     assert after.returncode == EXIT_OK and "already up to date" in after.stdout
 
 
@@ -97,9 +105,7 @@ def test_sigterm_stops_cleanly_and_the_next_run_finishes_the_batch(
 ) -> None:
     out = tmp_path / "out"
     process = start("run", corpus_copy, "--out", out, "-c", chunked_config)
-    wait_for(out / ".newsbrief.lock.json")
-    time.sleep(3)
-    process.send_signal(signal.SIGTERM)
+    kill_when(process, lambda: len(article_folders(out)) >= 1, sig=signal.SIGTERM)  # chunks left
     _, stderr = process.communicate(timeout=600)
     assert process.returncode == EXIT_INTERRUPTED, stderr
     assert "stopped by SIGTERM" in stderr and "next run" in stderr
@@ -112,15 +118,18 @@ def test_sigterm_stops_cleanly_and_the_next_run_finishes_the_batch(
     assert outputs(out) == outputs(clean_run)
 
 
-def kill_when(process: subprocess.Popen[str], reached, timeout: float = 300) -> None:
-    """SIGKILL the process the moment `reached()` is true (polled every 5 ms)."""
+def kill_when(
+    process: subprocess.Popen[str], reached, timeout: float = 300, sig: int = signal.SIGKILL
+) -> None:
+    """Send `sig` (SIGKILL: wait for the end) the moment `reached()` is true (polled every 5 ms)."""
     deadline = time.monotonic() + timeout
     while not reached():
         assert process.poll() is None, "the run ended before the kill point"
         assert time.monotonic() < deadline, "the kill point was never reached"
         time.sleep(0.005)
-    process.kill()
-    process.wait(timeout=60)
+    process.send_signal(sig)
+    if sig == signal.SIGKILL:
+        process.wait(timeout=60)
 
 
 def assert_consistent(out: Path, point: str) -> None:
@@ -237,11 +246,8 @@ def test_incremental_runs_process_exactly_what_changed(
 def test_an_article_over_its_time_limit_fails_then_is_parked_until_it_changes(
     tiny_config: Path, tmp_path: Path
 ) -> None:
-    source, out = tmp_path / "in", tmp_path / "out"
-    source.mkdir()
-    body = (ARTICLES / "uk-grain-exports.txt").read_text(encoding="utf-8")
-    long_article = source / "uk-long.txt"
-    long_article.write_text(body + "\n\n".join([body.split("\n", 1)[1]] * 59), encoding="utf-8")
+    long = long_article(tmp_path / "in")
+    source, out = long.parent, tmp_path / "out"
     # transformers (fp32) takes tens of seconds over this article: far over the limit every time.
     limits = (
         "--article-timeout",
@@ -272,7 +278,7 @@ def test_an_article_over_its_time_limit_fails_then_is_parked_until_it_changes(
     status = run_quietly("status", out).stdout
     assert "0 failed, 1 parked" in status and "parked: " in status and "uk-long.txt" in status
 
-    with open(long_article, "a", encoding="utf-8") as article:
+    with open(long, "a", encoding="utf-8") as article:
         article.write("\nОновлено.\n")
     code, event = night()
     assert code == EXIT_ARTICLES_FAILED and event["state"] == "failed" and event["attempts"] == 1
