@@ -40,9 +40,8 @@ class Pending:
     """An article read and segmented, waiting for models."""
 
     doc: SegmentedArticle
-    row: ArticleRow
+    row: ArticleRow  # its timings (seconds per stage) fill in as the stages go
     started: float
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -55,7 +54,6 @@ class ChunkWork:
     summary_translations: PooledResult = field(default_factory=PooledResult)
     timings: dict[str, dict[str, float]] = field(default_factory=dict)  # article id -> stage -> s
     words: int = 0
-    stopped: bool = False  # a stop was asked for: the chunk is unfinished and must be redone
 
 
 def process_chunk(
@@ -65,7 +63,9 @@ def process_chunk(
     progress: ProgressSink | None = None,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> ChunkWork:
-    """Translate and summarise a chunk; no article's failure stops the others."""
+    """Translate and summarise a chunk; no article's failure stops the others. Once
+    `should_stop()` is true it returns at once, unfinished: the caller, which asked for the stop,
+    ends the run before settling it, and the chunk stays open for the next run."""
     progress = progress or NoProgress()
     work = ChunkWork()
     jobs = [job for item in pending for job in _segment_jobs(item.doc, settings)]
@@ -82,7 +82,6 @@ def process_chunk(
         jobs, pool, settings.batch_tokens, progress.advance, policy, should_stop=should_stop, budget=budget
     )
     if should_stop():
-        work.stopped = True
         return work
     _share_time(pending, time.monotonic() - began)
     work.words += translated.words
@@ -91,11 +90,10 @@ def process_chunk(
     summary_jobs: list[Job] = []
     for item in pending:
         if should_stop():
-            work.stopped = True
             return work
         progress.advance()
         article_id = item.doc.article.id
-        work.timings[article_id] = item.timings
+        work.timings[article_id] = item.row.timings
         if reason := translated.failures.get(article_id):
             work.failures[article_id] = reason
             continue
@@ -110,7 +108,7 @@ def process_chunk(
         except Exception as error:  # a model error costs this article, not the run
             work.failures[article_id] = f"summarising: {error}"
             continue
-        item.timings["summarise"] = round(time.monotonic() - began, 3)
+        item.row.timings["summarise"] = round(time.monotonic() - began, 3)
         work.results.append(result)
         summary_jobs.extend(missing)
 
@@ -118,21 +116,20 @@ def process_chunk(
     work.summary_translations = translate_jobs(
         summary_jobs, pool, settings.batch_tokens, policy=policy, should_stop=should_stop, budget=budget
     )
-    work.stopped = should_stop()
     work.words += work.summary_translations.words
     return work
 
 
 def _spent(item: Pending) -> float:
     """Seconds this article has cost so far in this run (its time limit counts them)."""
-    return sum(item.timings.values())
+    return sum(item.row.timings.values())
 
 
 def _share_time(pending: list[Pending], seconds: float) -> None:
     """Pooled translation time, attributed to articles by their share of the words."""
     total = max(1, sum(item.row.words for item in pending))
     for item in pending:
-        item.timings["translate"] = round(seconds * item.row.words / total, 3)
+        item.row.timings["translate"] = round(seconds * item.row.words / total, 3)
 
 
 def _segment_jobs(doc: SegmentedArticle, settings: Settings) -> list[Job]:

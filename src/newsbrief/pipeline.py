@@ -277,9 +277,7 @@ def _submit(run: BatchRun, number: int, chunk: list[Pending]) -> None:
 def _settle_finished(run: BatchRun, wait: bool) -> None:
     """Write what has come back; a chunk is closed only once all of it is recorded."""
     for number, chunk, work in run.chunks.finished(wait):
-        run.stop.check()
-        if work.stopped:
-            raise RunInterrupted(f"stopped by {run.stop.signal_name or 'request'}")
+        run.stop.check()  # a chunk cut short by the stop is left open, never settled
         _settle(run, chunk, work)
         run.manifest.close_chunk(number)
 
@@ -327,7 +325,7 @@ def _read_one(run: BatchRun, path: Path, redo: bool = False) -> Pending | None:
     row.dependencies = article_dependencies(doc, run.settings)
     row.config_hash = run.hasher.hash(row.dependencies)
     row.timings = {"read": round(time.monotonic() - began, 3)}  # filled in by the later stages
-    return Pending(doc, row, began, row.timings)
+    return Pending(doc, row, began)
 
 
 def _new_id(run: BatchRun, path: Path) -> str:
@@ -366,8 +364,8 @@ def _settle(run: BatchRun, pending: list[Pending], work: ChunkWork) -> None:
     """Verify and write what the models made of a chunk (here, wherever they ran), and record it."""
     run.report.words += work.words
     by_id = {item.doc.article.id: item for item in pending}
-    for article_id, timings in work.timings.items():
-        by_id[article_id].timings.update(timings)
+    for article_id, timings in work.timings.items():  # from a worker, where they were measured
+        by_id[article_id].row.timings.update(timings)
     for article_id, reason in work.failures.items():
         item = by_id[article_id]
         run.finish(item.row, item.doc.article.path, "failed", reason)
@@ -391,7 +389,7 @@ def _write(run: BatchRun, result: ArticleResult, item: Pending, summary_translat
             sentences, article_texts(result, lang)
         )
     result.fidelity = verify_article(result, run.settings.guard_policy())
-    item.timings["write"] = round(time.monotonic() - began, 3)
+    item.row.timings["write"] = round(time.monotonic() - began, 3)
     row = item.row
     result.record = article_record(result, run.settings, run.hasher, row.dependencies, row.config_hash)
     try:
