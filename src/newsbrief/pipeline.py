@@ -213,8 +213,8 @@ def _executor(
 
 def _update_review(run: BatchRun) -> None:
     """The pages of the articles this run settled, any missing page, and the index; a run with
-    nothing new leaves the pages as they are."""
-    touched = {o.article_id for o in run.report.outcomes if o.status != "up-to-date"}
+    nothing new (parked articles passed over are nothing new) leaves the pages as they are."""
+    touched = {o.article_id for o in run.report.outcomes if o.status not in ("up-to-date", "parked")}
     if touched or not (run.out_dir / REVIEW_DIR / "index.html").exists():
         write_review(run.out_dir, run.manifest, touched)
 
