@@ -28,6 +28,7 @@ class ModelPool:
         self._seq2seq: dict[str, Seq2SeqModel] = {}
         self._chat: dict[str, CausalChatModel] = {}
         self._ct2: dict[str, CTranslate2Model] = {}
+        self._on_ctranslate2: dict[tuple[str, str], bool] = {}  # per pair, decided once
         self.load_seconds = 0.0  # reported: a slow disk or a cold cache shows here
         if settings.threads:  # the same threads for torch as for CTranslate2
             torch.set_num_threads(settings.threads)
@@ -65,7 +66,13 @@ class ModelPool:
 
     def uses_ctranslate2(self, source: str, target: str) -> bool:
         """`auto`: CTranslate2 for a Marian model when it is installed. Asked for explicitly, a
-        model or machine it cannot serve is an error, never a silent change of backend."""
+        model or machine it cannot serve is an error, never a silent change of backend. Decided
+        once per pair: every article's record asks again."""
+        if (source, target) not in self._on_ctranslate2:
+            self._on_ctranslate2[(source, target)] = self._choose_ctranslate2(source, target)
+        return self._on_ctranslate2[(source, target)]
+
+    def _choose_ctranslate2(self, source: str, target: str) -> bool:
         settings = self.settings
         if settings.translator == "instruct" or settings.backend == "transformers":
             return False
