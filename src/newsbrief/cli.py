@@ -506,14 +506,17 @@ def _json_listener(quiet: bool):
 
 def _print_problems(report, statuses: tuple[str, ...]) -> None:
     for outcome in report.outcomes:
-        if outcome.status not in statuses:
-            continue
-        attempts = f" (attempt {outcome.attempts}" if outcome.attempts else ""
-        if attempts:
-            attempts += "; parked: not retried until the file changes)" if outcome.parked else ")"
-        if outcome.status == "parked":
-            attempts = f" (parked after {outcome.attempts} attempts; --retry-parked tries again)"
-        typer.echo(f"{outcome.status}: {outcome.path}: {outcome.reason}{attempts}", err=True)
+        if outcome.status in statuses:
+            typer.echo(f"{outcome.status}: {outcome.path}: {outcome.reason}{_attempts(outcome)}", err=True)
+
+
+def _attempts(outcome) -> str:
+    """A failure's history, as the operator needs it."""
+    if outcome.status == "parked":
+        return f" (parked after {outcome.attempts} attempts; --retry-parked tries again)"
+    if outcome.parked:
+        return f" (attempt {outcome.attempts}; parked: not retried until the file changes)"
+    return f" (attempt {outcome.attempts})" if outcome.attempts else ""
 
 
 def _print_table(console: Console, report) -> None:
