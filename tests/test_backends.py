@@ -17,6 +17,7 @@ from newsbrief.backends.seq2seq import Seq2SeqModel
 from newsbrief.cli import EXIT_FLAGGED, EXIT_MODEL_UNAVAILABLE, EXIT_OK, app
 from newsbrief.models import resolve_model
 from newsbrief.readers import read_article
+from newsbrief.translating import Job, Seq2SeqTranslator, batches_by_tokens, translate_jobs
 
 pytestmark = pytest.mark.skipif(not ct2.available(), reason="ctranslate2 has no wheel for this platform")
 ARTICLE_NAMES = ("uk-power-grid.txt", "en-imf-budget.md", "ru-sanctions-trade.txt")
@@ -111,3 +112,34 @@ def test_tokenisation_matches_marians_and_hypotheses_come_n_per_input(tiny_model
     assert fast.count_tokens(sentences) == reference.count_tokens(sentences)
     outputs = fast.generate(sentences[:3], num_beams=4, max_new_tokens=40, num_return_sequences=3)
     assert len(outputs) == 9
+
+
+class OnePair:
+    """A pool of one translator, as translate_jobs asks for it."""
+
+    def __init__(self, translator: Seq2SeqTranslator) -> None:
+        self._translator = translator
+
+    def translator(self, source: str, target: str) -> Seq2SeqTranslator:
+        return self._translator
+
+
+def test_two_batches_in_flight_give_what_one_batch_at_a_time_gives(tiny_models: Path) -> None:
+    """Two translators each take whole batches; every result must come back to its own segment,
+    and no batch may be lost when the last ones are drained."""
+    resolved = resolve_model(str(tiny_models / "marian-uk-en"))
+    sentences = [
+        s for p in sorted(ARTICLES.glob("uk-*.txt")) for s in read_article(p).paragraphs if s.strip()
+    ]
+    jobs = [Job((f"article-{i % 4}", "en", i), text, "uk", "en") for i, text in enumerate(sentences)]
+    results = {}
+    for threads in (1, 2):
+        model = CTranslate2Model(resolved, "cpu", threads=threads)
+        assert model.parallel_batches == threads
+        translator = Seq2SeqTranslator(model, "uk", "en", num_beams=1)
+        assert len(batches_by_tokens(jobs, translator, 256)) > 4
+        results[threads] = translate_jobs(jobs, OnePair(translator), batch_tokens=256)
+    assert set(results[2].translations) == {job.key for job in jobs}
+    assert results[2].translations == results[1].translations
+    assert results[2].flags == results[1].flags
+    assert not results[2].failures

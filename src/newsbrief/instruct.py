@@ -7,6 +7,8 @@ summarising.Summariser), so the pipeline does not know which kind of model it dr
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from newsbrief.article import Span
 from newsbrief.backends.causal import CausalChatModel
 from newsbrief.prompts import PromptError, PromptTemplate, bullet_list, language_name
@@ -35,6 +37,8 @@ SENTENCE_ENDS = (".", "!", "?", "…", "»", '"', "”", "“", ")")
 
 class InstructTranslator:
     """A chat model fixed to one language pair; one request per segment, batched."""
+
+    parallel_batches = 1  # torch uses every core for one batch
 
     def __init__(self, model: CausalChatModel, template: PromptTemplate, source: str, target: str) -> None:
         self.model = model
@@ -92,6 +96,11 @@ class InstructSummariser:
         self.templates = templates  # summary language -> template
         self.max_words = max_words
         self.max_new_tokens = max_new_tokens
+
+    def pool(
+        self, items: dict[str, SummaryInput], batch_tokens: int, should_stop: Callable[[], bool]
+    ) -> dict[str, float]:
+        return {}  # not pooled yet: each article's prompts are batched on their own
 
     def summarise(self, item: SummaryInput) -> Summary:
         body = item.body_indices() or [s.index for s in item.doc.sentences]

@@ -5,7 +5,7 @@ A Hugging Face model is converted once (`TransformersConverter`) into a cache fo
 model's reference and revision, written under a temporary name and renamed, so that two runs or
 a kill never leave half a model. Tokenisation uses the model's own SentencePiece files directly,
 as MarianTokenizer does: pieces in, pieces out; CTranslate2 maps them to its vocabulary. With
-two or more cores, two translators each take half of every batch.
+two or more cores there are two translators, and translate_jobs keeps two batches in flight.
 
 It offers the same `generate` and `count_tokens` as Seq2SeqModel, so batching, the figure guard
 and verification are shared with the transformers engine.
@@ -68,8 +68,8 @@ def default_threads() -> int:
 
 def split_threads(threads: int) -> tuple[int, int]:
     """(translators, threads each). Two translators of half the threads beat one with all of them
-    (1.46× on 2 cores, ENGINES.md trap 7), but only when a call holds two batches: `generate`
-    splits each batch in two for them. More than two would cut batches too small."""
+    (1.46× on 2 cores, ENGINES.md trap 7), but only with two batches at once: translate_jobs
+    keeps `parallel_batches` in flight. More would hold more batches' memory for little gain."""
     translators = 2 if threads >= 2 else 1
     return translators, max(1, threads // translators)
 
@@ -125,6 +125,7 @@ class CTranslate2Model:
         self.translators, each = split_threads(threads or default_threads())
         if self.device == "cuda":
             self.translators, each = 1, 1  # one GPU: one translator
+        self.parallel_batches = self.translators
         self.translator = ctranslate2.Translator(
             str(converted(model)),
             device=self.device,
@@ -174,7 +175,6 @@ class CTranslate2Model:
         max_new_tokens = output_cap(max_new_tokens, output_ratio, max(len(p) for p in pieces) + 1)
         results = self.translator.translate_batch(
             pieces,
-            max_batch_size=-(-len(pieces) // self.translators),  # a half for each translator
             beam_size=max(num_beams, num_return_sequences),  # its default is 2: always pass it
             num_hypotheses=num_return_sequences,
             max_decoding_length=max_new_tokens,

@@ -47,6 +47,8 @@ def quantized(model: torch.nn.Module, quantize: str, device: torch.device) -> to
 class Seq2SeqModel:
     """One loaded model and tokenizer; loaded once per run and reused for every batch."""
 
+    parallel_batches = 1  # torch uses every core for one batch
+
     def __init__(
         self,
         model: ResolvedModel,
