@@ -7,8 +7,6 @@ summarising.Summariser), so the pipeline does not know which kind of model it dr
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from newsbrief.article import Span
 from newsbrief.backends.causal import CausalChatModel
 from newsbrief.prompts import PromptError, PromptTemplate, bullet_list, language_name
@@ -96,11 +94,6 @@ class InstructSummariser:
         self.templates = templates  # summary language -> template
         self.max_words = max_words
         self.max_new_tokens = max_new_tokens
-
-    def pool(
-        self, items: dict[str, SummaryInput], batch_tokens: int, should_stop: Callable[[], bool]
-    ) -> dict[str, float]:
-        return {}  # not pooled yet: each article's prompts are batched on their own
 
     def summarise(self, item: SummaryInput) -> Summary:
         body = item.body_indices() or [s.index for s in item.doc.sentences]

@@ -115,7 +115,7 @@ class Seq2SeqSummariser:
             if len(partials) == 1:
                 return partials[0]
             combined = self._chunks(flat_sentences(partials, self.language))
-            if len(combined) >= len(chunks):  # not shrinking: keep every partial summary
+            if not combined or len(combined) >= len(chunks):  # empty or not shrinking: keep them all
                 return " ".join(partials)
             chunks = combined
         return " ".join(partials)
