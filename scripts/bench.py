@@ -21,7 +21,14 @@ every row.
       the same sentences: transformers fp32, transformers int8, CTranslate2 int8; with the
       padding waste of its batches.
 
-Usage: python scripts/bench.py --tiny DIR [--articles 204] [--sample 32]
+Summaries, with a random BART of bart-base's size (d_model 768, 6+6 layers, vocabulary 50,265)
+and the tiny summariser's BPE tokenizer, on --summaries English articles, greedy, each summary
+run to 160 new tokens (newsbrief's default cap; a random model never stops), source tokens/s:
+  (a) one article at a time, each article's chunks in one call: newsbrief's path;
+  (b) every article's chunks pooled, sorted by length and batched by 2,048 tokens, as
+      translation is: the experiment that decides whether pooling summaries pays here.
+
+Usage: python scripts/bench.py --tiny DIR [--articles 204] [--sample 32] [--summaries 24]
 """
 
 from __future__ import annotations
@@ -37,13 +44,24 @@ import time
 from pathlib import Path
 
 import torch
-from transformers import MarianConfig, MarianMTModel, MarianTokenizer
+from transformers import (
+    BartConfig,
+    BartForConditionalGeneration,
+    BartTokenizer,
+    MarianConfig,
+    MarianMTModel,
+    MarianTokenizer,
+)
 
 from newsbrief.backends import output_cap
 from newsbrief.backends.ct2 import CTranslate2Model, converted, default_threads
 from newsbrief.backends.seq2seq import Seq2SeqModel
 from newsbrief.guarding import GuardPolicy
+from newsbrief.language import LanguageIdentifier
 from newsbrief.models import resolve_model
+from newsbrief.readers import read_article
+from newsbrief.segmenting import segment_article
+from newsbrief.summarising import WINDOW_MARGIN, Seq2SeqSummariser, SummaryInput, pack_by_tokens
 from newsbrief.translating import MAX_OUTPUT_RATIO, Job, Seq2SeqTranslator, batches_by_tokens, translate_jobs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,6 +79,18 @@ OPUS_SIZE = {
 OPUS_VOCAB = 61587
 PAIRS = ("uk-en", "ru-en")
 BATCH_TOKENS = 2048  # newsbrief's default
+BART_BASE_SIZE = {
+    "d_model": 768,
+    "encoder_layers": 6,
+    "decoder_layers": 6,
+    "encoder_attention_heads": 12,
+    "decoder_attention_heads": 12,
+    "encoder_ffn_dim": 3072,
+    "decoder_ffn_dim": 3072,
+    "max_position_embeddings": 1024,
+}
+BART_VOCAB = 50265
+SUMMARY_TOKENS = 160  # newsbrief's summary_max_tokens
 
 
 def build_opus_size(tiny: Path, folder: Path) -> Path:
@@ -92,6 +122,73 @@ def build_opus_size(tiny: Path, folder: Path) -> Path:
     model.generation_config.bad_words_ids = [[vocab["<pad>"]]]
     model.save_pretrained(folder)
     return folder
+
+
+def build_bart_size(tiny: Path, folder: Path) -> Path:
+    """A random BART of bart-base's size with the tiny summariser's tokenizer, vocabulary padded."""
+    bpe = json.loads((tiny / "tokenizer.json").read_text(encoding="utf-8"))["model"]
+    vocab = dict(bpe["vocab"])
+    while len(vocab) < BART_VOCAB:
+        vocab[f"filler{len(vocab)}"] = len(vocab)
+    merges = [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in bpe["merges"]]
+    tokenizer = BartTokenizer(vocab=vocab, merges=merges)
+    tokenizer.model_max_length = 1024
+    tokenizer.save_pretrained(folder)
+    config = BartConfig(
+        vocab_size=len(vocab),
+        **BART_BASE_SIZE,
+        pad_token_id=vocab["<pad>"],
+        bos_token_id=vocab["<s>"],
+        eos_token_id=vocab["</s>"],
+        decoder_start_token_id=vocab["</s>"],
+        forced_bos_token_id=vocab["<s>"],
+    )
+    torch.manual_seed(0)
+    BartForConditionalGeneration(config).save_pretrained(folder)
+    return folder
+
+
+def summary_inputs(count: int) -> dict[str, SummaryInput]:
+    """The corpus's English articles, each copy made unique by a numbered first sentence."""
+    identifier, items = LanguageIdentifier(), {}
+    originals = [p for p in sorted(CORPUS.glob("en-*")) if not p.name.endswith(".expected.json")]
+    for i in range(count):
+        doc = segment_article(read_article(originals[i % len(originals)]), "en", identifier, {"en"})
+        lines = [s.text for s in doc.segments]
+        first_body = next(s.index for s in doc.sentences if s.paragraph > 0)
+        lines[first_body] = f"Copy {i}. {lines[first_body]}"
+        items[f"{i:03d}"] = SummaryInput(doc, {"en": lines})
+    return items
+
+
+def chunks_of(model: Seq2SeqModel, item: SummaryInput) -> list[str]:
+    """The first-round chunks the summariser makes of an article's body."""
+    lines = item.lines["en"]
+    texts = [lines[i] for i in item.body_indices()]
+    return pack_by_tokens(texts, model.count_tokens, model.max_input_tokens - WINDOW_MARGIN)
+
+
+def summaries_one_article_at_a_time(model: Seq2SeqModel, items: dict[str, SummaryInput]) -> tuple[float, int]:
+    """(a): the summariser as a run calls it, article after article."""
+    summariser = Seq2SeqSummariser(model, "en", num_beams=1, max_new_tokens=SUMMARY_TOKENS)
+    tokens = sum(sum(model.count_tokens(chunks_of(model, item))) for item in items.values())
+    began = time.monotonic()
+    for item in items.values():
+        summariser.summarise(item)
+    return time.monotonic() - began, tokens
+
+
+def summaries_pooled(model: Seq2SeqModel, items: dict[str, SummaryInput]) -> float:
+    """(b): the first round of every article's chunks, pooled, sorted and batched by tokens."""
+    jobs = [
+        Job((article_id, "summary", i), chunk, "en", "en")
+        for article_id, item in items.items()
+        for i, chunk in enumerate(chunks_of(model, item))
+    ]
+    began = time.monotonic()
+    for batch in batches_by_tokens(jobs, model, BATCH_TOKENS):
+        model.generate([job.text for job in batch.jobs], num_beams=1, max_new_tokens=SUMMARY_TOKENS)
+    return time.monotonic() - began
 
 
 def replicate_corpus(target: Path, count: int) -> None:
@@ -212,6 +309,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=204)
     parser.add_argument("--sample", type=int, default=32, help="sentences for the naive loop (a)")
     parser.add_argument("--b-sentences", type=int, default=256, help="sentences for the (b) rows")
+    parser.add_argument("--summaries", type=int, default=24, help="articles for the summary rows")
     args = parser.parse_args()
     torch.set_num_threads(default_threads())
     with tempfile.TemporaryDirectory() as tmp:
@@ -251,6 +349,15 @@ def main() -> None:
             rows.append((name, tokens / seconds, load, waste))
             del model
 
+        bart, bart_load = timed_load(
+            lambda: Seq2SeqModel(
+                resolve_model(str(build_bart_size(args.tiny / "bart-summariser", work / "bart"))), "cpu"
+            )
+        )
+        items = summary_inputs(args.summaries)
+        s_naive, s_tokens = summaries_one_article_at_a_time(bart, items)
+        s_pooled = summaries_pooled(bart, items)
+
     a_rate = rows[0][1]
     print(f"{len(sample)} uk→en sentences for (b), {args.sample} for (a); source tokens/s; greedy")
     for name, rate, load, waste in rows:
@@ -271,6 +378,14 @@ def main() -> None:
     )
     d_rate = c_tokens / translate_seconds
     print(f"(d)/(c) = {d_rate / c_rate:.2f}  (whole pipeline against the engine's best on the same segments)")
+    print(
+        f"summaries of {args.summaries} English articles, bart-base size, greedy, "
+        f"{SUMMARY_TOKENS} new tokens each:"
+    )
+    print(f"(a) one article at a time        {s_tokens / s_naive:8.0f} tok/s  load {bart_load:5.2f} s")
+    print(
+        f"(b) newsbrief, pooled and batched {s_tokens / s_pooled:8.0f} tok/s  {s_naive / s_pooled:5.1f}x (a)"
+    )
 
 
 if __name__ == "__main__":
