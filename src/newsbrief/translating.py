@@ -185,7 +185,7 @@ def _in_order(
     should_stop: Callable[[], bool],
 ) -> Iterator[BatchOutcome]:
     """Each batch's outcome, in batch order, with up to `width` batches in flight. CTranslate2
-    releases the GIL, so two translators each work through a whole batch (1.7× one translator
+    releases the GIL, so two translators each work through a whole batch (1.6× one translator
     with both cores, measured by scripts/bench.py), and splitting every batch in two would leave
     one core idle while the longer half finishes. Results come back in order, so a run is the
     same whichever batch finishes first."""
