@@ -122,16 +122,16 @@ class CTranslate2Model:
         self.resolved = model
         self.device = resolve_device(device)
         self.compute_type = resolve_compute_type(compute_type, device)
-        self.translators, each = split_threads(threads or default_threads())
+        # Translators: translate_jobs keeps as many batches in flight.
+        self.parallel_batches, each = split_threads(threads or default_threads())
         if self.device == "cuda":
-            self.translators, each = 1, 1  # one GPU: one translator
-        self.parallel_batches = self.translators
+            self.parallel_batches, each = 1, 1  # one GPU: one translator
         self.translator = ctranslate2.Translator(
             str(converted(model)),
             device=self.device,
             compute_type=self.compute_type,
             intra_threads=each,
-            inter_threads=self.translators,
+            inter_threads=self.parallel_batches,
         )
         self.source_spm = spm.SentencePieceProcessor(model_file=str(model.path / "source.spm"))
         self.max_input_tokens = self._max_input_tokens()
