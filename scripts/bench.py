@@ -44,6 +44,7 @@ import time
 from pathlib import Path
 
 import torch
+from bench_gpu import OPUS_SIZE  # the one definition of OPUS-MT's size (scripts/)
 from transformers import (
     BartConfig,
     BartForConditionalGeneration,
@@ -66,17 +67,7 @@ from newsbrief.translating import MAX_OUTPUT_RATIO, Job, Seq2SeqTranslator, batc
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "articles"
-OPUS_SIZE = {
-    "d_model": 512,
-    "encoder_layers": 6,
-    "decoder_layers": 6,
-    "encoder_attention_heads": 8,
-    "decoder_attention_heads": 8,
-    "encoder_ffn_dim": 2048,
-    "decoder_ffn_dim": 2048,
-    "max_position_embeddings": 512,
-}
-OPUS_VOCAB = 61587
+OPUS_VOCAB = OPUS_SIZE["vocab_size"]
 PAIRS = ("uk-en", "ru-en")
 BATCH_TOKENS = 2048  # newsbrief's default
 BART_BASE_SIZE = {
@@ -108,8 +99,7 @@ def build_opus_size(tiny: Path, folder: Path) -> Path:
         )
         tokenizer.save_pretrained(folder)
     config = MarianConfig(
-        vocab_size=len(vocab),
-        **OPUS_SIZE,
+        **{**OPUS_SIZE, "vocab_size": len(vocab)},
         pad_token_id=vocab["<pad>"],
         eos_token_id=vocab["</s>"],
         decoder_start_token_id=vocab["<pad>"],
