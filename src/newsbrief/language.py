@@ -44,7 +44,7 @@ class LanguageIdentifier:
     Whole articles are told apart among every DETECTABLE language in lingua's low-accuracy mode
     (trigram models only), which is reliable on text of a few hundred characters and holds about
     a quarter of the memory: high accuracy for all of them took 460 MB against 133 MB for this
-    pair of detectors (on the corpus), a fifth of a run's peak beside two OPUS-MT models.
+    pair of detectors, on the corpus's mix of Latin and Cyrillic articles.
 
     A segment is asked of a high-accuracy detector that knows only the accepted languages, and
     moves to another accepted language only when the all-language detector agrees, so that a
