@@ -4,7 +4,10 @@ end to end with the same checks, the conversion cache, and the backend in each a
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -93,6 +96,41 @@ def test_the_conversion_is_cached_and_the_backend_enters_the_hash(tiny_config: P
     assert records(out)["en-imf-budget"]["models"]["en-uk"]["backend"] == "transformers"
     run(source, out, tiny_config, "--backend", "ctranslate2")
     assert (converted / "model.bin").stat().st_mtime_ns == stamp  # converted once, reused
+
+
+# The real CLI in a child Python that says, as it exits, which of the heavy libraries it imported.
+IMPORT_REPORT = """
+import atexit, runpy, sys
+heavy = {"torch", "transformers"}
+atexit.register(lambda: print("imported:", *sorted(heavy & set(sys.modules)), file=sys.stderr))
+sys.argv = ["newsbrief", *sys.argv[1:]]
+runpy.run_module("newsbrief", run_name="__main__")
+"""
+
+
+def test_a_ctranslate2_run_with_extractive_summaries_never_imports_torch(
+    tiny_config: Path, tmp_path: Path
+) -> None:
+    """torch and transformers cost 2 s and 250 MB a run; the conversion imports them in a child."""
+    source, out = folder_of(tmp_path, ("en-imf-budget.md",)), tmp_path / "out"
+    command = [
+        sys.executable,
+        "-c",
+        IMPORT_REPORT,
+        "run",
+        str(source),
+        "--out",
+        str(out),
+        "-c",
+        str(tiny_config),
+    ]
+    options = ["--backend", "ctranslate2", "--summariser", "extractive", "--to", "uk"]
+    env = {**os.environ, "NEWSBRIEF_CACHE": str(tmp_path / "cache")}  # empty: this run converts
+    done = subprocess.run([*command, *options], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == EXIT_OK, done.stderr[-3000:]
+    assert done.stderr.strip().splitlines()[-1] == "imported:"
+    assert list((tmp_path / "cache" / "ctranslate2").glob("marian-en-uk-*/model.bin"))
+    assert (out / "en-imf-budget" / "translation.uk.txt").is_file()
 
 
 def test_ctranslate2_refuses_a_model_it_cannot_run(tiny_config: Path, tmp_path: Path) -> None:

@@ -554,11 +554,10 @@ def _quiet_libraries() -> None:
     os.environ.setdefault("TQDM_DISABLE", "1")
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", message=".*sacremoses.*")
+    # Read when transformers is first imported: a run that needs no torch model never imports it.
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     from huggingface_hub.utils import disable_progress_bars
-    from transformers.utils import logging as hf_logging
 
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
     if not sys.stderr.isatty():
         disable_progress_bars()
 

@@ -7,8 +7,9 @@ summarising.Summariser), so the pipeline does not know which kind of model it dr
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from newsbrief.article import Span
-from newsbrief.backends.causal import CausalChatModel
 from newsbrief.prompts import PromptError, PromptTemplate, bullet_list, language_name
 from newsbrief.spans import figures_of, find_spans, quotes_of
 from newsbrief.summarising import (
@@ -20,6 +21,9 @@ from newsbrief.summarising import (
     sentences_of,
 )
 from newsbrief.translating import per_text
+
+if TYPE_CHECKING:  # torch and transformers load only with a model that needs them (pool.py)
+    from newsbrief.backends.causal import CausalChatModel
 
 # A translation may be at most this many times its source in tokens (plus slack), as for seq2seq.
 MAX_OUTPUT_RATIO = 2.0

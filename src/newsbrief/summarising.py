@@ -8,12 +8,14 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sentencex import segment as split_sentences
 
 from newsbrief.article import SegmentedArticle
-from newsbrief.backends.seq2seq import Seq2SeqModel
+
+if TYPE_CHECKING:  # torch and transformers load only with a model that needs them (pool.py)
+    from newsbrief.backends.seq2seq import Seq2SeqModel
 
 # Room for special tokens when packing sentences into a model's window.
 WINDOW_MARGIN = 8

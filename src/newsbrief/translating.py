@@ -9,10 +9,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from newsbrief.backends.ct2 import CTranslate2Model
-from newsbrief.backends.seq2seq import Seq2SeqModel
 from newsbrief.guarding import (
     Guarded,
     GuardPolicy,
@@ -22,6 +20,10 @@ from newsbrief.guarding import (
     needs_candidates,
 )
 from newsbrief.limits import TimeBudget, over_limit
+
+if TYPE_CHECKING:  # torch and transformers load only with a model that needs them (pool.py)
+    from newsbrief.backends.ct2 import CTranslate2Model
+    from newsbrief.backends.seq2seq import Seq2SeqModel
 
 MAX_BATCH_SENTENCES = 64
 # A translation longer than twice its source (in tokens) is a model running away, not a sentence
