@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 from conftest import ARTICLES
 from typer.testing import CliRunner
 
@@ -150,6 +151,20 @@ def test_tokenisation_matches_marians_and_hypotheses_come_n_per_input(tiny_model
     assert fast.count_tokens(sentences) == reference.count_tokens(sentences)
     outputs = fast.generate(sentences[:3], num_beams=4, max_new_tokens=40, num_return_sequences=3)
     assert len(outputs) == 9
+
+
+def test_the_pad_ban_becomes_a_suppression_with_the_same_outputs(tiny_models: Path) -> None:
+    model = Seq2SeqModel(resolve_model(str(tiny_models / "marian-uk-en")), "cpu")
+    config, pad = model.model.generation_config, model.tokenizer.pad_token_id
+    assert (config.bad_words_ids, config.suppress_tokens) == (None, [pad])  # the checkpoint bans pad
+    with torch.no_grad():
+        model.model.final_logits_bias[0, pad] = 100.0  # unbanned, pad would win every step
+    sentences = [s for s in read_article(ARTICLES / "uk-power-grid.txt").paragraphs if s.strip()][:6]
+    suppressed = model.generate(sentences, num_beams=4, max_new_tokens=30)
+    config.suppress_tokens, config.bad_words_ids = None, [[pad]]
+    assert model.generate(sentences, num_beams=4, max_new_tokens=30) == suppressed
+    config.bad_words_ids = None
+    assert model.generate(sentences, num_beams=4, max_new_tokens=30) != suppressed
 
 
 class OnePair:
