@@ -109,8 +109,8 @@ def converted(model: ResolvedModel, root: Path | None = None) -> Path:
 
 def limit_malloc_arenas(arenas: int = 2) -> None:
     """glibc gives each thread that allocates its own arena and rarely hands their free memory
-    back: with two translators decoding, the run peaked at 1.4-1.5 GB, 0.88 GB with two arenas, at the
-    same speed (scripts/bench.py's run, 2 cores). Elsewhere than glibc this does nothing."""
+    back: with two translators decoding, scripts/bench.py's run peaked at 1.4-1.5 GB, and at
+    0.88 GB with two arenas, at the same speed (2 cores). Elsewhere than glibc: nothing."""
     if platform.libc_ver()[0] != "glibc":
         return
     try:
