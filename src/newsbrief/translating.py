@@ -35,15 +35,13 @@ class CountsTokens(Protocol):
     def count_tokens(self, texts: list[str]) -> list[int]: ...
 
 
-class Translator(Protocol):
+class Translator(CountsTokens, Protocol):
     """What the pipeline needs of a translation backend."""
 
     max_input_tokens: int
     # Batches the backend runs at once on threads of its own (CTranslate2's translators);
     # translate_jobs keeps that many in flight.
     parallel_batches: int
-
-    def count_tokens(self, texts: list[str]) -> list[int]: ...
 
     def translate(self, batch: list[str]) -> list[str]: ...
 
