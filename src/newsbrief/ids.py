@@ -28,9 +28,7 @@ def slug_for(relative_path: Path) -> str:
     slugs = [_slug_part(p) for p in parts if p not in ("", ".")]
     slug = "--".join(s for s in slugs if s) or "article"
     slug = slug[:MAX_ID_CHARS].strip("-.")
-    if slug in WINDOWS_RESERVED:
-        slug = f"{slug}-article"
-    return slug
+    return _not_reserved(slug)
 
 
 def unique_id(relative_path: Path, taken: set[str]) -> str:
@@ -40,6 +38,15 @@ def unique_id(relative_path: Path, taken: set[str]) -> str:
         return slug
     digest = hashlib.sha1(relative_path.as_posix().encode("utf-8")).hexdigest()[:8]
     return f"{slug}-{digest}"
+
+
+def _not_reserved(slug: str) -> str:
+    """Windows reserves CON, AUX, COM1… with any extension (`con.tar` is the console too), so the
+    part before the first dot must not be one of them; outputs get copied to Windows shares."""
+    stem, dot, rest = slug.partition(".")
+    if stem in WINDOWS_RESERVED:
+        return f"{stem}-article{dot}{rest}"
+    return slug
 
 
 def _slug_part(text: str) -> str:
