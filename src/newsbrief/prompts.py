@@ -91,14 +91,7 @@ def _sections(text: str, path: Path) -> tuple[Message, ...]:
 def _check_placeholders(task: str, path: Path, messages: tuple[Message, ...]) -> None:
     used: set[str] = set()
     for message in messages:
-        try:
-            fields = [name for _, name, _, _ in string.Formatter().parse(message.text) if name is not None]
-        except ValueError as error:
-            raise PromptError(f"{path}: {error} (write {{{{ and }}}} for literal braces)") from error
-        for name in fields:
-            if not name.isidentifier():
-                raise PromptError(f"{path}: placeholder {{{name}}} is not a plain name")
-        used.update(fields)
+        used.update(_plain_fields(message.text, path))
     unknown = sorted(used - PLACEHOLDERS[task])
     if unknown:
         offered = ", ".join(f"{{{n}}}" for n in sorted(PLACEHOLDERS[task]))
@@ -107,6 +100,28 @@ def _check_placeholders(task: str, path: Path, messages: tuple[Message, ...]) ->
     missing = sorted(REQUIRED[task] - used)
     if missing:
         raise PromptError(f"{path}: the prompt never uses {', '.join(f'{{{n}}}' for n in missing)}")
+
+
+def _plain_fields(text: str, path: Path) -> list[str]:
+    """The placeholder names of one section. Only plain `{name}` is allowed: a conversion or a
+    format spec (`{article:>999999999}`, `{article!r}`, `{article:{title.__class__}}`) would let
+    a template pad a value to gigabytes or reach into Python objects."""
+    try:
+        parsed = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(text)]
+    except ValueError as error:
+        raise PromptError(f"{path}: {error} (write {{{{ and }}}} for literal braces)") from error
+    fields = []
+    for name, spec, conversion in parsed:
+        if name is None:
+            continue
+        written = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+        if not name.isidentifier() or spec or conversion:
+            raise PromptError(
+                f"{path}: placeholder {written} is not a plain name: only {{name}} is allowed (no "
+                "conversion, format spec, attribute or index)"
+            )
+        fields.append(name)
+    return fields
 
 
 def language_name(lang: str) -> str:
