@@ -12,6 +12,7 @@ from types import ModuleType
 from newsbrief.article import Article
 from newsbrief.errors import ArticleSkipped
 from newsbrief.readers import html, json_article, markdown, plain
+from newsbrief.readers.decoding import remove_control_characters
 
 FORMATS: tuple[ModuleType, ...] = (plain, markdown, json_article, html)
 
@@ -29,9 +30,28 @@ def read_article(path: Path, data: bytes | None = None) -> Article:
     for module in FORMATS:
         if suffix in module.SUFFIXES:
             data = path.read_bytes() if data is None else data
-            article = module.read(path, data)
+            article = _without_control_characters(module.read(path, data))
             article.source_hash = hashlib.sha256(data).hexdigest()
             if not article.paragraphs and not article.title:
                 raise ArticleSkipped("empty article (no title and no body text)")
             return article
     raise ArticleSkipped(f"unsupported file type {suffix or '(none)'}")
+
+
+def _without_control_characters(article: Article) -> Article:
+    """What escapes let through after decoding (JSON's `\\u0000` and `\\ud800`, YAML's `\\x01`)
+    is removed from every field and reported, as decoding does for the raw text: a lone
+    surrogate cannot even be written as UTF-8, and would end the run in the language detector."""
+    fields = [article.title, *article.paragraphs, *article.metadata, *article.metadata.values()]
+    _, warnings = remove_control_characters("\n".join(fields))
+    if not warnings:
+        return article
+
+    def clean(text: str) -> str:
+        return remove_control_characters(text)[0]
+
+    article.title = clean(article.title).strip()
+    article.paragraphs = [p for p in (clean(p).strip() for p in article.paragraphs) if p]
+    article.metadata = {clean(k): clean(v) for k, v in article.metadata.items()}
+    article.warnings.append(f"in the decoded fields: {'; '.join(warnings)}")
+    return article

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import lxml.html
-import trafilatura
-
 from newsbrief.article import Article
 from newsbrief.errors import ArticleSkipped
 from newsbrief.readers.decoding import decode_bytes
@@ -22,6 +19,8 @@ PUBLISHED_XPATHS = (
 
 
 def read(path: Path, data: bytes) -> Article:
+    import trafilatura  # 0.3 s and lxml's HTML cleaner: loaded only when an HTML file is read
+
     decoded = decode_bytes(data)
     document = trafilatura.bare_extraction(
         decoded.text, with_metadata=True, include_comments=False, include_tables=False
@@ -51,6 +50,8 @@ def read(path: Path, data: bytes) -> Article:
 
 def _published_timestamp(html: str) -> str | None:
     """The full publication timestamp, which trafilatura shortens to a day."""
+    import lxml.html
+
     tree = lxml.html.fromstring(html)
     for xpath in PUBLISHED_XPATHS:
         values = [str(v).strip() for v in tree.xpath(xpath) if str(v).strip()]

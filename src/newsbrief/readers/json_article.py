@@ -18,11 +18,13 @@ TITLE_FIELDS = ("title", "headline")
 def read(path: Path, data: bytes) -> Article:
     decoded = decode_bytes(data)
     try:
-        record = json.loads(decoded.text)
+        record = json.loads(decoded.text, strict=False)  # a tab or newline inside a string is text
     except json.JSONDecodeError as err:
         raise ArticleFailed(
             f"invalid JSON: {err.msg} (line {err.lineno}, column {err.colno}, char {err.pos})"
         ) from err
+    except RecursionError as err:  # `[[[[…` a hundred thousand deep: no article is shaped so
+        raise ArticleFailed("invalid JSON: nested too deeply to be an article") from err
     if not isinstance(record, dict):
         raise ArticleFailed("JSON is not an object with article fields")
     body = _first_text(record, BODY_FIELDS)

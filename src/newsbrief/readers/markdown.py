@@ -16,6 +16,18 @@ from newsbrief.readers.header import paragraphs_of, split_title_and_datelines
 SUFFIXES = (".md", ".markdown")
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 HEADING = re.compile(r"^#{1,6}\s+")
+TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """YAML's safe loader with dates left as written: `date: 2023-13-45` is metadata with a typo,
+    not a ValueError that ends the run, and `2023-12-12 08:15` keeps its form."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != TIMESTAMP_TAG]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def read(path: Path, data: bytes) -> Article:
@@ -39,17 +51,29 @@ def _split_front_matter(text: str) -> tuple[dict[str, str], str]:
     if not match:
         return {}, text
     try:
-        loaded = yaml.safe_load(match.group(1)) or {}
-    except yaml.YAMLError as err:
+        loaded = yaml.load(match.group(1), Loader=_FrontMatterLoader) or {}
+    except (yaml.YAMLError, ValueError) as err:
         raise ArticleFailed(f"invalid YAML front matter: {err}") from err
     if not isinstance(loaded, dict):
         raise ArticleFailed("YAML front matter is not a mapping of fields")
-    return {str(k): _as_text(v) for k, v in loaded.items() if v is not None}, text[match.end() :]
+    fields = {str(k): _as_text(v) for k, v in loaded.items() if v is not None}
+    return {k: v for k, v in fields.items() if v is not None}, text[match.end() :]
 
 
-def _as_text(value: object) -> str:
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
+def _as_text(value: object) -> str | None:
+    """A field's text; a list of plain values is joined. Nested structures are not metadata
+    (and YAML aliases can make them expand without end: the 'billion laughs'), so they are left
+    out."""
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
+        if not all(_is_plain(v) for v in value):
+            return None
+        return ", ".join(_plain_text(v) for v in value)
+    return _plain_text(value) if _is_plain(value) else None
+
+
+def _is_plain(value: object) -> bool:
+    return isinstance(value, str | int | float | bool | dt.date)
+
+
+def _plain_text(value: object) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
