@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from newsbrief.errors import OutputUnwritable
+
+# The ledger's file name in an output folder; a folder holding one is never read as input.
+MANIFEST_NAME = "manifest.sqlite"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY,
@@ -79,11 +85,26 @@ def now() -> str:
 class Manifest:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.db = sqlite3.connect(path)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
-        self._upgrade()
+        with self._unwritable_is_fatal():
+            self.db = sqlite3.connect(path)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(SCHEMA)
+            self._upgrade()
+
+    @contextmanager
+    def _unwritable_is_fatal(self) -> Iterator[None]:
+        """A ledger that cannot be written (disk full, read-only, I/O error) ends the run with
+        one line, not a traceback: no article can be recorded any more."""
+        try:
+            yield
+        except sqlite3.OperationalError as error:
+            raise OutputUnwritable(self.path.parent, error) from error
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        with self._unwritable_is_fatal(), self.db:
+            yield
 
     def _upgrade(self) -> None:
         """Columns that older manifests lack; articles of newsbrief 0.1 get a new configuration
@@ -101,7 +122,7 @@ class Manifest:
             present = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
             for name, declaration in columns.items():
                 if name not in present:
-                    with self.db:
+                    with self._transaction():
                         self.db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {declaration}")
 
     def close(self) -> None:
@@ -116,7 +137,7 @@ class Manifest:
 
     def record(self, row: ArticleRow, run_id: int) -> None:
         """One transaction per article, so a crash never leaves a half-recorded article."""
-        with self.db:
+        with self._transaction():
             self.db.execute(
                 "INSERT INTO articles (id, source_path, source_hash, config_hash, status, error,"
                 " lang, words, seconds, run_id, updated_at, dependencies, timings, attempts, parked)"
@@ -160,7 +181,7 @@ class Manifest:
     def open_chunk(self, number: int, source_paths: list[str]) -> None:
         """Recorded before a chunk is translated: the next run redoes exactly this chunk, whole,
         so its batches (and so every bit of its outputs) are those of an uninterrupted run."""
-        with self.db:
+        with self._transaction():
             self.db.execute("DELETE FROM open_chunks WHERE chunk = ?", (number,))
             self.db.executemany(
                 "INSERT INTO open_chunks (chunk, position, source_path) VALUES (?, ?, ?)",
@@ -168,11 +189,11 @@ class Manifest:
             )
 
     def close_chunk(self, number: int) -> None:
-        with self.db:
+        with self._transaction():
             self.db.execute("DELETE FROM open_chunks WHERE chunk = ?", (number,))
 
     def start_run(self, input_dir: str, config_hash: str) -> int:
-        with self.db:
+        with self._transaction():
             cursor = self.db.execute(
                 "INSERT INTO runs (input_dir, config_hash, started_at) VALUES (?,?,?)",
                 (input_dir, config_hash, now()),
@@ -183,7 +204,7 @@ class Manifest:
         self, run_id: int, counts: dict[str, int], words: int, seconds: float, outcome: str = "finished"
     ) -> None:
         """`outcome`: finished or interrupted; a run killed outright keeps no finished_at."""
-        with self.db:
+        with self._transaction():
             self.db.execute(
                 "UPDATE runs SET finished_at=?, done=?, skipped=?, failed=?, words=?, seconds=?, outcome=?"
                 " WHERE id=?",
