@@ -31,7 +31,17 @@ echo "=== $(date -u +%Y-%m-%dT%H:%M:%SZ) newsbrief run $input_dir $*" >> "$log"
 "$newsbrief" run "$input_dir" --out "$output_dir" --quiet "$@" >> "$log" 2>&1
 code=$?
 echo "=== exit $code" >> "$log"
+case $code in
+    1) meaning="articles failed" ;;
+    2) meaning="bad usage or configuration, or the output folder cannot be written" ;;
+    3) meaning="a model is missing" ;;
+    4) meaning="a figure or quote was flagged" ;;
+    5) meaning="another run still holds the output folder" ;;
+    6) meaning="stopped by a signal" ;;
+    7) meaning="the output disk is full" ;;
+    *) meaning="see the log" ;;
+esac
 if [ "$code" -ne 0 ]; then
-    echo "newsbrief: exit $code for $input_dir -> $output_dir; see $log (and: newsbrief status $output_dir)"
+    echo "newsbrief: exit $code ($meaning) for $input_dir -> $output_dir; see $log (and: newsbrief status $output_dir)"
 fi
 exit "$code"

@@ -4,8 +4,9 @@ Exit codes: 0 every article done or skipped; 1 some articles failed; 2 bad usage
 option, bad value, unreadable config file, a broken prompt template); 3 a model the batch needs
 cannot be found or used (nothing was processed); 4 a figure or quote did not come through
 verbatim (`check`, and `run --strict`); 5 another run holds the output folder; 6 stopped by
-SIGINT or SIGTERM after the article in flight (the next run goes on). Parked articles (failed
-`max_attempts` runs in a row) do not make a run exit 1 again; the run that parks one does.
+SIGINT or SIGTERM after the article in flight (the next run goes on); 7 the output folder's disk
+is full (the run stopped; what it wrote is complete, and the next run goes on). Parked articles
+(failed `max_attempts` runs in a row) do not make a run exit 1 again; the run that parks one does.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from newsbrief.config import (
     parse_model_option,
     split_strategies,
 )
-from newsbrief.errors import ModelUnavailable, ModelUnusable
+from newsbrief.errors import ModelUnavailable, ModelUnusable, OutputUnwritable
 from newsbrief.locking import OutputLocked, output_lock
 from newsbrief.prompts import load_prompts
 from newsbrief.stopping import StopRequest
@@ -44,6 +45,7 @@ EXIT_MODEL_UNAVAILABLE = 3
 EXIT_FLAGGED = 4
 EXIT_LOCKED = 5
 EXIT_INTERRUPTED = 6
+EXIT_DISK_FULL = 7
 
 app = typer.Typer(
     add_completion=False,
@@ -217,6 +219,8 @@ def run(
 
     if not input_dir.exists():
         _fail_usage(f"input folder {input_dir} does not exist")
+    if out.resolve() == input_dir.resolve():
+        _fail_usage(f"the output folder {out} is the input folder: its outputs would be read as articles")
     if log_format not in ("human", "json"):
         _fail_usage(f"--log-format must be human or json, not {log_format!r}")
     try:
@@ -286,6 +290,9 @@ def run(
     except (ModelUnavailable, ModelUnusable) as error:
         typer.echo(f"newsbrief: {error}", err=True)
         raise typer.Exit(EXIT_MODEL_UNAVAILABLE) from error
+    except OutputUnwritable as error:  # before any article: nothing was done
+        typer.echo(f"newsbrief: {error}; nothing was done", err=True)
+        raise typer.Exit(_unwritable_exit(error)) from error
 
     flagged = strict and bool(report.flagged())
     if as_json:
@@ -294,8 +301,15 @@ def run(
         typer.echo(run_event(report, out))
     else:
         _print_problems(report, ("failed",) if quiet else ("skipped", "failed", "parked"))
-        if not quiet or report.failed or flagged or report.interrupted:
+        if not quiet or report.failed or flagged or report.interrupted or report.output_error:
             _print_table(console, report)
+    if report.output_error is not None:
+        typer.echo(
+            f"newsbrief: {report.output_error}; stopped after {report.count('done')} article(s). What was "
+            "written is complete; the next run goes on from there",
+            err=True,
+        )
+        raise typer.Exit(_unwritable_exit(report.output_error))
     if report.interrupted:
         typer.echo(
             f"newsbrief: {report.interrupted} after {report.count('done')} article(s); "
@@ -407,7 +421,7 @@ def _configured_models(config: Path | None, models: list[str]) -> dict[str, str]
 def status(out_dir: Annotated[Path, typer.Argument(help="An output folder of `newsbrief run`.")]) -> None:
     """Counts by state, the last runs, failed and parked articles with their reasons, and
     orphans (outputs whose source file is gone; they are kept, never deleted)."""
-    from newsbrief.pipeline import MANIFEST_NAME
+    from newsbrief.manifest import MANIFEST_NAME
     from newsbrief.status import output_status
 
     manifest = out_dir / MANIFEST_NAME
@@ -442,8 +456,7 @@ def review(
 ) -> None:
     """Write the review pages: OUT_DIR/_review/index.html lists every article, flagged first;
     one page per article shows the source and its translations side by side."""
-    from newsbrief.manifest import Manifest
-    from newsbrief.pipeline import MANIFEST_NAME
+    from newsbrief.manifest import MANIFEST_NAME, Manifest
     from newsbrief.review import write_review
 
     if not (out_dir / MANIFEST_NAME).is_file():
@@ -486,6 +499,12 @@ def export(
 def version() -> None:
     """Print the version."""
     typer.echo(f"newsbrief {__version__}")
+
+
+def _unwritable_exit(error: OutputUnwritable) -> int:
+    """A full disk has its own code (cron can tell it from bad usage); a folder that cannot be
+    written at all (read-only, no permission) is a usage error."""
+    return EXIT_DISK_FULL if error.disk_full else EXIT_USAGE
 
 
 def _fail_usage(message: str) -> NoReturn:

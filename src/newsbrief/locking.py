@@ -12,6 +12,8 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from newsbrief.errors import OutputUnwritable
+
 LOCK_NAME = ".newsbrief.lock"
 HOLDER_NAME = ".newsbrief.lock.json"  # who holds the lock, for the message of a run that waits
 
@@ -23,15 +25,20 @@ class OutputLocked(Exception):
 @contextmanager
 def output_lock(out_dir: Path, wait_seconds: float = 0) -> Iterator[None]:
     """Holds the folder's lock for the block; waits up to `wait_seconds` for it (0: not at all)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(out_dir / LOCK_NAME))
     try:
+        out_dir.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=wait_seconds if wait_seconds > 0 else 0)
     except Timeout as error:
         raise OutputLocked(f"another newsbrief run is working on {out_dir} ({_holder(out_dir)})") from error
+    except OSError as error:  # read-only, no permission, disk full: before anything is done
+        raise OutputUnwritable(out_dir, error) from error
     try:
         holder = {"pid": os.getpid(), "since": datetime.now(UTC).isoformat(timespec="seconds")}
-        (out_dir / HOLDER_NAME).write_text(json.dumps(holder), encoding="utf-8")
+        try:
+            (out_dir / HOLDER_NAME).write_text(json.dumps(holder), encoding="utf-8")
+        except OSError as error:
+            raise OutputUnwritable(out_dir, error) from error
         yield
     finally:
         lock.release()

@@ -11,7 +11,6 @@ one that redoes exactly that chunk first, so every output is what an uninterrupt
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import time
 from collections import Counter
@@ -23,16 +22,17 @@ from newsbrief.article import SegmentedArticle
 from newsbrief.chunks import ChunkExecutor, ChunkWork, LocalChunks, NoProgress, Pending, ProgressSink
 from newsbrief.config import Settings
 from newsbrief.dependencies import ConfigHasher, article_dependencies
-from newsbrief.errors import ArticleFailed, ArticleSkipped
+from newsbrief.discovery import Discovery, discover
+from newsbrief.errors import ArticleFailed, ArticleSkipped, OutputUnwritable, is_output_failure
 from newsbrief.guarding import guard_summary
 from newsbrief.ids import unique_id
 from newsbrief.language import LanguageIdentifier
 from newsbrief.layout import ArticleResult, article_files
 from newsbrief.limits import OverTimeLimit, time_limit
-from newsbrief.manifest import ArticleRow, Manifest
+from newsbrief.manifest import MANIFEST_NAME, ArticleRow, Manifest
 from newsbrief.pool import ModelPool
 from newsbrief.prompts import load_prompts
-from newsbrief.readers import read_article, supported_suffixes
+from newsbrief.readers import read_article
 from newsbrief.records import article_record
 from newsbrief.review import REVIEW_DIR, write_review
 from newsbrief.segmenting import segment_article
@@ -41,7 +41,8 @@ from newsbrief.translating import PooledResult
 from newsbrief.verifying import article_texts, verify_article
 from newsbrief.writing import recover_interrupted, write_article_folder
 
-MANIFEST_NAME = "manifest.sqlite"
+__all__ = ["MANIFEST_NAME", "Outcome", "RunReport", "run_batch"]
+MEGABYTE = 1_000_000
 
 
 @dataclass
@@ -67,6 +68,8 @@ class RunReport:
     seconds: float = 0.0
     model_load_seconds: float = 0.0
     interrupted: str = ""  # why the run stopped early ("stopped by SIGTERM"), or ""
+    # The output folder took no more writes (disk full, read-only): the run stopped there.
+    output_error: OutputUnwritable | None = None
     # Told of each article as soon as it is settled (the JSON log prints it there and then).
     listener: Callable[[Outcome], None] | None = None
 
@@ -133,21 +136,6 @@ class BatchRun:
         self.report.add(outcome)
 
 
-def discover(input_dir: Path, exclude: tuple[str, ...]) -> list[Path]:
-    """Article files under `input_dir`, recursively, in a stable order."""
-    if input_dir.is_file():
-        return [input_dir]
-    suffixes = supported_suffixes()
-    found = []
-    for path in sorted(input_dir.rglob("*")):
-        relative = path.relative_to(input_dir)
-        if any(fnmatch.fnmatch(part, pattern) for part in relative.parts for pattern in exclude):
-            continue
-        if path.is_file() and path.suffix.lower() in suffixes:
-            found.append(path)
-    return found
-
-
 def run_batch(
     input_dir: Path,
     out_dir: Path,
@@ -161,13 +149,40 @@ def run_batch(
     needs cannot be found (the chunks finished before it are kept, and recorded)."""
     started = time.monotonic()
     pool = ModelPool(settings, load_prompts(settings))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    recover_interrupted(out_dir)
+    run = _start(input_dir, out_dir, settings, pool, progress, stop, on_outcome)
+    try:
+        _stream(run, discover(input_dir, settings.exclude, out_dir))
+    except RunInterrupted as stopped:
+        run.report.interrupted = str(stopped)
+    except OutputUnwritable as error:
+        run.report.output_error = error
+    finally:
+        run.chunks.close()
+        _close(run, time.monotonic() - started)
+    return run.report
+
+
+def _start(
+    input_dir: Path,
+    out_dir: Path,
+    settings: Settings,
+    pool: ModelPool,
+    progress: ProgressSink | None,
+    stop: StopRequest | None,
+    on_outcome: Callable[[Outcome], None] | None,
+) -> BatchRun:
+    """The output folder made ready and the run recorded; OutputUnwritable when the folder
+    cannot take writes (nothing has begun then)."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        recover_interrupted(out_dir)
+    except OSError as error:
+        raise OutputUnwritable(out_dir, error) from error
     manifest = Manifest(out_dir / MANIFEST_NAME)
     hasher = ConfigHasher(settings, pool)
     progress = progress or NoProgress()
     stop = stop or StopRequest()
-    run = BatchRun(
+    return BatchRun(
         input_dir=input_dir,
         out_dir=out_dir,
         settings=settings,
@@ -181,23 +196,28 @@ def run_batch(
         taken_ids=manifest.taken_ids(),
         report=RunReport(listener=on_outcome),
     )
+
+
+def _close(run: BatchRun, seconds: float) -> None:
+    """The run's line in the ledger and the review pages, unless the output folder stopped
+    taking writes: then what was written stays as it is (complete), and the reason is reported."""
     report = run.report
+    report.model_load_seconds = run.pool.load_seconds
+    report.seconds = seconds
+    counts = Counter(o.status for o in report.outcomes)
+    counts["skipped"] += counts["up-to-date"]
     try:
-        _stream(run, discover(input_dir, settings.exclude))
-    except RunInterrupted as stopped:
-        report.interrupted = str(stopped)
+        if report.output_error is None:
+            outcome = "interrupted" if report.interrupted else "finished"
+            run.manifest.finish_run(run.run_id, counts, report.words, report.seconds, outcome)
+            if run.settings.review:
+                _update_review(run)
+    except OutputUnwritable as error:
+        report.output_error = error
+    except OSError as error:  # a review page that cannot be written
+        report.output_error = OutputUnwritable(run.out_dir, error)
     finally:
-        run.chunks.close()
-        report.model_load_seconds = run.pool.load_seconds
-        report.seconds = time.monotonic() - started
-        counts = Counter(o.status for o in report.outcomes)
-        counts["skipped"] += counts["up-to-date"]
-        outcome = "interrupted" if report.interrupted else "finished"
-        manifest.finish_run(run.run_id, counts, report.words, report.seconds, outcome)
-        if settings.review:
-            _update_review(run)
-        manifest.close()
-    return report
+        run.manifest.close()
 
 
 def _executor(
@@ -219,9 +239,13 @@ def _update_review(run: BatchRun) -> None:
         write_review(run.out_dir, run.manifest, touched)
 
 
-def _stream(run: BatchRun, files: list[Path]) -> None:
+def _stream(run: BatchRun, found: Discovery) -> None:
     """Read files in order and process them a chunk at a time; chunks left open by a killed or
-    stopped run are redone first, each whole."""
+    stopped run are redone first, each whole. Entries the folder walk passed over (links out of
+    the folder, special files) are reported as skipped, one line each, on every run."""
+    for entry in found.passed_over:
+        run.report.add(Outcome(entry.path, "", "skipped", entry.reason))
+    files = found.files
     replayed = _replay_open_chunks(run)
     chunk: list[Pending] = []
     words = 0
@@ -290,10 +314,16 @@ def _read_one(run: BatchRun, path: Path, redo: bool = False) -> Pending | None:
     article_id = known.id if known else _new_id(run, path)
     no_dependencies = run.hasher.hash([])
     try:
-        data = path.read_bytes()
+        size = path.stat().st_size
+        data = path.read_bytes() if size <= run.settings.max_file_mb * MEGABYTE else b""
     except OSError as error:
         row = ArticleRow(article_id, source_path, "", no_dependencies, "done")
         run.finish(row, path, "failed", f"cannot read: {error}")
+        return None
+    if size > run.settings.max_file_mb * MEGABYTE:  # a dump or a disk image, not an article
+        row = ArticleRow(article_id, source_path, f"size:{size}", no_dependencies, "done")
+        limit = f"max_file_mb = {run.settings.max_file_mb:g}"
+        run.finish(row, path, "skipped", f"too large for an article: {size / MEGABYTE:,.0f} MB ({limit})")
         return None
     row = ArticleRow(article_id, source_path, hashlib.sha256(data).hexdigest(), no_dependencies, "done")
     if known is not None and known.source_hash == row.source_hash:
@@ -317,6 +347,9 @@ def _read_one(run: BatchRun, path: Path, redo: bool = False) -> Pending | None:
         return None
     except (ArticleFailed, OverTimeLimit) as problem:
         run.finish(row, path, "failed", str(problem))
+        return None
+    except Exception as error:  # a reader's or detector's bug on strange input costs this file only
+        run.finish(row, path, "failed", f"cannot read: {type(error).__name__}: {error}")
         return None
     doc.article.id = article_id
     row.lang = doc.lang
@@ -383,22 +416,36 @@ def _write(run: BatchRun, result: ArticleResult, item: Pending, summary_translat
         run.finish(item.row, path, "failed", failure)
         return
     began = time.monotonic()
+    try:
+        files = _finished_files(run, result, item, summary_translations)
+    except Exception as error:  # a bug on strange text costs this article, not the night's batch
+        run.finish(item.row, path, "failed", f"verifying: {type(error).__name__}: {error}")
+        return
+    item.row.timings["write"] = round(time.monotonic() - began, 3)
+    try:
+        write_article_folder(run.out_dir, item.doc.article.id, files)
+    except OSError as error:
+        if is_output_failure(error):
+            raise OutputUnwritable(run.out_dir, error) from error
+        run.finish(item.row, path, "failed", f"writing: {error}")
+        return
+    item.row.seconds = round(time.monotonic() - item.started, 3)
+    run.finish(item.row, path, "done", fidelity=result.fidelity["totals"])
+
+
+def _finished_files(
+    run: BatchRun, result: ArticleResult, item: Pending, summary_translations: PooledResult
+) -> dict[str, str]:
+    """The article's summaries guarded, its fidelity record and article.json made: its files."""
     _add_translated_summaries(result, summary_translations, run.settings.summary_languages)
     for lang, sentences in result.summaries.items():
         result.summaries[lang], result.summary_repairs[lang] = guard_summary(
             sentences, article_texts(result, lang)
         )
     result.fidelity = verify_article(result, run.settings.guard_policy())
-    item.row.timings["write"] = round(time.monotonic() - began, 3)
     row = item.row
     result.record = article_record(result, run.settings, run.hasher, row.dependencies, row.config_hash)
-    try:
-        write_article_folder(run.out_dir, item.doc.article.id, article_files(result))
-    except OSError as error:
-        run.finish(item.row, path, "failed", f"writing: {error}")
-        return
-    item.row.seconds = round(time.monotonic() - item.started, 3)
-    run.finish(item.row, path, "done", fidelity=result.fidelity["totals"])
+    return article_files(result)
 
 
 def _add_translated_summaries(

@@ -17,12 +17,11 @@ def write_article_folder(out_dir: Path, article_id: str, files: dict[str, str]) 
     """Write `files` (name -> UTF-8 text) as `out_dir/article_id/`, replacing an older folder."""
     token = uuid.uuid4().hex[:8]
     staging = out_dir / f"{TMP_PREFIX}{article_id}-{token}"
-    staging.mkdir(parents=True)
-    for name, text in files.items():
-        with open(staging / name, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+    try:
+        _write_files(staging, files)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)  # a full disk leaves no half-written folder
+        raise
     final = out_dir / article_id
     if final.exists():
         retired = out_dir / f"{OLD_PREFIX}{article_id}-{token}"
@@ -32,6 +31,15 @@ def write_article_folder(out_dir: Path, article_id: str, files: dict[str, str]) 
     else:
         staging.rename(final)
     return final
+
+
+def _write_files(staging: Path, files: dict[str, str]) -> None:
+    staging.mkdir(parents=True)
+    for name, text in files.items():
+        with open(staging / name, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
 
 
 def recover_interrupted(out_dir: Path) -> None:
