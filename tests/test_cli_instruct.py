@@ -14,7 +14,7 @@ from test_instruct import _segmented
 from typer.testing import CliRunner
 
 from newsbrief.backends.causal import CausalChatModel
-from newsbrief.cli import EXIT_MODEL_UNAVAILABLE, EXIT_OK, EXIT_USAGE, app
+from newsbrief.cli import EXIT_OK, EXIT_USAGE, app
 from newsbrief.guarding import guard_summary
 from newsbrief.instruct import InstructSummariser
 from newsbrief.language import LanguageIdentifier
@@ -126,21 +126,23 @@ def test_a_broken_prompt_is_a_usage_error_before_any_model_loads(tmp_path: Path)
     prompts = tmp_path / "prompts"
     shutil.copytree(DEFAULT_PROMPT_DIR, prompts)
     (prompts / "summarise.en.md").write_text("# user\nSummarise {artcle} in {max_words} words.\n")
-    # The model does not exist either: the prompt error must come first, before it is looked for.
-    result = run_cli(
-        source, "--out", tmp_path / "out", "--summariser", "instruct:./no-such-model", "--prompts", prompts
-    )
+    # The model is not in the cache either (a well-formed hub id, so the configuration is fine):
+    # the prompt error must come first, before the model is looked for.
+    instruct = "instruct:nobody/no-such-model"
+    result = run_cli(source, "--out", tmp_path / "out", "--summariser", instruct, "--prompts", prompts)
     assert result.exit_code == EXIT_USAGE
     assert "summarise.en.md" in result.output and "{artcle}" in result.output
     assert not (tmp_path / "out").exists()
 
 
 def test_a_missing_instruct_model_names_it(tmp_path: Path) -> None:
+    """A GGUF path that is not there is a configuration mistake, found before anything runs."""
     source = copy_articles(tmp_path / "in", ("en-imf-budget.md",))
     missing = tmp_path / "models" / "Qwen2.5-0.5B-Instruct-Q4_K_M.gguf"
     result = run_cli(source, "--out", tmp_path / "out", "--summariser", f"instruct:{missing}", "--to", "en")
-    assert result.exit_code == EXIT_MODEL_UNAVAILABLE
-    assert "Qwen2.5-0.5B-Instruct-Q4_K_M.gguf" in result.output
+    assert result.exit_code == EXIT_USAGE
+    assert "Qwen2.5-0.5B-Instruct-Q4_K_M.gguf" in result.output and "no such GGUF file" in result.output
+    assert not (tmp_path / "out").exists()
 
 
 def test_an_unknown_strategy_is_a_usage_error(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from newsbrief.config import ConfigError, Settings, apply_options, load_settings
 
 def test_config_file_overrides_defaults_and_models(tmp_path: Path) -> None:
     config = tmp_path / "newsbrief.toml"
+    (tmp_path / "m").mkdir()
     config.write_text('targets = ["en"]\nsummariser = "extractive"\n[models]\n"uk-en" = "./m"\n')
     settings = load_settings(config)
     assert settings.targets == ("en",)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import tomllib
+import types
+import typing
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from newsbrief import __version__
+from newsbrief.errors import looks_like_path
 from newsbrief.guarding import FIGURE_MODES, QUOTE_MODES, UNVERIFIED_MODES, GuardPolicy
 
 # Direct OPUS-MT models (Apache-2.0 / CC-BY-4.0) per language pair.
@@ -55,6 +59,7 @@ RUN_SETTINGS = (
     "device",
     "exclude",
     "chunk_words",
+    "max_file_mb",
     "article_timeout",
     "max_attempts",
     "retry_parked",
@@ -112,6 +117,7 @@ class Settings:
     ray_address: str = ""  # "" = start a Ray instance on this machine; or a cluster's address
     ray_actors: int = 0  # 0 = one per GPU of the cluster, or one per two CPUs
     chunk_words: int = 20000  # articles read ahead and translated together (memory follows it)
+    max_file_mb: float = 64.0  # a larger file is skipped unread: no article is that long
     article_timeout: float = 900.0  # seconds per article; 0 = no limit
     max_attempts: int = 3  # failed runs of the same source before it is parked
     retry_parked: bool = False
@@ -162,37 +168,54 @@ class Settings:
 
 
 def load_settings(config_file: Path | None) -> Settings:
-    """Defaults overlaid with a TOML file: top-level keys as in Settings, models under [models]."""
+    """Defaults overlaid with a TOML file: top-level keys as in Settings, models under [models].
+    Every value is checked against the type of its setting before anything runs; relative paths
+    are taken from the file's folder, wherever newsbrief is started from (cron starts in /)."""
     settings = Settings()
     if config_file is None:
         return settings
     try:
         data = tomllib.loads(config_file.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as err:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         raise ConfigError(f"cannot read config file {config_file}: {err}") from err
-    models = {str(k): str(v) for k, v in data.pop("models", {}).items()}
-    strategies = {task: str(data.pop(task)) for task in ("summariser", "translator") if task in data}
+    origin = f"{config_file}: "
+    models = _model_table(data.pop("models", {}), origin)
+    strategies = {task: data.pop(task) for task in ("summariser", "translator") if task in data}
+    for task, value in strategies.items():
+        _check_type(task, value, str, origin)
     data.update(split_strategies(strategies, models))
-    if "prompts" in data:
-        data["prompts"] = _relative_to(str(data["prompts"]), config_file.parent)
-    settings = apply_options(settings, **data)
-    return apply_models(settings, models, config_file.parent)
+    if isinstance(data.get("prompts"), str):
+        data["prompts"] = str(_from_folder(data["prompts"], config_file.parent))
+    settings = apply_options(settings, origin=origin, **data)
+    return apply_models(settings, models, config_file.parent, origin)
 
 
-def apply_options(settings: Settings, **options: object) -> Settings:
-    """Override settings by name; unknown names and bad values are a ConfigError."""
+def apply_options(settings: Settings, origin: str = "", **options: object) -> Settings:
+    """Override settings by name; unknown names, values of the wrong type and bad values are a
+    ConfigError naming the setting and the value. `origin` names where they came from."""
     known = set(Settings.__dataclass_fields__)
     unknown = sorted(set(options) - known)
     if unknown:
-        raise ConfigError(f"unknown setting(s): {', '.join(unknown)}")
-    cleaned = {k: tuple(v) if isinstance(v, list) else v for k, v in options.items() if v is not None}
+        hints = [_did_you_mean(name, known) for name in unknown]
+        raise ConfigError(f"{origin}unknown setting(s): {', '.join(hints)}")
+    hints = typing.get_type_hints(Settings)
+    cleaned = {}
+    for name, value in options.items():
+        if value is None:
+            continue
+        _check_type(name, value, hints[name], origin)
+        cleaned[name] = _as_field_type(value, hints[name])
     settings = replace(settings, **cleaned)
     _validate(settings)
     return settings
 
 
-def apply_models(settings: Settings, models: dict[str, str], base: Path | None = None) -> Settings:
-    """`{"uk-en": ref, "summariser": ref, "fallback": ref}`; relative folders are taken from `base`."""
+def apply_models(
+    settings: Settings, models: dict[str, str], base: Path | None = None, origin: str = ""
+) -> Settings:
+    """`{"uk-en": ref, "summariser": ref, "fallback": ref}`. Each ref must be a folder, a .gguf
+    file or a well-formed hub id (ConfigError otherwise); relative folders are taken from `base`
+    (the config file's folder), or from the working directory when `base` is None."""
     translation = dict(settings.translation_models)
     roles = {
         "summariser": settings.summariser_model,
@@ -200,22 +223,51 @@ def apply_models(settings: Settings, models: dict[str, str], base: Path | None =
         "fallback": settings.fallback_model,
     }
     for role, ref in models.items():
-        ref = _relative_to(ref, base)
-        if role in roles:
-            roles[role] = ref
-        elif _is_pair(role):
-            translation[role] = ref
-        else:
+        if role not in roles and not _is_pair(role):
             raise ConfigError(
-                f"unknown model role {role!r}: use SRC-TGT (e.g. uk-en), 'summariser', 'instruct' "
+                f"{origin}unknown model role {role!r}: use SRC-TGT (e.g. uk-en), 'summariser', 'instruct' "
                 "or 'fallback'"
             )
+        ref = model_reference(role, ref, base, origin)
+        if role in roles:
+            roles[role] = ref
+        else:
+            translation[role] = ref
     return replace(
         settings,
         translation_models=translation,
         summariser_model=roles["summariser"],
         instruct_model=roles["instruct"],
         fallback_model=roles["fallback"],
+    )
+
+
+def model_reference(role: str, ref: str, base: Path | None, origin: str = "") -> str:
+    """A model as configured: an existing folder (a relative one from `base`, returned as an
+    absolute path), a .gguf file, or a well-formed hub id; anything else is a ConfigError now,
+    before the run, rather than a confusing failure at the first article that needs it."""
+    shown = f"{origin}{role} = {json.dumps(ref, ensure_ascii=False)}"
+    ref = ref.strip()
+    path = Path(ref).expanduser()
+    candidate = path if base is None or path.is_absolute() else base / path
+    in_place = str(candidate.resolve()) if base is not None else ref
+    if ref.lower().endswith(".gguf"):
+        if candidate.is_file():
+            return in_place
+        if not looks_like_path(ref) and _is_hub_id(ref.rpartition("/")[0]):
+            return ref
+        raise ConfigError(f"{shown}: no such GGUF file {candidate} (on the hub: OWNER/REPO/FILE.gguf)")
+    if candidate.is_dir():
+        return in_place
+    if candidate.exists():
+        raise ConfigError(
+            f"{shown}: {candidate} is a file; a model is a folder with config.json, or a .gguf file"
+        )
+    if not looks_like_path(ref) and _is_hub_id(ref):
+        return ref
+    raise ConfigError(
+        f"{shown}: neither a model folder (there is no {candidate}) nor a hub id such as "
+        "Helsinki-NLP/opus-mt-uk-en"
     )
 
 
@@ -258,10 +310,87 @@ def parse_model_option(value: str) -> tuple[str, str]:
     return role.strip(), ref.strip()
 
 
-def _relative_to(ref: str, base: Path | None) -> str:
-    if base is not None and ref.startswith(("./", "../")):
-        return str((base / ref).resolve())
-    return ref
+def _from_folder(value: str, base: Path) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (base / path).resolve()
+
+
+def _is_hub_id(ref: str) -> bool:
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:
+        validate_repo_id(ref)
+    except HFValidationError:
+        return False
+    return bool(ref)
+
+
+def _model_table(table: object, origin: str) -> dict[str, str]:
+    if not isinstance(table, dict):
+        raise ConfigError(f'{origin}models must be a table ([models] with ROLE = "MODEL" lines)')
+    for role, ref in table.items():
+        if not isinstance(ref, str):
+            raise ConfigError(
+                f"{origin}[models] {role} = {_shown(ref)}: expected a model as a string "
+                "(a hub id, a folder or a .gguf file)"
+            )
+    return dict(table)
+
+
+def _check_type(name: str, value: object, expected: object, origin: str) -> None:
+    if not _matches(value, expected):
+        raise ConfigError(f"{origin}{name} = {_shown(value)}: expected {_describe(expected)}")
+
+
+def _matches(value: object, expected: object) -> bool:
+    """TOML's types against a setting's annotation; a bool is never taken for a number."""
+    if isinstance(expected, types.UnionType):
+        options = [option for option in typing.get_args(expected) if option is not type(None)]
+        return any(_matches(value, option) for option in options)
+    origin = typing.get_origin(expected)
+    if origin is tuple:
+        return isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+    if expected is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, expected)  # type: ignore[arg-type]
+
+
+def _describe(expected: object) -> str:
+    if isinstance(expected, types.UnionType):
+        return " or ".join(_describe(o) for o in typing.get_args(expected) if o is not type(None))
+    origin = typing.get_origin(expected)
+    if origin is tuple:
+        return 'a list of strings, e.g. ["uk", "en"]'
+    if origin is dict:
+        return "a table of strings"
+    names = {int: "a whole number", float: "a number", bool: "true or false", str: "a string (in quotes)"}
+    return names.get(expected, str(expected))  # type: ignore[call-overload]
+
+
+def _as_field_type(value: object, expected: object) -> object:
+    """Lists as tuples; a whole number given for a float setting as a float, so `2` and `2.0`
+    give one configuration hash."""
+    if isinstance(value, list):
+        return tuple(value)
+    if expected is float or (isinstance(expected, types.UnionType) and float in typing.get_args(expected)):
+        return float(value) if isinstance(value, int) else value
+    return value
+
+
+def _shown(value: object) -> str:
+    """A value as it is written in TOML."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False, default=str)
+
+
+def _did_you_mean(name: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    return f"{name} (did you mean {close[0]}?)" if close else name
 
 
 def _is_pair(role: str) -> bool:
@@ -300,6 +429,8 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("threads, figure_candidates and ray_actors must be 0 or more")
     if float(settings.max_output_ratio) <= 0:
         raise ConfigError("max_output_ratio must be above 0")
+    if float(settings.max_file_mb) <= 0:
+        raise ConfigError("max_file_mb must be above 0")
     if float(settings.article_timeout) < 0:
         raise ConfigError("article_timeout must be 0 (no limit) or more seconds")
     for name, choices in (

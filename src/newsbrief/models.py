@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsbrief.errors import ModelUnavailable
+from newsbrief.errors import ModelUnavailable, looks_like_path
 
 # Weights, configs and tokenizer files; not TensorFlow/Flax/Rust weights that old repos also carry.
 MODEL_FILE_PATTERNS = [
@@ -45,7 +45,7 @@ def resolve_model(ref: str, allow_download: bool = True) -> ResolvedModel:
         if not (folder / "config.json").is_file():
             raise ModelUnavailable(ref, f"folder {folder} has no config.json")
         return ResolvedModel(ref, folder.resolve(), "local-" + _folder_fingerprint(folder))
-    if _looks_like_path(ref):
+    if looks_like_path(ref):
         raise ModelUnavailable(ref, f"no such folder: {folder}")
     snapshot = _hub_snapshot(ref, allow_download)
     return ResolvedModel(ref, snapshot, snapshot.name)
@@ -56,7 +56,7 @@ def _resolve_gguf(ref: str, allow_download: bool) -> ResolvedModel:
     if file.is_file():
         return ResolvedModel(ref, file.parent.resolve(), "gguf-" + _file_fingerprint(file), file.name)
     repo_id, _, filename = ref.rpartition("/")
-    if ref.startswith((".", "/", "~")) or ref.count("/") != 2:
+    if looks_like_path(ref):
         raise ModelUnavailable(ref, f"no such GGUF file: {file} (a hub file is written OWNER/REPO/FILE.gguf)")
     snapshot = _hub_snapshot(repo_id, allow_download, patterns=[filename])
     if not (snapshot / filename).is_file():
@@ -81,10 +81,6 @@ def _hub_snapshot(repo_id: str, allow_download: bool, patterns: list[str] | None
     except Exception as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise ModelUnavailable(repo_id, f"download failed ({type(error).__name__}: {first_line})") from error
-
-
-def _looks_like_path(ref: str) -> bool:
-    return ref.startswith((".", "/", "~")) or ref.count("/") > 1 or "\\" in ref
 
 
 def _folder_fingerprint(folder: Path) -> str:
