@@ -318,7 +318,8 @@ def test_cron_wrapper_logs_and_passes_the_exit_code_through(tmp_path: Path, tiny
     assert cron.returncode == EXIT_ARTICLES_FAILED
     assert (
         cron.stdout.strip()
-        == f"newsbrief: exit 1 for {source} -> {out}; see {out}/newsbrief.log (and: newsbrief status {out})"
+        == f"newsbrief: exit 1 (articles failed) for {source} -> {out}; see {out}/newsbrief.log "
+        f"(and: newsbrief status {out})"
     )
     log = (out / "newsbrief.log").read_text(encoding="utf-8")
     assert log.startswith("=== ") and log.rstrip().endswith("=== exit 1")
