@@ -19,6 +19,10 @@ if TYPE_CHECKING:  # torch and transformers load only with a model that needs th
 
 # Room for special tokens when packing sentences into a model's window.
 WINDOW_MARGIN = 8
+# A summary is never forced to be longer than this share of its input (in tokens): the
+# checkpoint's min_length (bart-large-cnn: 56) fits a 1,000-token article, not a 30-token chunk
+# or a round of two short partial summaries.
+MAX_MIN_LENGTH_SHARE = 0.25
 MAX_COMBINE_ROUNDS = 4
 TokenCounter = Callable[[list[str]], list[int]]
 
@@ -112,7 +116,10 @@ class Seq2SeqSummariser:
         """Summarise each chunk; while several remain, summarise their summaries together."""
         for _ in range(MAX_COMBINE_ROUNDS):
             partials = self.model.generate(
-                chunks, num_beams=self.num_beams, max_new_tokens=self.max_new_tokens
+                chunks,
+                num_beams=self.num_beams,
+                max_new_tokens=self.max_new_tokens,
+                min_new_tokens=self._min_new_tokens(chunks),
             )
             if len(partials) == 1:
                 return partials[0]
@@ -124,6 +131,11 @@ class Seq2SeqSummariser:
 
     def _chunks(self, sentences: list[str]) -> list[str]:
         return pack_by_tokens(sentences, self.model.count_tokens, self.model.max_input_tokens - WINDOW_MARGIN)
+
+    def _min_new_tokens(self, chunks: list[str]) -> int:
+        """The checkpoint's minimum, scaled down to the shortest input of the batch."""
+        shortest = min(self.model.count_tokens(chunks))
+        return min(self.model.checkpoint_min_length, int(MAX_MIN_LENGTH_SHARE * shortest))
 
 
 def pack_by_tokens(sentences: list[str], count_tokens: TokenCounter, window: int) -> list[str]:

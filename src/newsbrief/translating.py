@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
+from newsbrief.checks import OutputChecks
 from newsbrief.guarding import (
     Guarded,
     GuardPolicy,
+    ProblemsOf,
     apply_quote_mode,
     expected_figures,
     guard_translation,
@@ -48,6 +50,17 @@ class Translator(CountsTokens, Protocol):
     def candidates(self, texts: list[str], n: int) -> list[list[str]]:
         """Up to n alternative translations of each text, best first (for the figure guard)."""
         ...
+
+
+@dataclass(frozen=True)
+class Guard:
+    """What a translation must be: the user's figure and quote policy, and the output checks."""
+
+    policy: GuardPolicy
+    checks: OutputChecks
+
+    def problems_of(self, job: Job) -> ProblemsOf:
+        return lambda text: self.checks.problems(job.text, text, job.target)
 
 
 @dataclass(frozen=True)
@@ -95,6 +108,7 @@ class Seq2SeqTranslator:
         self.output_ratio = output_ratio
         self.max_input_tokens = model.max_input_tokens
         self.parallel_batches = model.parallel_batches
+        model.target_token(target)  # a multilingual model that cannot write `target`: ModelUnusable now
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         return self.model.count_tokens(texts)
@@ -136,9 +150,11 @@ def translate_jobs(
     policy: GuardPolicy | None = None,
     should_stop: Callable[[], bool] = lambda: False,
     budget: TimeBudget | None = None,
+    checks: OutputChecks | None = None,
 ) -> PooledResult:
     """Translate every job; a batch that raises fails its articles, not the run. An article
-    over its time `budget` fails, and its remaining jobs are dropped."""
+    over its time `budget` fails, and its remaining jobs are dropped. `checks`: what else the
+    guard asks of a line besides its figures (default: its form, not its language)."""
     result = PooledResult()
     budget = budget or TimeBudget(0)
     by_pair: dict[tuple[str, str], list[Job]] = defaultdict(list)
@@ -148,14 +164,14 @@ def translate_jobs(
             result.flags.setdefault(job.key, []).append("already in target language; copied")
         else:
             by_pair[(job.source, job.target)].append(job)
-    policy = policy or GuardPolicy()
+    guard = Guard(policy or GuardPolicy(), checks or OutputChecks())
     for (source, target), pair_jobs in sorted(by_pair.items()):
         translator = pool.translator(source, target)
         width = translator.parallel_batches
         wholes = batches_by_tokens(pair_jobs, translator, batch_tokens)
         # Lazy: each batch drops the articles that failed before it is sent.
         batches = (batch for batch in (_without_failed(w, result.failures) for w in wholes) if batch.jobs)
-        translate_one = partial(_translate_timed, translator=translator, policy=policy)
+        translate_one = partial(_translate_timed, translator=translator, guard=guard)
         for batch, part, seconds in _in_order(batches, translate_one, width, should_stop):
             _merge(part, result)
             # Batches in flight share the machine: each is charged its share of the wall time.
@@ -172,9 +188,9 @@ def translate_jobs(
 BatchOutcome = tuple[Batch, PooledResult, float]  # a batch, what it produced, its seconds
 
 
-def _translate_timed(batch: Batch, translator: Translator, policy: GuardPolicy) -> BatchOutcome:
+def _translate_timed(batch: Batch, translator: Translator, guard: Guard) -> BatchOutcome:
     began, part = time.monotonic(), PooledResult()
-    _translate_batch_or_each_article(batch, translator, part, policy)
+    _translate_batch_or_each_article(batch, translator, part, guard)
     return batch, part, time.monotonic() - began
 
 
@@ -229,12 +245,12 @@ def _token_shares(batch: Batch) -> dict[str, int]:
 
 
 def _translate_batch_or_each_article(
-    batch: Batch, translator: Translator, result: PooledResult, policy: GuardPolicy
+    batch: Batch, translator: Translator, result: PooledResult, guard: Guard
 ) -> None:
     """A batch that raises (out of memory, a model error) is tried again article by article,
     so that only the article that causes it fails."""
     try:
-        _translate_batch(batch, translator, result, policy)
+        _translate_batch(batch, translator, result, guard)
     except Exception as error:
         parts = _per_article(batch)
         if len(parts) == 1:
@@ -242,7 +258,7 @@ def _translate_batch_or_each_article(
             return
         for part in parts:
             try:
-                _translate_batch(part, translator, result, policy)
+                _translate_batch(part, translator, result, guard)
             except Exception as part_error:  # a model error costs this article, not the run
                 _fail(part, part_error, result)
 
@@ -279,24 +295,25 @@ def batches_by_tokens(jobs: list[Job], model: CountsTokens, batch_tokens: int) -
     return batches
 
 
-def _translate_batch(batch: Batch, translator: Translator, result: PooledResult, policy: GuardPolicy) -> None:
+def _translate_batch(batch: Batch, translator: Translator, result: PooledResult, guard: Guard) -> None:
     """Translate and guard one batch; raises what the model raises, before storing anything."""
     texts = [job.text for job in batch.jobs]
     if max(batch.lengths) > translator.max_input_tokens:
         outputs = [_translate_fitting(text, translator) for text in texts]
     else:
         outputs = translator.translate(texts)
+    policy = guard.policy
     expected = [expected_figures(job.text, job.source, job.target, policy) for job in batch.jobs]
-    candidates = _candidates_where_needed(batch, outputs, expected, translator, policy)
+    candidates = _candidates_where_needed(batch, outputs, expected, translator, guard)
     for job, length, output, wanted in zip(batch.jobs, batch.lengths, outputs, expected, strict=True):
         flags = result.flags.setdefault(job.key, [])
         if length > translator.max_input_tokens:
             flags.append("longer than the model's window: translated in parts")
-        if not output.strip():
+        guarded = _guard(job, output, wanted, candidates.get(job.key, []), guard)
+        if not guarded.text.strip():
             flags.append("model returned nothing: source text kept")
             result.translations[job.key] = job.text
             continue
-        guarded = _guard(job, output, wanted, candidates.get(job.key, []), policy)
         flags.extend(guarded.flags)
         result.translations[job.key] = guarded.text
 
@@ -306,27 +323,30 @@ def _candidates_where_needed(
     outputs: list[str],
     expected: list[list[str]],
     translator: Translator,
-    policy: GuardPolicy,
+    guard: Guard,
 ) -> dict[tuple[str, str, int], list[str]]:
-    """Other beams, in one batch, for the segments whose first translation lost a figure (a
-    segment translated in parts has no whole candidates)."""
+    """Other beams, in one batch, for the segments whose first translation lost a figure or has
+    another problem (checks.py); a segment translated in parts has no whole candidates."""
+    if guard.policy.candidates < 1:
+        return {}
     needy = [
         job
         for job, length, output, wanted in zip(batch.jobs, batch.lengths, outputs, expected, strict=True)
-        if output.strip() and length <= translator.max_input_tokens and needs_candidates(output, wanted)
+        if length <= translator.max_input_tokens and needs_candidates(output, wanted, guard.problems_of(job))
     ]
-    if not needy or policy.candidates < 1:
+    if not needy:
         return {}
-    found = translator.candidates([job.text for job in needy], policy.candidates)
+    found = translator.candidates([job.text for job in needy], guard.policy.candidates)
     return {job.key: options for job, options in zip(needy, found, strict=True)}
 
 
-def _guard(job: Job, output: str, expected: list[str], candidates: list[str], policy: GuardPolicy) -> Guarded:
-    """Figures first (on the translated quotes), then the quote mode the user chose."""
-    figures = guard_translation(job.text, output, expected, candidates, policy)
-    if figures.text == job.text:
+def _guard(job: Job, output: str, expected: list[str], candidates: list[str], guard: Guard) -> Guarded:
+    """Figures and form first (on the translated quotes), then the quote mode the user chose."""
+    problems = guard.problems_of(job)
+    figures = guard_translation(job.text, output, expected, candidates, guard.policy, problems)
+    if figures.text == job.text or not figures.text.strip():
         return figures
-    quotes = apply_quote_mode(job.text, figures.text, policy.quotes)
+    quotes = apply_quote_mode(job.text, figures.text, guard.policy.quotes)
     return Guarded(quotes.text, figures.flags + quotes.flags)
 
 

@@ -24,11 +24,12 @@ import uuid
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from newsbrief.backends import output_cap
+from newsbrief.backends import output_cap, target_token
 from newsbrief.errors import ModelUnusable
 from newsbrief.models import ResolvedModel
 
-SPECIAL_PIECES = {"</s>", "<pad>", "<unk>"}
+EOS = "</s>"
+SPECIAL_PIECES = {EOS, "<pad>", "<unk>"}
 M_ARENA_MAX = -8  # glibc's malloc.h
 
 
@@ -164,6 +165,8 @@ class CTranslate2Model:
             inter_threads=self.parallel_batches,
         )
         self.source_spm = spm.SentencePieceProcessor(model_file=str(model.path / "source.spm"))
+        self.vocabulary = _vocabulary(model.path)
+        self._target_tokens: dict[str | None, str | None] = {}
         self.max_input_tokens = self._max_input_tokens()
         self.decoding = {**self._generation_defaults(), **(decoding or {})}
 
@@ -182,11 +185,23 @@ class CTranslate2Model:
             defaults["no_repeat_ngram_size"] = int(config["no_repeat_ngram_size"])
         return defaults
 
-    def pieces(self, texts: list[str]) -> list[list[str]]:
-        return [self.source_spm.encode(text, out_type=str) for text in texts]
+    def pieces(self, texts: list[str], target_lang: str | None = None) -> list[list[str]]:
+        """The source as MarianTokenizer makes it and the model was trained on: the target
+        token of a multilingual model first, then the SentencePiece pieces, then `</s>`, which
+        the converted model does not add itself (CTranslate2's guide builds the source from
+        `tokenizer.encode`, which ends in it)."""
+        token = self.target_token(target_lang)
+        head = [token] if token else []
+        return [[*head, *self.source_spm.encode(text, out_type=str), EOS] for text in texts]
 
     def count_tokens(self, texts: list[str]) -> list[int]:
-        return [len(p) + 1 for p in self.pieces(texts)]  # + </s>, as MarianTokenizer counts
+        return [len(p) for p in self.pieces(texts)]
+
+    def target_token(self, target_lang: str | None) -> str | None:
+        """The `>>ukr<<` a multilingual model needs first (backends.target_token), once per language."""
+        if target_lang not in self._target_tokens:
+            self._target_tokens[target_lang] = target_token(self.vocabulary, target_lang, self.resolved.ref)
+        return self._target_tokens[target_lang]
 
     def generate(
         self,
@@ -201,8 +216,8 @@ class CTranslate2Model:
         num_return_sequences: int = 1,
     ) -> list[str]:
         """As Seq2SeqModel.generate: with n return sequences, the n best of each input in turn."""
-        pieces = self.pieces(texts)
-        max_new_tokens = output_cap(max_new_tokens, output_ratio, max(len(p) for p in pieces) + 1)
+        pieces = self.pieces(texts, target_lang)
+        max_new_tokens = output_cap(max_new_tokens, output_ratio, max(len(p) for p in pieces))
         results = self.translator.translate_batch(
             pieces,
             beam_size=max(num_beams, num_return_sequences),  # its default is 2: always pass it
@@ -210,9 +225,18 @@ class CTranslate2Model:
             max_decoding_length=max_new_tokens,
             min_decoding_length=max(min_new_tokens, 1),
             max_input_length=0,  # inputs are checked against max_input_tokens, never truncated
+            # A hypothesis's length counts its `</s>`, as transformers counts it when it divides
+            # the score by the length: otherwise beam search ranks some hypotheses otherwise.
+            return_end_token=True,
             **self.decoding,
         )
         return [_detokenize(hypothesis) for result in results for hypothesis in result.hypotheses]
+
+
+def _vocabulary(folder: Path) -> list[str]:
+    """The tokens of a Marian model, as its tokenizer's vocab.json names them."""
+    path = folder / "vocab.json"
+    return list(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else []
 
 
 def _detokenize(pieces: list[str]) -> str:

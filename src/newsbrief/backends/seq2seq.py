@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer, GenerationConfig
 
-from newsbrief.backends import output_cap
+from newsbrief.backends import output_cap, target_token
 from newsbrief.models import ResolvedModel
 
 # NLLB names languages by FLORES-200 codes; M2M100 by ISO 639-1 through get_lang_id.
@@ -76,8 +76,13 @@ class Seq2SeqModel:
         self.decoding = decoding or {}  # length_penalty, no_repeat_ngram_size over the checkpoint's
         # The checkpoint's max_length would fight our max_new_tokens (and warn on every call).
         self.model.generation_config.max_length = None
+        # Its min_length (bart-large-cnn: 56) would hold for every call, however short the input;
+        # callers pass min_new_tokens for their input instead (summarising.py).
+        self.checkpoint_min_length = int(self.model.generation_config.min_length or 0)
+        self.model.generation_config.min_length = 0
         suppress_instead_of_ban(self.model.generation_config)
         self.max_input_tokens = self._max_input_tokens()
+        self._target_tokens: dict[str | None, str | None] = {}
 
     def _max_input_tokens(self) -> int:
         limits = [
@@ -112,6 +117,9 @@ class Seq2SeqModel:
         """
         if source_lang and hasattr(self.tokenizer, "src_lang"):
             self.tokenizer.src_lang = self._language_code(source_lang)
+        token = self.target_token(target_lang)
+        if token:  # MarianTokenizer takes a leading `>>ukr<<` as one token, before SentencePiece
+            texts = [f"{token} {text}" for text in texts]
         inputs = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=False)
         inputs = {name: tensor.to(self.device) for name, tensor in inputs.items()}
         max_new_tokens = output_cap(max_new_tokens, output_ratio, int(inputs["input_ids"].shape[1]))
@@ -120,6 +128,10 @@ class Seq2SeqModel:
             "num_return_sequences": num_return_sequences,
             "do_sample": False,
             "max_new_tokens": max_new_tokens,
+            # CTranslate2's (and Marian's) rule: the search ends once num_beams hypotheses are
+            # finished. transformers' default heuristic searches on, and wrote other outputs than
+            # CTranslate2 for 3 of 44 sentences the test model copies right (tests/test_trained.py).
+            "early_stopping": True,
             **self.decoding,
         }
         if min_new_tokens:
@@ -131,6 +143,13 @@ class Seq2SeqModel:
             output = self.model.generate(**inputs, **settings)
         decoded = self.tokenizer.batch_decode(output, skip_special_tokens=True)
         return [" ".join(text.split()) for text in decoded]
+
+    def target_token(self, target_lang: str | None) -> str | None:
+        """The `>>ukr<<` a multilingual model needs first (backends.target_token), once per language."""
+        if target_lang not in self._target_tokens:
+            vocabulary = self.tokenizer.get_vocab()
+            self._target_tokens[target_lang] = target_token(vocabulary, target_lang, self.resolved.ref)
+        return self._target_tokens[target_lang]
 
     def _language_code(self, lang: str) -> str:
         flores = FLORES_CODES.get(lang)
