@@ -17,7 +17,7 @@ from newsbrief.errors import ModelUnavailable
 from newsbrief.models import resolve_model
 
 # The fallback (M2M100, 1.9 GB) is only fetched when named: the defaults need no fallback.
-DEFAULTS = [*DEFAULT_TRANSLATION_MODELS.values(), DEFAULT_SUMMARISER_MODEL]
+DEFAULTS = [*dict.fromkeys(DEFAULT_TRANSLATION_MODELS.values()), DEFAULT_SUMMARISER_MODEL]
 
 
 def main(argv: list[str]) -> int:

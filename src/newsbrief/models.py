@@ -13,16 +13,11 @@ from pathlib import Path
 
 from newsbrief.errors import ModelUnavailable, looks_like_path
 
-# Weights, configs and tokenizer files; not TensorFlow/Flax/Rust weights that old repos also carry.
-MODEL_FILE_PATTERNS = [
-    "*.json",
-    "*.spm",
-    "*.model",
-    "*.txt",
-    "*.safetensors",
-    "pytorch_model*.bin",
-    "*.tiktoken",
-]
+# Configs and tokenizer files; the weights come in one format (weight_patterns), and never the
+# TensorFlow/Flax/Rust copies that old repos also carry.
+SUPPORT_FILE_PATTERNS = ["*.json", "*.spm", "*.model", "*.txt", "*.tiktoken"]
+SAFETENSORS = "*.safetensors"
+PYTORCH_BIN = "pytorch_model*.bin"
 
 
 @dataclass(frozen=True)
@@ -64,12 +59,22 @@ def _resolve_gguf(ref: str, allow_download: bool) -> ResolvedModel:
     return ResolvedModel(ref, snapshot, snapshot.name, filename)
 
 
-def _hub_snapshot(repo_id: str, allow_download: bool, patterns: list[str] | None = None) -> Path:
-    from huggingface_hub import snapshot_download
+def weight_patterns(repo_files: list[str]) -> list[str]:
+    """What to download of a repository: its configs and tokenizer, and its weights once.
+    facebook/bart-large-cnn has both model.safetensors and pytorch_model.bin (3.3 GB for 1.6 GB
+    of model); safetensors is taken where present (it loads without torch.load), .bin otherwise."""
+    from fnmatch import fnmatch
 
-    patterns = patterns or MODEL_FILE_PATTERNS
+    has_safetensors = any(fnmatch(Path(name).name, SAFETENSORS) for name in repo_files)
+    return [*SUPPORT_FILE_PATTERNS, SAFETENSORS if has_safetensors else PYTORCH_BIN]
+
+
+def _hub_snapshot(repo_id: str, allow_download: bool, patterns: list[str] | None = None) -> Path:
+    from huggingface_hub import list_repo_files, snapshot_download
+
+    cached = patterns or [*SUPPORT_FILE_PATTERNS, SAFETENSORS, PYTORCH_BIN]  # whichever came down
     try:
-        return Path(snapshot_download(repo_id, allow_patterns=patterns, local_files_only=True))
+        return Path(snapshot_download(repo_id, allow_patterns=cached, local_files_only=True))
     except Exception as cached_error:  # not in the cache (or a partial one)
         offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
         if not allow_download or offline:
@@ -77,6 +82,7 @@ def _hub_snapshot(repo_id: str, allow_download: bool, patterns: list[str] | None
                 repo_id, "not in the Hugging Face cache and downloads are off (HF_HUB_OFFLINE)"
             ) from cached_error
     try:
+        patterns = patterns or weight_patterns(list_repo_files(repo_id))
         return Path(snapshot_download(repo_id, allow_patterns=patterns))
     except Exception as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
