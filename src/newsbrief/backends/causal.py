@@ -43,6 +43,7 @@ class CausalChatModel:
         temperature: float = 0.0,
         seed: int = 0,
         quantize: str = "none",
+        repetition_penalty: float = 1.0,
     ) -> None:
         self.resolved = model
         self.device = pick_device(device)
@@ -51,6 +52,10 @@ class CausalChatModel:
         self.model = AutoModelForCausalLM.from_pretrained(model.path, dtype=torch.float32, **gguf)
         self.model = quantized(self.model.to(self.device).eval(), quantize, self.device)
         self.model.generation_config.max_length = None
+        # Qwen2.5-Instruct's checkpoint asks for 1.1, and transformers penalises every token already
+        # in the sequence, the prompt's too: exactly the quotes and figures the prompt asks the model
+        # to copy. Off unless the configuration asks for it.
+        self.model.generation_config.repetition_penalty = repetition_penalty
         if not getattr(self.tokenizer, "chat_template", None):
             raise ModelUnusable(
                 model.ref,
@@ -78,7 +83,14 @@ class CausalChatModel:
             return self._apply([{"role": "user", "content": merged}])
 
     def _apply(self, messages: list[dict[str, str]]) -> str:
-        return str(self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True))
+        """The template renders with `enable_thinking=False`: Qwen3-style templates then open the
+        answer with an empty thinking block instead of letting the model reason at length first;
+        templates without the switch ignore it."""
+        return str(
+            self.tokenizer.apply_chat_template(
+                messages, tokenize=False, add_generation_prompt=True, enable_thinking=False
+            )
+        )
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         encoded = self.tokenizer(texts, add_special_tokens=False, truncation=False)["input_ids"]
