@@ -8,8 +8,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newsbrief.checks import OutputChecks
 from newsbrief.guarding import GuardPolicy
-from newsbrief.verifying import Record, totals, verify_summary, verify_translation
+from newsbrief.language import LanguageIdentifier
+from newsbrief.verifying import Record, flag_identical_summaries, totals, verify_summary, verify_translation
 
 
 @dataclass
@@ -21,14 +23,17 @@ class CheckedArticle:
 
 def check_output(out_dir: Path) -> list[CheckedArticle]:
     """Every article folder of an output folder (those with an article.json), in name order."""
-    return [check_article(p.parent) for p in sorted(out_dir.glob("*/article.json"))]
+    identifier = LanguageIdentifier()
+    return [check_article(p.parent, identifier) for p in sorted(out_dir.glob("*/article.json"))]
 
 
-def check_article(folder: Path) -> CheckedArticle:
+def check_article(folder: Path, identifier: LanguageIdentifier | None = None) -> CheckedArticle:
     checked = CheckedArticle(folder)
     record = json.loads((folder / "article.json").read_text(encoding="utf-8"))
     lang = record["language"]
-    policy = GuardPolicy(figures=record.get("settings", {}).get("figures", "verbatim"))
+    settings = record.get("settings", {})
+    policy = GuardPolicy(figures=settings.get("figures", "verbatim"))
+    checks = OutputChecks(identifier or LanguageIdentifier(), frozenset(_languages(record)))
     source = _lines(folder / f"source.{lang}.txt")
     translations: dict[str, Record] = {}
     for path in sorted(folder.glob("translation.*.txt")):
@@ -38,16 +43,19 @@ def check_article(folder: Path) -> CheckedArticle:
             checked.problems.append(f"{path.name}: {len(lines)} lines, the source has {len(source)}")
             continue
         flags: dict[int, list[str]] = {}
-        translations[target] = verify_translation(source, lines, lang, target, policy, flags)
+        translations[target] = verify_translation(source, lines, lang, target, policy, flags, checks)
         checked.problems += [
             f"{path.name} line {i + 1}: {flag}" for i, found in sorted(flags.items()) for flag in found
         ]
     summaries: dict[str, Record] = {}
-    for path in sorted(folder.glob("summary.*.md")):
-        summary_lang = path.name.split(".")[1]
+    bodies = {path.name.split(".")[1]: _summary_body(path) for path in sorted(folder.glob("summary.*.md"))}
+    for summary_lang, body in bodies.items():
         in_lang = folder / f"translation.{summary_lang}.txt"
         texts = ["\n".join(_lines(in_lang)) if in_lang.is_file() else "\n".join(source), "\n".join(source)]
-        summaries[summary_lang] = result = verify_summary(_summary_body(path), texts)
+        summaries[summary_lang] = verify_summary(body, texts, lang=summary_lang, checks=checks)
+    flag_identical_summaries(bodies, summaries)
+    for summary_lang, result in summaries.items():
+        path = folder / f"summary.{summary_lang}.md"
         checked.problems += [
             f"{path.name}: figure not in the article: {f}" for f in result["figures"]["not_in_article"]
         ]
@@ -56,12 +64,20 @@ def check_article(folder: Path) -> CheckedArticle:
         ]
         if result["empty"]:
             checked.problems.append(f"{path.name}: empty summary")
+        checked.problems += [f"{path.name}: {problem}" for problem in result["problems"]]
     checked.fidelity = {
         "translations": translations,
         "summaries": summaries,
         "totals": totals(translations, summaries),
     }
     return checked
+
+
+def _languages(record: dict) -> set[str]:
+    """The languages the run told lines apart among (as OutputChecks of the run had them)."""
+    settings = record.get("settings", {})
+    named = [*settings.get("source_languages", []), *settings.get("targets", [])]
+    return {record["language"], *named, *settings.get("summary_languages", [])}
 
 
 def _lines(path: Path) -> list[str]:

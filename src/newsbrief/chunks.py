@@ -78,8 +78,9 @@ def process_chunk(
         settings.article_timeout,
         {item.doc.article.id: settings.article_timeout - _spent(item) for item in pending},
     )
+    checks = pool.output_checks()
     translated = translate_jobs(
-        jobs, pool, settings.batch_tokens, progress.advance, policy, should_stop=should_stop, budget=budget
+        jobs, pool, settings.batch_tokens, progress.advance, policy, should_stop, budget, checks
     )
     if should_stop():
         return work
@@ -114,7 +115,13 @@ def process_chunk(
 
     progress.phase("translating summaries", len(summary_jobs))
     work.summary_translations = translate_jobs(
-        summary_jobs, pool, settings.batch_tokens, policy=policy, should_stop=should_stop, budget=budget
+        summary_jobs,
+        pool,
+        settings.batch_tokens,
+        policy=policy,
+        should_stop=should_stop,
+        budget=budget,
+        checks=checks,
     )
     work.words += work.summary_translations.words
     return work

@@ -143,7 +143,10 @@ def run(
     ] = None,
     figure_candidates: Annotated[
         int | None,
-        typer.Option(help="Beam candidates searched when a translation loses a figure (0 = flag only)."),
+        typer.Option(
+            help="Beam candidates searched when a translation loses a figure or trips an output check "
+            "(0 = flag only)."
+        ),
     ] = None,
     wait: Annotated[
         float | None,

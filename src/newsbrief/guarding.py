@@ -10,6 +10,7 @@ changed silently. Reporting what is still wrong is verifying.py's job, on the fi
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from newsbrief.figures import compare_figures, contains_figure, localise, repair_forms, values
@@ -20,6 +21,8 @@ UNVERIFIED_MODES = ("best", "source")
 QUOTE_MODES = ("translated", "original", "both")
 # How close a summary's quote must be to one of the article's to be replaced by it.
 QUOTE_SIMILARITY = 0.6
+# What is wrong with a text as a segment's translation, besides its figures (checks.py).
+ProblemsOf = Callable[[str], list[str]]
 
 
 @dataclass(frozen=True)
@@ -44,11 +47,10 @@ def expected_figures(source: str, source_lang: str, target_lang: str, policy: Gu
     return figures
 
 
-def needs_candidates(output: str, expected: list[str]) -> bool:
-    """Whether the first translation loses a figure even after its forms are repaired."""
-    return bool(expected) and bool(
-        compare_figures(expected, _with_forms_repaired(output, expected).text).missing
-    )
+def needs_candidates(output: str, expected: list[str], problems: ProblemsOf = lambda text: []) -> bool:
+    """Whether the first translation loses a figure even after its forms are repaired, or has
+    another problem (a loop, a cut, the wrong language: checks.py)."""
+    return bool(_shortcomings(_with_forms_repaired(output, expected).text, expected, problems))
 
 
 def guard_translation(
@@ -57,21 +59,36 @@ def guard_translation(
     expected: list[str],
     candidates: list[str],
     policy: GuardPolicy,
+    problems: ProblemsOf = lambda text: [],
 ) -> Guarded:
     """The translation to keep for one segment, with a flag for every action taken.
-    `candidates`: the model's other beams, best first (empty when not needed or not possible)."""
+    `candidates`: the model's other beams, best first (empty when not needed or not possible);
+    `problems`: what else is wrong with a text as this segment's translation (checks.py). The
+    first text that keeps every figure and has no problem is taken."""
     result = _with_forms_repaired(output, expected)
-    if expected and not compare_figures(expected, result.text).missing:
+    wrong = _shortcomings(result.text, expected, problems)
+    if not wrong:
         return result
-    if expected:
-        for rank, candidate in enumerate(candidates, start=1):
-            repaired = _with_forms_repaired(candidate, expected)
-            if not compare_figures(expected, repaired.text).missing:
-                return Guarded(repaired.text, [*repaired.flags, f"figures kept by beam candidate {rank}"])
+    for rank, candidate in enumerate(candidates, start=1):
+        repaired = _with_forms_repaired(candidate, expected)
+        if not _shortcomings(repaired.text, expected, problems):
+            return Guarded(repaired.text, [*repaired.flags, _taken_instead(rank, wrong)])
+    if expected and compare_figures(expected, result.text).missing:
         if policy.unverified == "source":
             return Guarded(source, [*result.flags, "figures could not be verified: source text kept"])
         result.flags.append("figures could not be verified: best candidate kept (unverified)")
-    return result
+    return result  # what is still wrong is flagged by verifying.py, on the final text
+
+
+def _shortcomings(text: str, expected: list[str], problems: ProblemsOf) -> list[str]:
+    missing = ["figures missing"] if expected and compare_figures(expected, text).missing else []
+    return [*missing, *problems(text)]
+
+
+def _taken_instead(rank: int, wrong: list[str]) -> str:
+    if wrong == ["figures missing"]:
+        return f"figures kept by beam candidate {rank}"
+    return f"beam candidate {rank} taken: the best one had {'; '.join(wrong)}"
 
 
 def _with_forms_repaired(output: str, expected: list[str]) -> Guarded:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from newsbrief.article import Span
-from newsbrief.prompts import PromptError, PromptTemplate, bullet_list, language_name
+from newsbrief.language import language_name
+from newsbrief.prompts import PromptError, PromptTemplate, bullet_list
 from newsbrief.spans import figures_of, find_spans, quotes_of
 from newsbrief.summarising import (
     MAX_COMBINE_ROUNDS,

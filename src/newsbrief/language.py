@@ -33,9 +33,24 @@ DETECTABLE = (
     "ko",
     "hi",
 )
+# Languages by name, for prompts and messages.
+LANGUAGE_NAMES = {
+    "en": "English",
+    "uk": "Ukrainian",
+    "ru": "Russian",
+    "de": "German",
+    "fr": "French",
+    "pl": "Polish",
+    "es": "Spanish",
+}
 # A segment shorter than this, or detected with less confidence, takes the article's language.
 MIN_SEGMENT_LETTERS = 20
 MIN_SEGMENT_CONFIDENCE = 0.8
+# An output line is flagged as written in another language when the high-accuracy detector
+# gives that language at least this (a short Russian line with Ukrainian-looking words: 0.78).
+MIN_OTHER_LANGUAGE_CONFIDENCE = 0.7
+# Lines whose language check is remembered (a chunk's worth), so verification does not redo it.
+MAX_REMEMBERED = 20_000
 
 
 class LanguageIdentifier:
@@ -56,6 +71,7 @@ class LanguageIdentifier:
             LanguageDetectorBuilder.from_languages(*_lingua(languages)).with_low_accuracy_mode().build()
         )
         self._accepted: dict[frozenset[str], LanguageDetector] = {}
+        self._others: dict[tuple[str, str, frozenset[str]], str | None] = {}
 
     def detect(self, text: str) -> tuple[str | None, float]:
         """The most likely language code and its confidence, or (None, 0.0) for no letters."""
@@ -70,6 +86,28 @@ class LanguageIdentifier:
         if lang == article_lang or lang not in accepted or confidence < MIN_SEGMENT_CONFIDENCE:
             return article_lang
         return lang if self.detect(text)[0] == lang else article_lang
+
+    def other_language(self, text: str, lang: str, accepted: set[str]) -> str | None:
+        """The language `text` is written in when it is clearly not `lang`, or None. The
+        high-accuracy detector of the accepted languages must give another one of them at least
+        MIN_OTHER_LANGUAGE_CONFIDENCE; the detector of all 25 languages names the
+        language when it is none of the accepted ones (a German line in the Ukrainian column)."""
+        key = (text, lang, frozenset(accepted))
+        if key not in self._others:  # the guard asks during translation, verification again
+            if len(self._others) >= MAX_REMEMBERED:
+                self._others.clear()
+            self._others[key] = self._other_language(text, lang, accepted)
+        return self._others[key]
+
+    def _other_language(self, text: str, lang: str, accepted: set[str]) -> str | None:
+        candidates = (accepted | {lang}) & self._languages
+        if lang not in self._languages or len(candidates) < 2:
+            return None
+        best, confidence = _best(self._detector_for(candidates), text)
+        if best is None or best == lang or confidence < MIN_OTHER_LANGUAGE_CONFIDENCE:
+            return None
+        overall, _ = self.detect(text)
+        return overall if overall is not None and overall not in candidates else best
 
     def _detector_for(self, languages: set[str]) -> LanguageDetector:
         key = frozenset(languages)
@@ -89,3 +127,7 @@ def _best(detector: LanguageDetector, text: str) -> tuple[str | None, float]:
     if not values:
         return None, 0.0
     return values[0].language.iso_code_639_1.name.lower(), values[0].value
+
+
+def language_name(lang: str) -> str:
+    return LANGUAGE_NAMES.get(lang, lang)

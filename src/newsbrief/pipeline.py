@@ -109,13 +109,10 @@ class BatchRun:
     stop: StopRequest = field(default_factory=StopRequest)
     report: RunReport = field(default_factory=RunReport)
     taken_ids: set[str] = field(default_factory=set)
-    _identifier: LanguageIdentifier | None = None
 
     def identifier(self) -> LanguageIdentifier:
         """Built on first use: a run with nothing new never loads the language models."""
-        if self._identifier is None:
-            self._identifier = LanguageIdentifier()
-        return self._identifier
+        return self.pool.identifier()
 
     def finish(
         self, row: ArticleRow, path: Path, status: str, reason: str = "", fidelity: dict | None = None
@@ -442,7 +439,7 @@ def _finished_files(
         result.summaries[lang], result.summary_repairs[lang] = guard_summary(
             sentences, article_texts(result, lang)
         )
-    result.fidelity = verify_article(result, run.settings.guard_policy())
+    result.fidelity = verify_article(result, run.settings.guard_policy(), run.pool.output_checks())
     row = item.row
     result.record = article_record(result, run.settings, run.hasher, row.dependencies, row.config_hash)
     return article_files(result)

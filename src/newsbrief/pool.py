@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING
 
 from newsbrief.backends import ct2
 from newsbrief.backends.ct2 import CTranslate2Model
+from newsbrief.checks import OutputChecks
 from newsbrief.config import Settings
 from newsbrief.errors import ModelUnusable
 from newsbrief.instruct import InstructSummariser, InstructTranslator
+from newsbrief.language import LanguageIdentifier
 from newsbrief.models import ResolvedModel, resolve_model
 from newsbrief.prompts import PromptTemplate
 from newsbrief.summarising import ExtractiveSummariser, Seq2SeqSummariser, Summariser
@@ -34,7 +36,20 @@ class ModelPool:
         self._chat: dict[str, CausalChatModel] = {}
         self._ct2: dict[str, CTranslate2Model] = {}
         self._on_ctranslate2: dict[tuple[str, str], bool] = {}  # per pair, decided once
+        self._identifier: LanguageIdentifier | None = None
         self.load_seconds = 0.0  # reported: a slow disk or a cold cache shows here
+
+    def identifier(self) -> LanguageIdentifier:
+        """The run's language detector, built on first use (a run with nothing new never loads
+        its models), shared by reading, the guard and verification."""
+        if self._identifier is None:
+            self._identifier = LanguageIdentifier()
+        return self._identifier
+
+    def output_checks(self) -> OutputChecks:
+        settings = self.settings
+        accepted = {*settings.source_languages, *settings.targets, *settings.summary_languages}
+        return OutputChecks(self.identifier(), frozenset(accepted))
 
     def resolve_ref(self, ref: str) -> ResolvedModel:
         if ref not in self.resolved:
@@ -116,6 +131,7 @@ class ModelPool:
                 temperature=settings.temperature,
                 seed=settings.seed,
                 quantize=settings.quantize,
+                repetition_penalty=settings.repetition_penalty,
             )
             self.load_seconds += time.monotonic() - began
         return self._chat[ref]

@@ -26,16 +26,6 @@ PLACEHOLDERS = {
 REQUIRED = {"summarise": {"article"}, "translate": {"text"}}
 SECTION_RE = re.compile(r"^# (system|user)\s*$", re.MULTILINE)
 
-LANGUAGE_NAMES = {
-    "en": "English",
-    "uk": "Ukrainian",
-    "ru": "Russian",
-    "de": "German",
-    "fr": "French",
-    "pl": "Polish",
-    "es": "Spanish",
-}
-
 
 class PromptError(ConfigError):
     """A prompt template is missing, malformed or uses a placeholder its task does not offer."""
@@ -122,10 +112,6 @@ def _plain_fields(text: str, path: Path) -> list[str]:
             )
         fields.append(name)
     return fields
-
-
-def language_name(lang: str) -> str:
-    return LANGUAGE_NAMES.get(lang, lang)
 
 
 def bullet_list(items: list[str], quoted: bool = False) -> str:

@@ -66,6 +66,7 @@ def article_record(
         "settings": {
             "targets": list(settings.targets),
             "summary_languages": list(settings.summary_languages),
+            "source_languages": list(settings.source_languages),
             "num_beams": settings.num_beams,
             "max_segment_chars": settings.max_segment_chars,
             "temperature": settings.temperature,

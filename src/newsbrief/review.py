@@ -199,6 +199,8 @@ def _problems(record: dict, records: list[dict]) -> str:
             items.append(f"<li>summary.{escape(lang)}.md: quote not verbatim: {escape(quote)}</li>")
         if summary.get("empty"):
             items.append(f"<li>summary.{escape(lang)}.md: empty</li>")
+        for problem in summary.get("problems", []):
+            items.append(f"<li>summary.{escape(lang)}.md: {escape(problem)}</li>")
     if not items:
         return '<p class="meta">Nothing flagged: every figure and quote came through verbatim.</p>'
     return f'<div class="problems"><h2>Flagged ({len(items)})</h2><ul>{"".join(items)}</ul></div>'

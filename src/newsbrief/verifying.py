@@ -9,15 +9,14 @@ has and quotes that the article (in that language) has word for word.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from newsbrief.checks import OutputChecks
 from newsbrief.figures import compare_figures, contains_figure
 from newsbrief.guarding import GuardPolicy, expected_figures
 from newsbrief.layout import ArticleResult
 from newsbrief.spans import figures_of, find_spans, line_spans, quotes_of
 
-REPEAT_RE = re.compile(r"\b(\w+)(?:\W+\1\b){3,}", re.IGNORECASE | re.UNICODE)
 Record = dict[str, Any]
 
 
@@ -28,11 +27,15 @@ def verify_translation(
     target_lang: str,
     policy: GuardPolicy,
     flags: dict[int, list[str]],
+    checks: OutputChecks | None = None,
 ) -> Record:
-    """Figures and quotes of each source line against its translation; findings are added to
-    `flags[line index]` so alignment.jsonl shows them too."""
+    """Figures and quotes of each source line against its translation, and the output checks
+    (loops, length, a cut, the language); findings are added to `flags[line index]` so
+    alignment.jsonl shows them too."""
+    checks = checks or OutputChecks()
     figures: Record = {"total": 0, "kept": 0, "changed": [], "missing": [], "invented": []}
     quotes: Record = {"total": 0, "kept": 0, "lost": []}
+    problems: list[Record] = []
     spans_of = line_spans(source_lines)
     for index, (source, output) in enumerate(zip(source_lines, output_lines, strict=True)):
         if not source:
@@ -63,22 +66,31 @@ def verify_translation(
         for quote in source_quotes[kept:]:
             quotes["lost"].append({"segment": index, "quote": quote})
             found.append(f"quote lost: {_short(quote)}")
-        if REPEAT_RE.search(output):
-            found.append("repeated words (degenerate output)")
+        for problem in checks.problems(source, output, target_lang):
+            problems.append({"segment": index, "problem": problem})
+            found.append(problem)
         if found:
             flags.setdefault(index, []).extend(f for f in found if f not in flags.get(index, []))
     source_chars = sum(len(line) for line in source_lines)
     return {
         "figures": figures,
         "quotes": quotes,
+        "problems": problems,
         "flagged_segments": [{"segment": i, "flags": f} for i, f in sorted(flags.items()) if f],
         "length_ratio": round(sum(len(line) for line in output_lines) / max(1, source_chars), 3),
     }
 
 
-def verify_summary(summary: str, article_texts: list[str], repairs: list[str] | None = None) -> Record:
+def verify_summary(
+    summary: str,
+    article_texts: list[str],
+    repairs: list[str] | None = None,
+    lang: str = "",
+    checks: OutputChecks | None = None,
+) -> Record:
     """`article_texts`: the article in the summary's language first, then in its source language.
-    Quotes must be verbatim in the first; figures must occur in one of them."""
+    Quotes must be verbatim in the first; figures must occur in one of them; the summary must be
+    in `lang` (when checks can tell languages)."""
     spans = find_spans(summary)
     summary_figures, summary_quotes = figures_of(spans), quotes_of(spans)
     not_in_article = [f for f in summary_figures if not any(contains_figure(t, f) for t in article_texts)]
@@ -88,6 +100,7 @@ def verify_summary(summary: str, article_texts: list[str], repairs: list[str] | 
         "quotes": {"total": len(summary_quotes), "not_verbatim": not_verbatim},
         "repairs": list(repairs or []),
         "empty": not summary.strip(),
+        "problems": [p for p in [(checks or OutputChecks()).language_problem(summary, lang)] if p],
     }
 
 
@@ -96,7 +109,10 @@ def totals(translations: dict[str, Record], summaries: dict[str, Record]) -> Rec
     figures = [r["figures"] for r in translations.values()]
     quotes = [r["quotes"] for r in translations.values()]
     summary_problems = sum(
-        len(r["figures"]["not_in_article"]) + len(r["quotes"]["not_verbatim"]) + int(r["empty"])
+        len(r["figures"]["not_in_article"])
+        + len(r["quotes"]["not_verbatim"])
+        + int(r["empty"])
+        + len(r.get("problems", []))
         for r in summaries.values()
     )
     result = {
@@ -107,6 +123,7 @@ def totals(translations: dict[str, Record], summaries: dict[str, Record]) -> Rec
         "figures_invented": sum(len(f["invented"]) for f in figures),
         "quotes_total": sum(q["total"] for q in quotes),
         "quotes_kept": sum(q["kept"] for q in quotes),
+        "output_problems": sum(len(r.get("problems", [])) for r in translations.values()),
         "flagged_segments": sum(len(r["flagged_segments"]) for r in translations.values()),
         "summary_problems": summary_problems,
         "summary_repairs": sum(len(r["repairs"]) for r in summaries.values()),
@@ -117,6 +134,7 @@ def totals(translations: dict[str, Record], summaries: dict[str, Record]) -> Rec
         + result["figures_invented"]
         + result["quotes_total"]
         - result["quotes_kept"]
+        + result["output_problems"]
         + summary_problems
     )
     return result
@@ -126,23 +144,35 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def verify_article(result: ArticleResult, policy: GuardPolicy) -> Record:
+def verify_article(result: ArticleResult, policy: GuardPolicy, checks: OutputChecks | None = None) -> Record:
     """The fidelity record of a finished article; flags what it finds on the segments
     (`result.flags`), so alignment.jsonl shows them too."""
     doc = result.doc
     source = result.lines[doc.lang]
     translations = {
-        lang: verify_translation(source, lines, doc.lang, lang, policy, result.flags.setdefault(lang, {}))
+        lang: verify_translation(
+            source, lines, doc.lang, lang, policy, result.flags.setdefault(lang, {}), checks
+        )
         for lang, lines in result.lines.items()
         if lang != doc.lang
     }
+    texts = {lang: " ".join(sentences) for lang, sentences in result.summaries.items()}
     summaries = {
         lang: verify_summary(
-            " ".join(sentences), article_texts(result, lang), result.summary_repairs.get(lang)
+            texts[lang], article_texts(result, lang), result.summary_repairs.get(lang), lang, checks
         )
-        for lang, sentences in result.summaries.items()
+        for lang in result.summaries
     }
+    flag_identical_summaries(texts, summaries)
     return {"translations": translations, "summaries": summaries, "totals": totals(translations, summaries)}
+
+
+def flag_identical_summaries(texts: dict[str, str], summaries: dict[str, Record]) -> None:
+    """A summary that is word for word another language's was not written or translated."""
+    for lang, text in texts.items():
+        for other, other_text in texts.items():
+            if other != lang and text.strip() and text.strip() == other_text.strip():
+                summaries[lang]["problems"].append(f"identical to the {other} summary")
 
 
 def article_texts(result: ArticleResult, lang: str) -> list[str]:
