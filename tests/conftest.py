@@ -6,6 +6,9 @@ import hashlib
 import importlib.util
 import os
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +24,12 @@ CORPUS = Path(os.environ.get("NEWSBRIEF_CORPUS", ROOT.parent / "shared" / "corpu
 ARTICLES = CORPUS / "articles"
 BAD = CORPUS / "bad"
 BUILDER = ROOT / "scripts" / "build_tiny_models.py"
+TRAINER = ROOT / "scripts" / "train_test_models.py"
+# The trained models take minutes on 2 cores: they train in the background, one process per
+# part and one thread each, while the tests that do not need them run; those that do run last.
+TRAINED_FIXTURE = "trained_models"
+TRAINING_LIMIT_SECONDS = 1800
+TRAINING = pytest.StashKey[list]()  # the training processes of this session
 
 
 def is_article_folder(path: Path) -> bool:
@@ -36,6 +45,15 @@ def expected_for(path: Path) -> dict:
     import json
 
     return json.loads(path.with_name(path.stem + ".expected.json").read_text(encoding="utf-8"))
+
+
+def load_trainer():
+    """scripts/train_test_models.py as a module (its templates and corpus splitting)."""
+    spec = importlib.util.spec_from_file_location("train_test_models", TRAINER)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _load_builder():
@@ -74,3 +92,55 @@ def chunked_config(tiny_config: Path, tmp_path_factory: pytest.TempPathFactory) 
     path = tmp_path_factory.mktemp("config") / "chunked.toml"
     path.write_text("chunk_words = 300\n" + tiny_config.read_text(encoding="utf-8"), encoding="utf-8")
     return path
+
+
+def _trained_folder(config: pytest.Config) -> Path:
+    digest = hashlib.sha256(TRAINER.read_bytes()).hexdigest()[:12]
+    return Path(config.cache.mkdir("trained-models")) / digest
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
+    """Tests of what a trained model writes go last, and the training starts now, behind the
+    others (if the models are not cached yet)."""
+    needing = [item for item in items if TRAINED_FIXTURE in getattr(item, "fixturenames", ())]
+    if not needing:
+        return
+    items[:] = [item for item in items if item not in needing] + needing
+    folder = _trained_folder(config)
+    if (folder / "done").is_file():
+        return
+    staging = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
+    config.stash[TRAINING] = [
+        subprocess.Popen(
+            [sys.executable, str(TRAINER), str(staging), "--part", part, "--threads", "1"],
+            stdout=(staging / f"{part}.log").open("w"),
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        for part in ("marian", "bart")
+    ]
+
+
+@pytest.fixture(scope="session")
+def trained_models(request: pytest.FixtureRequest) -> Path:
+    """Models trained to a known right answer (scripts/train_test_models.py): `newsmt` and its
+    variants, `bart-lead`, and the test articles under `articles/`."""
+    folder = _trained_folder(request.config)
+    if (folder / "done").is_file():
+        return folder
+    staging = folder.with_name(folder.name + ".partial")
+    began = time.monotonic()
+    for process in request.config.stash.get(TRAINING, []):
+        code = process.wait(timeout=TRAINING_LIMIT_SECONDS - (time.monotonic() - began))
+        if code != 0:
+            logs = "\n".join(p.read_text(encoding="utf-8")[-3000:] for p in staging.glob("*.log"))
+            pytest.fail(f"training the test models failed (exit {code}):\n{logs}")
+    if {p.name for p in staging.glob("trained-*.json")} != {"trained-marian.json", "trained-bart.json"}:
+        pytest.fail(f"the test models were not trained: see the logs in {staging}")
+    (staging / "done").write_text("", encoding="utf-8")
+    shutil.rmtree(folder, ignore_errors=True)
+    staging.rename(folder)
+    return folder
