@@ -56,6 +56,8 @@ class SegmentedArticle:
     article: Article
     lang: str
     segments: list[Segment]
+    # Quote marks that pair with nothing: (segment index, character offset, mark).
+    unpaired_marks: list[tuple[int, int, str]] = field(default_factory=list)
 
     @property
     def sentences(self) -> list[Segment]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from newsbrief.checks import OutputChecks
 from newsbrief.guarding import GuardPolicy
 from newsbrief.language import LanguageIdentifier
+from newsbrief.spans import line_quotes
 from newsbrief.verifying import Record, flag_identical_summaries, totals, verify_summary, verify_translation
 
 
@@ -19,6 +20,7 @@ class CheckedArticle:
     folder: Path
     fidelity: Record = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # one line each, naming file and line
+    quotes: list[str] = field(default_factory=list)  # the source's quotes, whole
 
 
 def check_output(out_dir: Path) -> list[CheckedArticle]:
@@ -35,6 +37,7 @@ def check_article(folder: Path, identifier: LanguageIdentifier | None = None) ->
     policy = GuardPolicy(figures=settings.get("figures", "verbatim"))
     checks = OutputChecks(identifier or LanguageIdentifier(), frozenset(_languages(record)))
     source = _lines(folder / f"source.{lang}.txt")
+    checked.quotes = line_quotes(source)
     translations: dict[str, Record] = {}
     for path in sorted(folder.glob("translation.*.txt")):
         target = path.name.split(".")[1]

@@ -141,7 +141,13 @@ def _share_time(pending: list[Pending], seconds: float) -> None:
 
 def _segment_jobs(doc: SegmentedArticle, settings: Settings) -> list[Job]:
     return [
-        Job((doc.article.id, target, segment.index), segment.text, segment.lang, target)
+        Job(
+            (doc.article.id, target, segment.index),
+            segment.text,
+            segment.lang,
+            target,
+            tuple(s for s in segment.spans if s.kind == "quote"),
+        )
         for target in sorted(settings.needed_languages(doc.lang))
         for segment in doc.sentences
     ]

@@ -348,7 +348,23 @@ def check(
                 typer.echo(f"{article.folder.name}: {problem}")
     flagged = [c for c in checked if c.problems]
     typer.echo(f"{len(checked)} article(s) checked, {len(flagged)} flagged", err=True)
+    _report_narration(checked)
     raise typer.Exit(EXIT_FLAGGED if flagged else EXIT_OK)
+
+
+def _report_narration(checked: list) -> None:
+    """The share of the sources' quote spans that begin or end like a reporting clause ("it
+    said.", "He said:"): narration taken for a quote. It should be 0; each one is named."""
+    from newsbrief.quotes import looks_like_narration
+
+    quotes = [(c.folder.name, q) for c in checked for q in c.quotes]
+    suspects = [(name, q) for name, q in quotes if looks_like_narration(q)]
+    share = 100 * len(suspects) / max(1, len(quotes))
+    typer.echo(
+        f"{len(quotes)} quote(s) in the sources, {len(suspects)} ({share:.1f}%) like narration", err=True
+    )
+    for name, quote in suspects:
+        typer.echo(f"  {name}: quote looks like narration: {quote[:80]}", err=True)
 
 
 models_app = typer.Typer(help="The models a run uses: list them, fetch them.", no_args_is_help=False)

@@ -73,6 +73,10 @@ def article_record(
         },
         "config_hash": config_hash,
         "warnings": article.warnings,
+        "quote_marks_unpaired": [
+            {"line": index + 1, "character": offset + 1, "mark": mark}
+            for index, offset, mark in doc.unpaired_marks
+        ],
         "fidelity": result.fidelity,
         "newsbrief": __version__,
     }

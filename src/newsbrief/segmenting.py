@@ -8,12 +8,14 @@ from sentencex import segment as split_sentences
 
 from newsbrief.article import Article, Segment, SegmentedArticle
 from newsbrief.language import LanguageIdentifier
-from newsbrief.spans import continued_quotes, find_spans
+from newsbrief.spans import find_article_spans
 
 # Longer sentences are cut at clause boundaries, then between words, and flagged: a translation
 # model's window is a few hundred tokens, and cutting silently inside the model would lose text.
 MAX_SEGMENT_CHARS = 600
 _CLAUSE_BREAK = re.compile(r"(?<=[;:,—–])\s+")
+# Opening quote marks after a space at the very end of a sentence.
+_TRAILING_OPENERS = re.compile("\\s([«„“‘\"']+)\\s*$")
 
 
 def segment_article(
@@ -35,27 +37,32 @@ def segment_article(
                 paragraph=number,
                 text=sentence,
                 lang=identifier.detect_segment(sentence, lang, accepted),
-                spans=find_spans(sentence),
             )
             if was_cut:
                 segment.flags.append("long sentence cut between words")
             segments.append(segment)
-    _add_continued_quotes([s for s in segments if not s.is_break])
-    return SegmentedArticle(article=article, lang=lang, segments=segments)
+    unpaired = _find_spans(segments)
+    return SegmentedArticle(article=article, lang=lang, segments=segments, unpaired_marks=unpaired)
 
 
-def _add_continued_quotes(sentences: list[Segment]) -> None:
-    """Quotes that run over several sentences or paragraphs get a span in each segment."""
-    texts = [s.text for s in sentences]
-    extra = continued_quotes(texts, [s.paragraph for s in sentences], [s.spans for s in sentences])
-    for segment, spans in zip(sentences, extra, strict=True):
-        if spans:
-            segment.spans = sorted([*segment.spans, *spans], key=lambda s: (s.start, s.kind))
+def _find_spans(segments: list[Segment]) -> list[tuple[int, int, str]]:
+    """Figures and quotes, found once over the whole article (a quote may run over sentences
+    and paragraphs) and kept on each segment; marks that pair with nothing are flagged on their
+    segment and returned (segment index, offset, mark)."""
+    sentences = [s for s in segments if not s.is_break]
+    found = find_article_spans([s.text for s in sentences], [s.paragraph for s in sentences])
+    for segment, spans in zip(sentences, found.spans, strict=True):
+        segment.spans = spans
+    unpaired = []
+    for line, offset, mark in found.unpaired:
+        sentences[line].flags.append(f"unpaired quote mark {mark} at character {offset + 1}")
+        unpaired.append((sentences[line].index, offset, mark))
+    return unpaired
 
 
 def _sentences(paragraph: str, lang: str, max_chars: int) -> list[tuple[str, bool]]:
     out: list[tuple[str, bool]] = []
-    for sentence in split_sentences(lang, paragraph):
+    for sentence in _marks_with_their_sentence(split_sentences(lang, paragraph)):
         sentence = " ".join(sentence.split())
         if not sentence:
             continue
@@ -64,6 +71,18 @@ def _sentences(paragraph: str, lang: str, max_chars: int) -> list[tuple[str, boo
         else:
             out.extend((piece, True) for piece in _cut(sentence, max_chars))
     return out
+
+
+def _marks_with_their_sentence(sentences: list[str]) -> list[str]:
+    """The splitter leaves the opening mark of the next sentence's quote at the end of the
+    previous one (`…chairman. "` | `But we could…`): it goes back where it opens."""
+    fixed = [*sentences]
+    for i in range(len(fixed) - 1):
+        match = _TRAILING_OPENERS.search(fixed[i])
+        if match:
+            fixed[i] = fixed[i][: match.start()]
+            fixed[i + 1] = match.group(1) + fixed[i + 1].lstrip()
+    return fixed
 
 
 def _cut(sentence: str, max_chars: int) -> list[str]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
+from newsbrief.article import Span
 from newsbrief.checks import OutputChecks
 from newsbrief.guarding import (
     Guarded,
@@ -71,6 +72,10 @@ class Job:
     text: str
     source: str
     target: str
+    # The segment's quotes as the article's quote finder found them: a piece of a quote that
+    # runs over several lines has no marks of its own in `text`.
+    # None for texts that are not segments (summaries).
+    quotes: tuple[Span, ...] | None = None
 
 
 @dataclass
@@ -346,7 +351,8 @@ def _guard(job: Job, output: str, expected: list[str], candidates: list[str], gu
     figures = guard_translation(job.text, output, expected, candidates, guard.policy, problems)
     if figures.text == job.text or not figures.text.strip():
         return figures
-    quotes = apply_quote_mode(job.text, figures.text, guard.policy.quotes)
+    article_quotes = None if job.quotes is None else list(job.quotes)
+    quotes = apply_quote_mode(job.text, figures.text, guard.policy.quotes, article_quotes)
     return Guarded(quotes.text, figures.flags + quotes.flags)
 
 
