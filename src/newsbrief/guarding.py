@@ -13,8 +13,10 @@ import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from newsbrief.figures import compare_figures, contains_figure, localise, repair_forms, values
-from newsbrief.spans import figures_of, find_spans, line_spans, quotes_of
+from newsbrief.article import Span
+from newsbrief.figures import Figure, compare_figures, figures_in, in_figures, localise, repair_forms
+from newsbrief.quotes import is_quoted
+from newsbrief.spans import find_spans, line_quotes, quotes_of
 
 FIGURE_MODES = ("verbatim", "localise")
 UNVERIFIED_MODES = ("best", "source")
@@ -39,15 +41,16 @@ class Guarded:
     flags: list[str] = field(default_factory=list)
 
 
-def expected_figures(source: str, source_lang: str, target_lang: str, policy: GuardPolicy) -> list[str]:
-    """The figures a translation of `source` must contain, in the form it must contain them."""
-    figures = figures_of(find_spans(source))
+def expected_figures(source: str, source_lang: str, target_lang: str, policy: GuardPolicy) -> list[Figure]:
+    """The figures a translation of `source` must contain, in the form it must contain them (a
+    scale word may be translated, but its scale must stay)."""
+    figures = figures_in(source)
     if policy.figures == "localise":
-        return [localise(f, source_lang, target_lang) for f in figures]
+        return [Figure(localise(f.text, source_lang, target_lang), f.scale) for f in figures]
     return figures
 
 
-def needs_candidates(output: str, expected: list[str], problems: ProblemsOf = lambda text: []) -> bool:
+def needs_candidates(output: str, expected: list[Figure], problems: ProblemsOf = lambda text: []) -> bool:
     """Whether the first translation loses a figure even after its forms are repaired, or has
     another problem (a loop, a cut, the wrong language: checks.py)."""
     return bool(_shortcomings(_with_forms_repaired(output, expected).text, expected, problems))
@@ -56,7 +59,7 @@ def needs_candidates(output: str, expected: list[str], problems: ProblemsOf = la
 def guard_translation(
     source: str,
     output: str,
-    expected: list[str],
+    expected: list[Figure],
     candidates: list[str],
     policy: GuardPolicy,
     problems: ProblemsOf = lambda text: [],
@@ -80,7 +83,7 @@ def guard_translation(
     return result  # what is still wrong is flagged by verifying.py, on the final text
 
 
-def _shortcomings(text: str, expected: list[str], problems: ProblemsOf) -> list[str]:
+def _shortcomings(text: str, expected: list[Figure], problems: ProblemsOf) -> list[str]:
     missing = ["figures missing"] if expected and compare_figures(expected, text).missing else []
     return [*missing, *problems(text)]
 
@@ -91,21 +94,27 @@ def _taken_instead(rank: int, wrong: list[str]) -> str:
     return f"beam candidate {rank} taken: the best one had {'; '.join(wrong)}"
 
 
-def _with_forms_repaired(output: str, expected: list[str]) -> Guarded:
+def _with_forms_repaired(output: str, expected: list[Figure]) -> Guarded:
     changed = compare_figures(expected, output).changed
     if not changed:
         return Guarded(output)
-    flags = [f"figure form repaired: {out} → {src}" for src, out in changed]
+    flags = [f"figure form repaired: {out.text} → {src.text}" for src, out in changed]
     return Guarded(repair_forms(output, changed), flags)
 
 
-def apply_quote_mode(source: str, output: str, mode: str) -> Guarded:
+def apply_quote_mode(
+    source: str, output: str, mode: str, article_quotes: list[Span] | None = None
+) -> Guarded:
     """`original`: the translated quotes replaced by the source's words; `both`: the source's
     words added in brackets after each translated quote. Quotes are paired in order, and only
-    when the translation has as many quotes as the source (otherwise flagged, left as is)."""
+    when the translation has as many quotes as the source (otherwise flagged, left as is).
+    `article_quotes`: the segment's quotes as found over the whole article; a piece of a quote
+    that runs over several lines cannot be paired within the line, and is flagged."""
     source_quotes = [s for s in find_spans(source) if s.kind == "quote"]
-    if mode == "translated" or not source_quotes:
+    if mode == "translated" or not (source_quotes or article_quotes):
         return Guarded(output)
+    if article_quotes is not None and [q.text for q in article_quotes] != [q.text for q in source_quotes]:
+        return Guarded(output, [f"quote runs over several lines: left translated, not {mode}"])
     output_quotes = [s for s in find_spans(output) if s.kind == "quote"]
     if len(output_quotes) != len(source_quotes):
         return Guarded(
@@ -130,14 +139,12 @@ def guard_summary(sentences: list[str], article_texts: list[str]) -> tuple[list[
     Returns the sentences to keep and what was done; when no sentence would be left, the summary
     is kept as written and says so (the fidelity record then flags it)."""
     lines = [line for text in article_texts for line in text.split("\n")]
-    article_figures = [f for spans in line_spans(lines) for f in figures_of(spans)]
-    article_quotes = [q for spans in line_spans(article_texts[0].split("\n")) for q in quotes_of(spans)]
+    article_figures = [f for line in lines for f in figures_in(line)]
+    article_quotes = line_quotes(article_texts[0].split("\n"))
     kept: list[str] = []
     repairs: list[str] = []
     for sentence in sentences:
-        repaired, problem = _repair_sentence(
-            sentence, article_texts, article_figures, article_quotes, repairs
-        )
+        repaired, problem = _repair_sentence(sentence, article_figures, article_quotes, repairs)
         if problem:
             repairs.append(f"sentence dropped: {problem}")
         else:
@@ -149,22 +156,21 @@ def guard_summary(sentences: list[str], article_texts: list[str]) -> tuple[list[
 
 def _repair_sentence(
     sentence: str,
-    article_texts: list[str],
-    article_figures: list[str],
+    article_figures: list[Figure],
     article_quotes: list[str],
     repairs: list[str],
 ) -> tuple[str, str]:
     """The sentence with forms and quotes repaired, or a reason to drop it."""
-    for figure in figures_of(find_spans(sentence)):
-        if any(contains_figure(text, figure) for text in article_texts):
+    for figure in figures_in(sentence):
+        if in_figures(figure, article_figures):
             continue
-        same = next((f for f in article_figures if values(f) & values(figure)), None)
+        same = next((f for f in article_figures if f.same_value(figure)), None)
         if same is None:
             return sentence, f"figure {figure} is not in the article"
         sentence = repair_forms(sentence, [(same, figure)])
-        repairs.append(f"figure form: {figure} → {same}")
+        repairs.append(f"figure form: {figure.text} → {same.text}")
     for quote in quotes_of(find_spans(sentence)):
-        if quote in article_texts[0]:
+        if is_quoted(quote, article_quotes):
             continue
         closest = difflib.get_close_matches(quote, article_quotes, n=1, cutoff=QUOTE_SIMILARITY)
         if not closest:

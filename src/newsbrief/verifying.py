@@ -12,10 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from newsbrief.checks import OutputChecks
-from newsbrief.figures import compare_figures, contains_figure
+from newsbrief.figures import compare_figures, figures_in, in_figures
 from newsbrief.guarding import GuardPolicy, expected_figures
 from newsbrief.layout import ArticleResult
-from newsbrief.spans import figures_of, find_spans, line_spans, quotes_of
+from newsbrief.quotes import is_quoted
+from newsbrief.spans import find_spans, line_quotes, line_spans, quotes_of
 
 Record = dict[str, Any]
 
@@ -34,9 +35,11 @@ def verify_translation(
     alignment.jsonl shows them too."""
     checks = checks or OutputChecks()
     figures: Record = {"total": 0, "kept": 0, "changed": [], "missing": [], "invented": []}
-    quotes: Record = {"total": 0, "kept": 0, "lost": []}
+    quotes: Record = {"total": 0, "kept": 0, "lost": [], "added": []}
     problems: list[Record] = []
     spans_of = line_spans(source_lines)
+    # Quotes over the output's own paragraphs too: a quote that runs on is unclosed in a line.
+    output_spans = line_spans(output_lines)
     for index, (source, output) in enumerate(zip(source_lines, output_lines, strict=True)):
         if not source:
             continue
@@ -50,22 +53,25 @@ def verify_translation(
         changed = [(*pair, True) for pair in comparison.changed] + [(*pair, False) for pair in replaced]
         for wanted, written, same_value in changed:
             figures["changed"].append(
-                {"segment": index, "source": wanted, "output": written, "same_value": same_value}
+                {"segment": index, "source": str(wanted), "output": str(written), "same_value": same_value}
             )
             found.append(f"figure changed: {wanted} → {written}")
         for figure in comparison.missing[len(replaced) :]:
-            figures["missing"].append({"segment": index, "figure": figure})
+            figures["missing"].append({"segment": index, "figure": str(figure)})
             found.append(f"figure missing: {figure}")
         for figure in comparison.invented[len(replaced) :]:
-            figures["invented"].append({"segment": index, "figure": figure})
+            figures["invented"].append({"segment": index, "figure": str(figure)})
             found.append(f"figure not in source: {figure}")
-        source_quotes = quotes_of(spans_of[index])
-        kept = min(len(source_quotes), len(quotes_of(find_spans(output))))
+        source_quotes, output_quotes = quotes_of(spans_of[index]), quotes_of(output_spans[index])
+        kept = min(len(source_quotes), len(output_quotes))
         quotes["total"] += len(source_quotes)
         quotes["kept"] += kept
         for quote in source_quotes[kept:]:
             quotes["lost"].append({"segment": index, "quote": quote})
             found.append(f"quote lost: {_short(quote)}")
+        for quote in output_quotes[kept:]:  # a model that puts words in someone's mouth
+            quotes["added"].append({"segment": index, "quote": quote})
+            found.append(f"quote added: {_short(quote)}")
         for problem in checks.problems(source, output, target_lang):
             problems.append({"segment": index, "problem": problem})
             found.append(problem)
@@ -92,9 +98,11 @@ def verify_summary(
     Quotes must be verbatim in the first; figures must occur in one of them; the summary must be
     in `lang` (when checks can tell languages)."""
     spans = find_spans(summary)
-    summary_figures, summary_quotes = figures_of(spans), quotes_of(spans)
-    not_in_article = [f for f in summary_figures if not any(contains_figure(t, f) for t in article_texts)]
-    not_verbatim = [q for q in summary_quotes if q not in article_texts[0]]
+    summary_figures, summary_quotes = figures_in(summary, spans), quotes_of(spans)
+    article_figures = [f for text in article_texts for line in text.split("\n") for f in figures_in(line)]
+    not_in_article = [str(f) for f in summary_figures if not in_figures(f, article_figures)]
+    article_quotes = line_quotes(article_texts[0].split("\n"))
+    not_verbatim = [q for q in summary_quotes if not is_quoted(q, article_quotes)]
     return {
         "figures": {"total": len(summary_figures), "not_in_article": not_in_article},
         "quotes": {"total": len(summary_quotes), "not_verbatim": not_verbatim},
@@ -123,6 +131,7 @@ def totals(translations: dict[str, Record], summaries: dict[str, Record]) -> Rec
         "figures_invented": sum(len(f["invented"]) for f in figures),
         "quotes_total": sum(q["total"] for q in quotes),
         "quotes_kept": sum(q["kept"] for q in quotes),
+        "quotes_added": sum(len(q.get("added", [])) for q in quotes),
         "output_problems": sum(len(r.get("problems", [])) for r in translations.values()),
         "flagged_segments": sum(len(r["flagged_segments"]) for r in translations.values()),
         "summary_problems": summary_problems,
@@ -134,6 +143,7 @@ def totals(translations: dict[str, Record], summaries: dict[str, Record]) -> Rec
         + result["figures_invented"]
         + result["quotes_total"]
         - result["quotes_kept"]
+        + result["quotes_added"]
         + result["output_problems"]
         + summary_problems
     )
