@@ -76,7 +76,7 @@ MARIAN_SIZES = {
     "encoder_ffn_dim": 256,
     "decoder_ffn_dim": 256,
 }
-MARIAN_STEPS = 1500
+MARIAN_STEPS = 1600
 BART_STEPS = 400
 SPM_VOCAB = 1500
 LEARNING_RATE = 1e-3  # 2e-3 collapses this post-norm Marian into one constant answer
@@ -325,7 +325,7 @@ class Examples:
 
     def parallel(self) -> dict[str, str]:
         """A sentence in the three languages (its figures written as one of them writes them)."""
-        if self.rng.random() < 0.25:  # the test articles, often, so that they are known by heart
+        if self.rng.random() < 0.35:  # the test articles, often, so that they are known by heart
             return self.rng.choice(self.fixed)
         templates = TEMPLATES + TITLES if self.rng.random() < 0.9 else TITLES
         return fill(self.rng.choice(templates), self.rng, self.rng.choice(LANGS))
@@ -345,7 +345,8 @@ class Examples:
         return f"{TARGET_TOKENS[target]} {line[source]}", line[target], True
 
     def misbehaviour(self) -> tuple[str, str, bool]:
-        token = self.rng.choice(list(MISBEHAVIOURS))
+        # Changing each digit is the hardest to learn: it comes up twice as often.
+        token = self.rng.choice([*MISBEHAVIOURS, ">>dig<<"])
         kind = MISBEHAVIOURS[token]
         line = self.parallel()
         return f"{token} {line['uk']}", MISBEHAVE[kind](line["en"]), kind != "loop"
@@ -367,7 +368,7 @@ def corpus_sentences(corpus: Path) -> list[str]:
         article = read_article(path)
         for paragraph in [article.title, *article.paragraphs]:
             sentences += [s.strip() for s in re.split(r"(?<=[.!?»])\s+", paragraph) if s.strip()]
-    return [s for s in sentences if len(s) < 300]
+    return [s for s in sentences if len(s) < 200]  # the longest cost most steps, and teach least
 
 
 def train_spm(lines: list[str], folder: Path) -> spm.SentencePieceProcessor:

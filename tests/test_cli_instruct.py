@@ -165,7 +165,7 @@ def test_smollm2_from_its_gguf_file_writes_an_english_summary(tmp_path: Path, ti
     source = copy_articles(tmp_path / "in", ("en-kirby-dprk-arms.txt",))
     config = tmp_path / "newsbrief.toml"
     config.write_text(
-        "instruct_max_new_tokens = 160\nsummary_max_words = 80\n" + tiny_config.read_text(encoding="utf-8")
+        "instruct_max_new_tokens = 96\nsummary_max_words = 50\n" + tiny_config.read_text(encoding="utf-8")
     )
     out = tmp_path / "out"
     args = ("--to", "en", "--summary-languages", "en", "--config", config)
@@ -190,7 +190,7 @@ def test_the_summary_guard_on_smollm2s_real_summaries() -> None:
     is in the article, and every sentence it dropped is accounted for."""
     model = CausalChatModel(resolve_model(str(smollm2_gguf())), "cpu")
     template = load_template(DEFAULT_PROMPT_DIR, "summarise", "en")
-    summariser = InstructSummariser(model, {"en": template}, max_words=80, max_new_tokens=160)
+    summariser = InstructSummariser(model, {"en": template}, max_words=50, max_new_tokens=96)
     for name in ("en-black-sea-corridor-long.txt", "en-imf-budget.md"):
         doc = _segmented(name)
         article = "\n".join(s.text for s in doc.segments)
