@@ -24,14 +24,14 @@ import time
 from pathlib import Path
 
 from newsbrief.cli import build_settings
-from newsbrief.figures import compare_figures
+from newsbrief.figures import compare_figures, figures_in
 from newsbrief.guarding import GuardPolicy, guard_translation
 from newsbrief.language import LanguageIdentifier
 from newsbrief.pool import ModelPool
 from newsbrief.prompts import load_prompts
 from newsbrief.readers import read_article
 from newsbrief.segmenting import segment_article
-from newsbrief.spans import figures_of, find_spans
+from newsbrief.spans import figures_of
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "articles"
 
@@ -63,7 +63,7 @@ def main() -> int:
     settings = build_settings(args.config, args.model, translator=args.translator)
     translator = ModelPool(settings, load_prompts(settings)).translator(args.source, args.target)
     sentences = corpus_sentences(args.corpus, args.source, args.limit)
-    expected = [figures_of(find_spans(s)) for s in sentences]
+    expected = [figures_in(s) for s in sentences]
     total = sum(len(f) for f in expected)
     print(f"{len(sentences)} {args.source} sentences with {total} figures, translated into {args.target}")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from newsbrief.config import Settings, apply_models
-from newsbrief.figures import compare_figures, localise, repair_forms, values
+from newsbrief.figures import Figure, compare_figures, figures_in, localise, repair_forms, values
 from newsbrief.guarding import GuardPolicy, apply_quote_mode, guard_summary, guard_translation
 from newsbrief.pool import ModelPool
 from newsbrief.translating import Job, translate_jobs
@@ -20,7 +20,8 @@ from newsbrief.verifying import verify_summary, verify_translation
         ("12,4", "12.4", True),
         ("18 065", "18,065", True),
         ("4,5%", "4.5%", True),
-        ("$43.7", "43,7", True),
+        ("$43.7", "43,7", False),  # the currency dropped is a changed value, not a form
+        ("US$43.7", "$43,7", True),
         ("7,5–8,0%", "7.5-8.0%", True),
         ("−18", "-18", True),
         ("231", "239", False),
@@ -34,22 +35,25 @@ def test_same_value_in_another_form(a: str, b: str, same: bool) -> None:
 
 
 def test_comparison_tells_kept_changed_missing_and_invented() -> None:
-    result = compare_figures(["12,4", "2023", "18 065", "231"], "12.4 million in 2023, 18,065 UAH, 239 ships")
-    assert result.kept == ["2023"]
-    assert result.changed == [("12,4", "12.4"), ("18 065", "18,065")]
-    assert result.missing == ["231"]
-    assert result.invented == ["239"]
+    source = figures_in("Експорт 12,4 млн т у 2023 році, 18 065 грн, 231 судно.")
+    result = compare_figures(source, "12.4 million in 2023, 18,065 UAH, 239 ships")
+    assert result.kept == [Figure("2023")]
+    assert result.changed == [
+        (Figure("12,4", "млн"), Figure("12.4", "million")),
+        (Figure("18 065"), Figure("18,065")),
+    ]
+    assert result.missing == [Figure("231")]
+    assert result.invented == [Figure("239")]
 
 
 def test_a_figure_inside_a_longer_number_is_not_kept() -> None:
-    assert compare_figures(["12,4"], "112,45 tonnes").missing == ["12,4"]
+    assert compare_figures([Figure("12,4")], "112,45 tonnes").missing == [Figure("12,4")]
 
 
 def test_repair_puts_the_source_form_back_and_nothing_else() -> None:
     text = "Exported 12.4 million tonnes, 12.45 more and 18,065 UAH."
-    assert repair_forms(text, [("12,4", "12.4"), ("18 065", "18,065")]) == (
-        "Exported 12,4 million tonnes, 12.45 more and 18 065 UAH."
-    )
+    changed = [(Figure("12,4", "млн"), Figure("12.4", "million")), (Figure("18 065"), Figure("18,065"))]
+    assert repair_forms(text, changed) == "Exported 12,4 million tonnes, 12.45 more and 18 065 UAH."
 
 
 @pytest.mark.parametrize(
@@ -71,7 +75,9 @@ def test_localise_is_a_rule_not_a_model(figure: str, source: str, target: str, l
 
 
 def test_guard_repairs_a_changed_form_and_says_so() -> None:
-    guarded = guard_translation("Експорт 12,4 млн т.", "Exports 12.4 million t.", ["12,4"], [], GuardPolicy())
+    guarded = guard_translation(
+        "Експорт 12,4 млн т.", "Exports 12.4 million t.", [Figure("12,4", "млн")], [], GuardPolicy()
+    )
     assert guarded.text == "Exports 12,4 million t."
     assert guarded.flags == ["figure form repaired: 12.4 → 12,4"]
 
@@ -80,7 +86,7 @@ def test_guard_takes_the_first_candidate_that_keeps_every_figure() -> None:
     guarded = guard_translation(
         "Ціна 231 грн.",
         "Price 239 UAH.",
-        ["231"],
+        [Figure("231")],
         ["Price 239 UAH.", "The price is 231 UAH.", "231 UAH"],
         GuardPolicy(),
     )
@@ -96,14 +102,18 @@ def test_guard_takes_the_first_candidate_that_keeps_every_figure() -> None:
     ],
 )
 def test_guard_without_a_good_candidate_does_what_the_user_chose(mode: str, text: str, flag: str) -> None:
-    guarded = guard_translation("Ціна 231 грн.", "Price 239 UAH.", ["231"], [], GuardPolicy(unverified=mode))
+    guarded = guard_translation(
+        "Ціна 231 грн.", "Price 239 UAH.", [Figure("231")], [], GuardPolicy(unverified=mode)
+    )
     assert guarded.text == text
     assert guarded.flags == [flag]
 
 
 def test_guard_with_localised_figures_converts_by_rule() -> None:
     policy = GuardPolicy(figures="localise")
-    guarded = guard_translation("Експорт 12,4 млн т.", "Exports 12,4 million t.", ["12.4"], [], policy)
+    guarded = guard_translation(
+        "Експорт 12,4 млн т.", "Exports 12,4 million t.", [Figure("12.4", "млн")], [], policy
+    )
     assert guarded.text == "Exports 12.4 million t."
 
 
@@ -164,11 +174,16 @@ def test_verification_reports_every_kind_of_figure_problem() -> None:
     flags: dict[int, list[str]] = {}
     record = verify_translation(source, output, "uk", "en", GuardPolicy(), flags)
     assert record["figures"]["changed"] == [
-        {"segment": 0, "source": "12,4", "output": "12.4", "same_value": True},
+        {"segment": 0, "source": "12,4 млн", "output": "12.4 million", "same_value": True},
         {"segment": 0, "source": "231", "output": "239", "same_value": False},
     ]
     assert record["figures"]["invented"] == [{"segment": 0, "figure": "77"}]
-    assert record["quotes"] == {"total": 1, "kept": 0, "lost": [{"segment": 2, "quote": "Ми готові"}]}
+    assert record["quotes"] == {
+        "total": 1,
+        "kept": 0,
+        "lost": [{"segment": 2, "quote": "Ми готові"}],
+        "added": [],
+    }
     assert set(flags) == {0, 2}
 
 
