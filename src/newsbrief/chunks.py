@@ -17,22 +17,9 @@ from newsbrief.layout import ArticleResult
 from newsbrief.limits import OverTimeLimit, TimeBudget, time_limit
 from newsbrief.manifest import ArticleRow
 from newsbrief.pool import ModelPool
+from newsbrief.progress import NoProgress, ProgressSink
 from newsbrief.summarising import Summariser, Summary, SummaryInput
 from newsbrief.translating import Job, PooledResult, translate_jobs
-
-
-class ProgressSink(Protocol):
-    def phase(self, description: str, total: int) -> None: ...
-
-    def advance(self, amount: int = 1) -> None: ...
-
-
-class NoProgress:
-    def phase(self, description: str, total: int) -> None:
-        pass
-
-    def advance(self, amount: int = 1) -> None:
-        pass
 
 
 @dataclass

@@ -1,13 +1,6 @@
-"""The command line: thin on top of pipeline.run_batch.
-
-Exit codes: 0 every article done or skipped; 1 some articles failed; 2 bad usage (unknown
-option, bad value, unreadable config file, a broken prompt template); 3 a model the batch needs
-cannot be found or used (nothing was processed); 4 a figure or quote did not come through
-verbatim (`check`, and `run --strict`); 5 another run holds the output folder; 6 stopped by
-SIGINT or SIGTERM after the article in flight (the next run goes on); 7 the output folder's disk
-is full (the run stopped; what it wrote is complete, and the next run goes on). Parked articles
-(failed `max_attempts` runs in a row) do not make a run exit 1 again; the run that parks one does.
-"""
+"""The command line: each command parses its options and calls the library; the exit codes
+are outcomes.py's (0 done, 1 articles failed, 2 usage, 3 model, 4 flagged, 5 locked,
+6 interrupted, 7 disk full)."""
 
 from __future__ import annotations
 
@@ -19,33 +12,40 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from newsbrief import __version__
-from newsbrief.config import (
-    ConfigError,
-    Settings,
-    apply_models,
-    apply_options,
-    load_settings,
-    parse_model_option,
-    split_strategies,
-)
+from newsbrief.config import ConfigError, Settings
 from newsbrief.errors import ModelUnavailable, ModelUnusable, OutputUnwritable
 from newsbrief.locking import OutputLocked, output_lock
+from newsbrief.outcomes import (
+    EXIT_ARTICLES_FAILED,
+    EXIT_DISK_FULL,
+    EXIT_FLAGGED,
+    EXIT_INTERRUPTED,
+    EXIT_LOCKED,
+    EXIT_MODEL_UNAVAILABLE,
+    EXIT_OK,
+    EXIT_USAGE,
+    unwritable_exit,
+)
 from newsbrief.prompts import load_prompts
+from newsbrief.reporting import LOG_FORMATS, reporter_for
 from newsbrief.stopping import StopRequest
 
-EXIT_OK = 0
-EXIT_ARTICLES_FAILED = 1
-EXIT_USAGE = 2
-EXIT_MODEL_UNAVAILABLE = 3
-EXIT_FLAGGED = 4
-EXIT_LOCKED = 5
-EXIT_INTERRUPTED = 6
-EXIT_DISK_FULL = 7
+# The exit codes, for scripts and tests that read them from the command line's module.
+__all__ = [
+    "EXIT_ARTICLES_FAILED",
+    "EXIT_DISK_FULL",
+    "EXIT_FLAGGED",
+    "EXIT_INTERRUPTED",
+    "EXIT_LOCKED",
+    "EXIT_MODEL_UNAVAILABLE",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "app",
+    "build_settings",
+    "main",
+]
 
 app = typer.Typer(
     add_completion=False,
@@ -54,275 +54,231 @@ app = typer.Typer(
 )
 
 
-class RichProgress:
-    """A progress bar for a terminal; the pipeline only sees phase() and advance()."""
-
-    def __init__(self, progress: Progress) -> None:
-        self.progress = progress
-        self.task = progress.add_task("starting", total=None)
-
-    def phase(self, description: str, total: int) -> None:
-        self.progress.reset(self.task, description=description, total=total, completed=0)
-
-    def advance(self, amount: int = 1) -> None:
-        self.progress.advance(self.task, amount)
-
-
-def _languages(value: str | None) -> tuple[str, ...] | None:
+def _language_list(value: str | None) -> tuple[str, ...] | None:
     if value is None:
         return None
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
-def build_settings(config: Path | None, models: list[str], **options: object) -> Settings:
-    """Config file, then options; `--summariser instruct:MODEL` also sets the summariser model."""
-    settings = load_settings(config)
-    roles = dict(parse_model_option(m) for m in models)
-    strategies = {task: str(options.pop(task)) for task in ("summariser", "translator") if options.get(task)}
-    options.update(split_strategies(strategies, roles))
-    settings = apply_options(settings, **{k: v for k, v in options.items() if v is not None})
-    return apply_models(settings, roles)
+def build_settings(config: Path | None, models: list[str], **overrides: object) -> Settings:
+    """The run's settings from a config file, ROLE=MODEL strings and settings by name."""
+    return Settings.from_sources(config, overrides, models)
+
+
+# `newsbrief run`'s options. Each one that is a setting has the setting's name (the option's
+# flag may be a convention, like --to for targets); the rest say how to run and report.
+InputDir = Annotated[
+    Path, typer.Argument(help="Folder of articles (.txt .md .json .html), searched recursively; or one file.")
+]
+OutDir = Annotated[Path, typer.Option("--out", "-o", help="Output folder.")]
+Targets = Annotated[
+    str | None, typer.Option("--to", help="Target languages, comma-separated.", callback=_language_list)
+]
+SummariserOption = Annotated[
+    str | None,
+    typer.Option(
+        help="extractive (no model), seq2seq[:MODEL] or instruct[:MODEL]; MODEL is a hub id, a folder or a "
+        ".gguf file."
+    ),
+]
+TranslatorOption = Annotated[
+    str | None, typer.Option(help="seq2seq (OPUS-MT per language pair, the default) or instruct[:MODEL].")
+]
+Prompts = Annotated[
+    Path | None, typer.Option(help="Folder of prompt templates for instruction models (default: prompts/).")
+]
+SummaryLanguages = Annotated[
+    str | None, typer.Option(help="Summary languages, comma-separated.", callback=_language_list)
+]
+Models = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--model",
+        "-m",
+        help="ROLE=MODEL, e.g. uk-en=./models/opus-mt-uk-en or summariser=facebook/bart-large-cnn; "
+        "repeatable.",
+    ),
+]
+ConfigFile = Annotated[
+    Path | None, typer.Option("--config", "-c", help="TOML configuration file.", exists=True, dir_okay=False)
+]
+NumBeams = Annotated[
+    int | None,
+    typer.Option("--beams", "--num-beams", help="Beam size for translation and summaries (1 = greedy)."),
+]
+BatchTokens = Annotated[int | None, typer.Option(help="Source tokens per translation batch (memory bound).")]
+Figures = Annotated[
+    str | None,
+    typer.Option(help="verbatim (as the source writes them) or localise (target-language separators)."),
+]
+Unverified = Annotated[
+    str | None,
+    typer.Option(help="When a translation's figures cannot be verified: best (kept, flagged) or source."),
+]
+Quotes = Annotated[
+    str | None,
+    typer.Option(help="Quotes in translations: translated, original, or both (translation, then original)."),
+]
+FigureCandidates = Annotated[
+    int | None,
+    typer.Option(
+        help="Beam candidates searched when a translation loses a figure or trips an output check "
+        "(0 = flag only)."
+    ),
+]
+Wait = Annotated[
+    float | None,
+    typer.Option(help="When another run holds OUT, wait up to SECONDS for it instead of exiting 5."),
+]
+Strict = Annotated[bool, typer.Option("--strict", help="Exit 4 when any figure or quote is flagged.")]
+Device = Annotated[str | None, typer.Option(help="auto, cpu or cuda.")]
+Engine = Annotated[
+    str | None, typer.Option(help="Where chunks are translated: local (this process) or ray (a Ray cluster).")
+]
+RayAddress = Annotated[
+    str | None,
+    typer.Option(help="With --engine ray: a cluster's address (default: start Ray on this machine)."),
+]
+RayActors = Annotated[
+    int | None, typer.Option(help="With --engine ray: actors (default: one per GPU, or one per two CPUs).")
+]
+Backend = Annotated[
+    str | None,
+    typer.Option(
+        help="auto (CTranslate2 for Marian models when installed, else transformers), transformers or "
+        "ctranslate2."
+    ),
+]
+ComputeType = Annotated[
+    str | None,
+    typer.Option(
+        help="CTranslate2 compute type: auto (int8 on a CPU, int8_float16 on a GPU), int8, float32…"
+    ),
+]
+Quantize = Annotated[
+    str | None, typer.Option(help="transformers models: none, or int8 (torch dynamic int8, CPU).")
+]
+Threads = Annotated[
+    int | None, typer.Option(help="CTranslate2 threads (default: every core this process may use).")
+]
+Exclude = Annotated[
+    list[str] | None,
+    typer.Option(help="Glob of files to ignore, added to the defaults (.* and *.expected.json)."),
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing unless an article failed.")]
+LogFormat = Annotated[
+    str,
+    typer.Option(
+        "--log-format",
+        help="human (a progress bar and a table) or json (one line per article and one per run, on stdout).",
+    ),
+]
+ArticleTimeout = Annotated[
+    float | None,
+    typer.Option(help="Seconds one article may take before it fails (0 = no limit; default 900)."),
+]
+MaxAttempts = Annotated[
+    int | None, typer.Option(help="Failed runs of the same source before it is parked (default 3).")
+]
+RetryParked = Annotated[
+    bool | None, typer.Option("--retry-parked", help="Try parked articles again this once.")
+]
+Review = Annotated[
+    bool | None, typer.Option("--review/--no-review", help="Write or update the review pages (_review/).")
+]
+# Options of `run` that are not settings.
+RUN_ONLY = ("input_dir", "out", "model", "config", "wait", "strict", "quiet", "log_format")
 
 
 @app.command()
 def run(
-    input_dir: Annotated[
-        Path,
-        typer.Argument(help="Folder of articles (.txt .md .json .html), searched recursively; or one file."),
-    ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("outputs"),
-    to: Annotated[str | None, typer.Option(help="Target languages, comma-separated.")] = None,
-    summariser: Annotated[
-        str | None,
-        typer.Option(
-            help="extractive (no model), seq2seq[:MODEL] or instruct[:MODEL]; MODEL is a hub id, "
-            "a folder or a .gguf file."
-        ),
-    ] = None,
-    translator: Annotated[
-        str | None,
-        typer.Option(help="seq2seq (OPUS-MT per language pair, the default) or instruct[:MODEL]."),
-    ] = None,
-    prompts: Annotated[
-        Path | None,
-        typer.Option(help="Folder of prompt templates for instruction models (default: prompts/)."),
-    ] = None,
-    summary_languages: Annotated[str | None, typer.Option(help="Summary languages, comma-separated.")] = None,
-    model: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--model",
-            "-m",
-            help="ROLE=MODEL, e.g. uk-en=./models/opus-mt-uk-en or "
-            "summariser=facebook/bart-large-cnn; repeatable.",
-        ),
-    ] = None,
-    config: Annotated[
-        Path | None,
-        typer.Option("--config", "-c", help="TOML configuration file.", exists=True, dir_okay=False),
-    ] = None,
-    beams: Annotated[
-        int | None, typer.Option(help="Beam size for translation and summaries (1 = greedy).")
-    ] = None,
-    batch_tokens: Annotated[
-        int | None, typer.Option(help="Source tokens per translation batch (memory bound).")
-    ] = None,
-    figures: Annotated[
-        str | None,
-        typer.Option(help="verbatim (as the source writes them) or localise (target-language separators)."),
-    ] = None,
-    unverified: Annotated[
-        str | None,
-        typer.Option(help="When a translation's figures cannot be verified: best (kept, flagged) or source."),
-    ] = None,
-    quotes: Annotated[
-        str | None,
-        typer.Option(
-            help="Quotes in translations: translated, original, or both (translation, then original)."
-        ),
-    ] = None,
-    figure_candidates: Annotated[
-        int | None,
-        typer.Option(
-            help="Beam candidates searched when a translation loses a figure or trips an output check "
-            "(0 = flag only)."
-        ),
-    ] = None,
-    wait: Annotated[
-        float | None,
-        typer.Option(help="When another run holds OUT, wait up to SECONDS for it instead of exiting 5."),
-    ] = None,
-    strict: Annotated[
-        bool, typer.Option("--strict", help="Exit 4 when any figure or quote is flagged.")
-    ] = False,
-    device: Annotated[str | None, typer.Option(help="auto, cpu or cuda.")] = None,
-    engine: Annotated[
-        str | None,
-        typer.Option(help="Where chunks are translated: local (this process) or ray (a Ray cluster)."),
-    ] = None,
-    ray_address: Annotated[
-        str | None,
-        typer.Option(help="With --engine ray: a cluster's address (default: start Ray on this machine)."),
-    ] = None,
-    ray_actors: Annotated[
-        int | None,
-        typer.Option(help="With --engine ray: actors (default: one per GPU, or one per two CPUs)."),
-    ] = None,
-    backend: Annotated[
-        str | None,
-        typer.Option(
-            help="auto (CTranslate2 for Marian models when installed, else transformers), "
-            "transformers or ctranslate2."
-        ),
-    ] = None,
-    compute_type: Annotated[
-        str | None,
-        typer.Option(
-            help="CTranslate2 compute type: auto (int8 on a CPU, int8_float16 on a GPU), int8, float32…"
-        ),
-    ] = None,
-    quantize: Annotated[
-        str | None, typer.Option(help="transformers models: none, or int8 (torch dynamic int8, CPU).")
-    ] = None,
-    threads: Annotated[
-        int | None, typer.Option(help="CTranslate2 threads (default: every core this process may use).")
-    ] = None,
-    exclude: Annotated[
-        list[str] | None,
-        typer.Option(help="Glob of files to ignore, added to the defaults (.* and *.expected.json)."),
-    ] = None,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print nothing unless an article failed.")
-    ] = False,
-    log_format: Annotated[
-        str,
-        typer.Option(
-            "--log-format",
-            help="human (a progress bar and a table) or json (one line per article and one per run, "
-            "on stdout).",
-        ),
-    ] = "human",
-    article_timeout: Annotated[
-        float | None,
-        typer.Option(help="Seconds one article may take before it fails (0 = no limit; default 900)."),
-    ] = None,
-    max_attempts: Annotated[
-        int | None,
-        typer.Option(help="Failed runs of the same source before it is parked (default 3)."),
-    ] = None,
-    retry_parked: Annotated[
-        bool, typer.Option("--retry-parked", help="Try parked articles again this once.")
-    ] = False,
-    no_review: Annotated[
-        bool, typer.Option("--no-review", help="Do not write or update the review pages (_review/).")
-    ] = False,
+    ctx: typer.Context,
+    input_dir: InputDir,
+    out: OutDir = Path("outputs"),
+    targets: Targets = None,
+    summariser: SummariserOption = None,
+    translator: TranslatorOption = None,
+    prompts: Prompts = None,
+    summary_languages: SummaryLanguages = None,
+    model: Models = None,
+    config: ConfigFile = None,
+    num_beams: NumBeams = None,
+    batch_tokens: BatchTokens = None,
+    figures: Figures = None,
+    unverified: Unverified = None,
+    quotes: Quotes = None,
+    figure_candidates: FigureCandidates = None,
+    wait: Wait = None,
+    strict: Strict = False,
+    device: Device = None,
+    engine: Engine = None,
+    ray_address: RayAddress = None,
+    ray_actors: RayActors = None,
+    backend: Backend = None,
+    compute_type: ComputeType = None,
+    quantize: Quantize = None,
+    threads: Threads = None,
+    exclude: Exclude = None,
+    quiet: Quiet = False,
+    log_format: LogFormat = "human",
+    article_timeout: ArticleTimeout = None,
+    max_attempts: MaxAttempts = None,
+    retry_parked: RetryParked = None,
+    review: Review = None,
 ) -> None:
     """Translate and summarise every article in INPUT_DIR into OUT."""
     from newsbrief.pipeline import run_batch  # heavy imports only for real work
 
+    _check_run_folders(input_dir, out)
+    if log_format not in LOG_FORMATS:
+        _fail_usage(f"--log-format must be human or json, not {log_format!r}")
+    overrides = {name: value for name, value in ctx.params.items() if name not in RUN_ONLY}
+    settings = _settings_for_run(config, model or [], overrides)
+    reporter, stop = reporter_for(log_format, quiet), StopRequest()
+    try:
+        with output_lock(out, wait or 0), stop.installed(), reporter.progress() as progress:
+            report = run_batch(input_dir, out, settings, progress, stop, reporter.article)
+    except (OutputLocked, ConfigError, ModelUnavailable, ModelUnusable, OutputUnwritable) as error:
+        _stop_before_work(error)
+    reporter.finished(report, out, strict)
+    raise typer.Exit(report.exit_code(strict))
+
+
+def _check_run_folders(input_dir: Path, out: Path) -> None:
     if not input_dir.exists():
         _fail_usage(f"input folder {input_dir} does not exist")
     if out.resolve() == input_dir.resolve():
         _fail_usage(f"the output folder {out} is the input folder: its outputs would be read as articles")
-    if log_format not in ("human", "json"):
-        _fail_usage(f"--log-format must be human or json, not {log_format!r}")
+
+
+def _settings_for_run(config: Path | None, models: list[str], overrides: dict[str, object]) -> Settings:
+    """Settings checked whole before the output folder is touched: a broken prompt template, or
+    Ray asked for and not installed, is a usage error now."""
     try:
-        settings = build_settings(
-            config,
-            model or [],
-            targets=_languages(to),
-            summariser=summariser,
-            translator=translator,
-            prompts=str(prompts) if prompts else None,
-            summary_languages=_languages(summary_languages),
-            num_beams=beams,
-            batch_tokens=batch_tokens,
-            figures=figures,
-            unverified=unverified,
-            quotes=quotes,
-            figure_candidates=figure_candidates,
-            device=device,
-            engine=engine,
-            ray_address=ray_address,
-            ray_actors=ray_actors,
-            backend=backend,
-            compute_type=compute_type,
-            quantize=quantize,
-            threads=threads,
-            article_timeout=article_timeout,
-            max_attempts=max_attempts,
-            retry_parked=retry_parked or None,
-            review=False if no_review else None,
-        )
-        if exclude:
-            settings = apply_options(settings, exclude=(*settings.exclude, *exclude))
-        load_prompts(settings)  # a broken template is a usage error before anything is touched
+        settings = Settings.from_sources(config, overrides, models)
+        load_prompts(settings)
         if settings.engine == "ray":
             from newsbrief.cluster import import_ray
 
-            import_ray()  # not installed: a usage error, before the output folder is touched
+            import_ray()
     except ConfigError as error:
         _fail_usage(str(error))
+    return settings
 
-    console = Console()
-    if not console.is_terminal:  # a log or cron mail: no wrapped table headers at 80 columns
-        console = Console(width=120)
-    stop = StopRequest()
-    as_json = log_format == "json"
-    listener = _json_listener(quiet) if as_json else None
-    try:
-        with output_lock(out, wait or 0), stop.installed():
-            if as_json:
-                report = run_batch(input_dir, out, settings, stop=stop, on_outcome=listener)
-            elif console.is_terminal and not quiet:
-                columns = (
-                    TextColumn("{task.description:<22}"),
-                    BarColumn(),
-                    MofNCompleteColumn(),
-                    TimeElapsedColumn(),
-                )
-                with Progress(*columns, console=console, transient=True) as bar:
-                    report = run_batch(input_dir, out, settings, RichProgress(bar), stop)
-            else:
-                report = run_batch(input_dir, out, settings, stop=stop)
-    except OutputLocked as error:
+
+def _stop_before_work(error: Exception) -> NoReturn:
+    """A run that could not begin: the output folder is locked, a prompt or model is unusable,
+    the folder takes no writes. Nothing was processed."""
+    if isinstance(error, OutputLocked):
         typer.echo(f"newsbrief: {error}; not started (use --wait SECONDS to queue)", err=True)
         raise typer.Exit(EXIT_LOCKED) from error
-    except ConfigError as error:  # a prompt template, checked before any model is loaded
+    if isinstance(error, ConfigError):  # a prompt template, checked before any model is loaded
         _fail_usage(str(error))
-    except (ModelUnavailable, ModelUnusable) as error:
-        typer.echo(f"newsbrief: {error}", err=True)
-        raise typer.Exit(EXIT_MODEL_UNAVAILABLE) from error
-    except OutputUnwritable as error:  # before any article: nothing was done
+    if isinstance(error, OutputUnwritable):
         typer.echo(f"newsbrief: {error}; nothing was done", err=True)
-        raise typer.Exit(_unwritable_exit(error)) from error
-
-    flagged = strict and bool(report.flagged())
-    if as_json:
-        from newsbrief.events import run_event
-
-        typer.echo(run_event(report, out))
-    else:
-        _print_problems(report, ("failed",) if quiet else ("skipped", "failed", "parked"))
-        if not quiet or report.failed or flagged or report.interrupted or report.output_error:
-            _print_table(console, report)
-    if report.output_error is not None:
-        typer.echo(
-            f"newsbrief: {report.output_error}; stopped after {report.count('done')} article(s). What was "
-            "written is complete; the next run goes on from there",
-            err=True,
-        )
-        raise typer.Exit(_unwritable_exit(report.output_error))
-    if report.interrupted:
-        typer.echo(
-            f"newsbrief: {report.interrupted} after {report.count('done')} article(s); "
-            "the next run goes on from there",
-            err=True,
-        )
-        raise typer.Exit(EXIT_INTERRUPTED)
-    if report.failed:
-        raise typer.Exit(EXIT_ARTICLES_FAILED)
-    raise typer.Exit(EXIT_FLAGGED if flagged else EXIT_OK)
+        raise typer.Exit(unwritable_exit(error)) from error
+    typer.echo(f"newsbrief: {error}", err=True)
+    raise typer.Exit(EXIT_MODEL_UNAVAILABLE) from error
 
 
 @app.command()
@@ -520,69 +476,9 @@ def version() -> None:
     typer.echo(f"newsbrief {__version__}")
 
 
-def _unwritable_exit(error: OutputUnwritable) -> int:
-    """A full disk has its own code (cron can tell it from bad usage); a folder that cannot be
-    written at all (read-only, no permission) is a usage error."""
-    return EXIT_DISK_FULL if error.disk_full else EXIT_USAGE
-
-
 def _fail_usage(message: str) -> NoReturn:
     typer.echo(f"newsbrief: {message}", err=True)
     raise typer.Exit(EXIT_USAGE)
-
-
-def _json_listener(quiet: bool):
-    """Prints each article's JSON line as it is settled; with --quiet, failures only."""
-    from newsbrief.events import article_event
-
-    def listen(outcome) -> None:
-        if not quiet or outcome.status == "failed":
-            typer.echo(article_event(outcome))
-
-    return listen
-
-
-def _print_problems(report, statuses: tuple[str, ...]) -> None:
-    for outcome in report.outcomes:
-        if outcome.status in statuses:
-            typer.echo(f"{outcome.status}: {outcome.path}: {outcome.reason}{_attempts(outcome)}", err=True)
-
-
-def _attempts(outcome) -> str:
-    """A failure's history, as the operator needs it."""
-    if outcome.status == "parked":
-        return f" (parked after {outcome.attempts} attempts; --retry-parked tries again)"
-    if outcome.parked:
-        return f" (attempt {outcome.attempts}; parked: not retried until the file changes)"
-    return f" (attempt {outcome.attempts})" if outcome.attempts else ""
-
-
-def _print_table(console: Console, report) -> None:
-    table = Table(title="newsbrief run", show_header=True)
-    columns = ("done", "skipped", "failed", "parked", "words translated", "figures kept", "flagged", "time")
-    for column in columns:
-        table.add_column(column, justify="right")
-    skipped = report.count("skipped") + report.count("up-to-date")
-    table.add_row(
-        str(report.count("done")),
-        str(skipped),
-        str(report.failed),
-        str(report.count("parked")),
-        f"{report.words:,}",
-        f"{report.fidelity_total('figures_kept'):,}/{report.fidelity_total('figures_total'):,}",
-        str(len(report.flagged())),
-        f"{report.seconds:.1f} s",
-    )
-    console.print(table)
-    if report.count("up-to-date"):
-        console.print(f"{report.count('up-to-date')} article(s) already up to date: not redone.")
-    if report.model_load_seconds:
-        console.print(f"models loaded in {report.model_load_seconds:.1f} s")
-    if report.flagged():
-        console.print(
-            f"{len(report.flagged())} article(s) flagged: a figure or quote did not come through verbatim "
-            "(see fidelity in each article.json, or run `newsbrief check`)."
-        )
 
 
 def _quiet_libraries() -> None:

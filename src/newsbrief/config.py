@@ -131,6 +131,25 @@ class Settings:
     retry_parked: bool = False
     review: bool = True  # write or update the review pages (_review/) at the end of a run
 
+    @classmethod
+    def from_sources(
+        cls, config_file: Path | None, overrides: dict[str, object], models: list[str] = ()
+    ) -> Settings:
+        """Defaults, then the config file, then command-line values by setting name (None =
+        not given); `models` are ROLE=MODEL strings, and a strategy given as `instruct:MODEL`
+        also names its model. `exclude` adds to the configured globs rather than replacing
+        them. ConfigError names the setting and the value."""
+        settings = load_settings(config_file)
+        given = {name: value for name, value in overrides.items() if value is not None}
+        roles = dict(parse_model_option(m) for m in models)
+        strategies = {task: str(given.pop(task)) for task in ("summariser", "translator") if task in given}
+        given.update(split_strategies(strategies, roles))
+        if isinstance(given.get("prompts"), Path):
+            given["prompts"] = str(given["prompts"])
+        if "exclude" in given:
+            given["exclude"] = (*settings.exclude, *given["exclude"])  # type: ignore[misc]
+        return apply_models(apply_options(settings, **given), roles)
+
     def translation_model_for(self, source: str, target: str) -> str:
         if self.translator == "instruct":
             return self.instruct_model

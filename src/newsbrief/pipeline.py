@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsbrief.article import SegmentedArticle
-from newsbrief.chunks import ChunkExecutor, ChunkWork, LocalChunks, NoProgress, Pending, ProgressSink
+from newsbrief.chunks import ChunkExecutor, ChunkWork, LocalChunks, Pending
 from newsbrief.config import Settings
 from newsbrief.dependencies import ConfigHasher, article_dependencies
 from newsbrief.discovery import Discovery, discover
@@ -30,7 +30,9 @@ from newsbrief.language import LanguageIdentifier
 from newsbrief.layout import ArticleResult, article_files
 from newsbrief.limits import OverTimeLimit, time_limit
 from newsbrief.manifest import MANIFEST_NAME, ArticleRow, Manifest
+from newsbrief.outcomes import Outcome, RunReport
 from newsbrief.pool import ModelPool
+from newsbrief.progress import NoProgress, ProgressSink
 from newsbrief.prompts import load_prompts
 from newsbrief.readers import read_article
 from newsbrief.records import article_record
@@ -43,54 +45,6 @@ from newsbrief.writing import recover_interrupted, write_article_folder
 
 __all__ = ["MANIFEST_NAME", "Outcome", "RunReport", "run_batch"]
 MEGABYTE = 1_000_000
-
-
-@dataclass
-class Outcome:
-    """What happened to one input file in this run."""
-
-    path: Path
-    article_id: str
-    status: str  # done, up-to-date, skipped, failed, parked (failed too often; not retried)
-    reason: str = ""
-    words: int = 0
-    fidelity: dict[str, int] = field(default_factory=dict)  # verifying.totals, for done articles
-    lang: str = ""
-    timings: dict[str, float] = field(default_factory=dict)
-    attempts: int = 0  # for failed and parked articles: failed runs of this source in a row
-    parked: bool = False  # this failure parked it
-
-
-@dataclass
-class RunReport:
-    outcomes: list[Outcome] = field(default_factory=list)
-    words: int = 0
-    seconds: float = 0.0
-    model_load_seconds: float = 0.0
-    interrupted: str = ""  # why the run stopped early ("stopped by SIGTERM"), or ""
-    # The output folder took no more writes (disk full, read-only): the run stopped there.
-    output_error: OutputUnwritable | None = None
-    # Told of each article as soon as it is settled (the JSON log prints it there and then).
-    listener: Callable[[Outcome], None] | None = None
-
-    def add(self, outcome: Outcome) -> None:
-        self.outcomes.append(outcome)
-        if self.listener is not None:
-            self.listener(outcome)
-
-    def count(self, status: str) -> int:
-        return sum(1 for o in self.outcomes if o.status == status)
-
-    @property
-    def failed(self) -> int:
-        return self.count("failed")
-
-    def fidelity_total(self, name: str) -> int:
-        return sum(int(o.fidelity.get(name, 0)) for o in self.outcomes)
-
-    def flagged(self) -> list[Outcome]:
-        """Done articles whose fidelity record found something (a figure, a quote, a summary)."""
-        return [o for o in self.outcomes if o.fidelity.get("flagged")]
 
 
 @dataclass
