@@ -63,7 +63,7 @@ from newsbrief.models import resolve_model
 from newsbrief.readers import read_article
 from newsbrief.segmenting import segment_article
 from newsbrief.summarising import WINDOW_MARGIN, Seq2SeqSummariser, SummaryInput, pack_by_tokens
-from newsbrief.translating import MAX_OUTPUT_RATIO, Job, Seq2SeqTranslator, batches_by_tokens, translate_jobs
+from newsbrief.translating import MAX_OUTPUT_RATIO, Job, JobKey, Seq2SeqTranslator, batches_by_tokens, translate_jobs
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "articles"
@@ -171,7 +171,7 @@ def summaries_one_article_at_a_time(model: Seq2SeqModel, items: dict[str, Summar
 def summaries_pooled(model: Seq2SeqModel, items: dict[str, SummaryInput]) -> float:
     """(b): the first round of every article's chunks, pooled, sorted and batched by tokens."""
     jobs = [
-        Job((article_id, "summary", i), chunk, "en", "en")
+        Job(JobKey(article_id, "summary", i), chunk, "en", "en")
         for article_id, item in items.items()
         for i, chunk in enumerate(chunks_of(model, item))
     ]
@@ -236,7 +236,7 @@ def raw_ctranslate2(model: CTranslate2Model, texts: list[str], inter_threads: in
         intra_threads=max(1, threads // inter_threads),
         inter_threads=inter_threads,
     )
-    jobs = [Job(("bench", "en", i), text, "uk", "en") for i, text in enumerate(texts)]
+    jobs = [Job(JobKey("bench", "en", i), text, "uk", "en") for i, text in enumerate(texts)]
     batches = batches_by_tokens(jobs, model, BATCH_TOKENS)
     pieces = [model.pieces([job.text for job in batch.jobs]) for batch in batches]
     began = time.monotonic()
@@ -266,7 +266,7 @@ class OnePair:
 def newsbrief_path(model, texts: list[str]) -> tuple[float, int, float]:
     """(b): translate_jobs as a run calls it; seconds, source tokens, padding waste."""
     translator = Seq2SeqTranslator(model, "uk", "en", num_beams=1)
-    jobs = [Job(("bench", "en", i), text, "uk", "en") for i, text in enumerate(texts)]
+    jobs = [Job(JobKey("bench", "en", i), text, "uk", "en") for i, text in enumerate(texts)]
     batches = batches_by_tokens(jobs, translator, BATCH_TOKENS)
     real = sum(sum(b.lengths) for b in batches)
     padded = sum(max(b.lengths) * len(b.lengths) for b in batches)

@@ -21,7 +21,7 @@ from newsbrief.backends.seq2seq import Seq2SeqModel
 from newsbrief.cli import EXIT_FLAGGED, EXIT_MODEL_UNAVAILABLE, EXIT_OK, app
 from newsbrief.models import resolve_model
 from newsbrief.readers import read_article
-from newsbrief.translating import Job, Seq2SeqTranslator, batches_by_tokens, translate_jobs
+from newsbrief.translating import Job, JobKey, Seq2SeqTranslator, batches_by_tokens, translate_jobs
 
 pytestmark = pytest.mark.skipif(not ct2.available(), reason="ctranslate2 has no wheel for this platform")
 ARTICLE_NAMES = ("uk-power-grid.txt", "en-imf-budget.md", "ru-sanctions-trade.txt")
@@ -184,7 +184,7 @@ def test_two_batches_in_flight_give_what_one_batch_at_a_time_gives(tiny_models: 
     sentences = [
         s for p in sorted(ARTICLES.glob("uk-*.txt")) for s in read_article(p).paragraphs if s.strip()
     ]
-    jobs = [Job((f"article-{i % 4}", "en", i), text, "uk", "en") for i, text in enumerate(sentences)]
+    jobs = [Job(JobKey(f"article-{i % 4}", "en", i), text, "uk", "en") for i, text in enumerate(sentences)]
     results = {}
     for threads in (1, 2):
         model = CTranslate2Model(resolved, "cpu", threads=threads)

@@ -10,7 +10,7 @@ from newsbrief.config import Settings, apply_models
 from newsbrief.figures import Figure, compare_figures, figures_in, localise, repair_forms, values
 from newsbrief.guarding import GuardPolicy, apply_quote_mode, guard_summary, guard_translation
 from newsbrief.pool import ModelPool
-from newsbrief.translating import Job, translate_jobs
+from newsbrief.translating import Job, JobKey, translate_jobs
 from newsbrief.verifying import verify_summary, verify_translation
 
 
@@ -201,7 +201,7 @@ def tiny_pool(tiny_models: Path) -> ModelPool:
 
 def test_real_model_output_without_figures_ends_flagged_never_passed(tiny_pool: ModelPool) -> None:
     """The tiny Marian model writes no figures: every segment must end flagged."""
-    jobs = [Job(("a", "en", i), text, "uk", "en") for i, text in enumerate(SEGMENTS_WITH_FIGURES)]
+    jobs = [Job(JobKey("a", "en", i), text, "uk", "en") for i, text in enumerate(SEGMENTS_WITH_FIGURES)]
     result = translate_jobs(jobs, tiny_pool, 2048, policy=GuardPolicy(unverified="best"))
     lines = [result.translations[job.key] for job in jobs]
     flags: dict[int, list[str]] = {}
@@ -224,7 +224,7 @@ def test_real_beam_candidates_come_best_first(tiny_pool: ModelPool) -> None:
 
 
 def test_unverified_source_keeps_the_source_segment_with_real_output(tiny_pool: ModelPool) -> None:
-    jobs = [Job(("a", "en", i), text, "uk", "en") for i, text in enumerate(SEGMENTS_WITH_FIGURES)]
+    jobs = [Job(JobKey("a", "en", i), text, "uk", "en") for i, text in enumerate(SEGMENTS_WITH_FIGURES)]
     result = translate_jobs(jobs, tiny_pool, 2048, policy=GuardPolicy(unverified="source"))
     for job in jobs:
         assert result.translations[job.key] == job.text

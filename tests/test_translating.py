@@ -8,7 +8,7 @@ import pytest
 
 from newsbrief.config import Settings, apply_models
 from newsbrief.pool import ModelPool
-from newsbrief.translating import Job, batches_by_tokens, translate_jobs
+from newsbrief.translating import Job, JobKey, batches_by_tokens, translate_jobs
 
 SENTENCES = [
     "Україна експортувала 12,4 млн тонн зерна.",
@@ -26,7 +26,7 @@ def pool(tiny_models: Path) -> ModelPool:
 
 
 def _jobs(texts: list[str], source: str = "uk", target: str = "en") -> list[Job]:
-    return [Job(("a", target, i), text, source, target) for i, text in enumerate(texts)]
+    return [Job(JobKey("a", target, i), text, source, target) for i, text in enumerate(texts)]
 
 
 def test_batches_are_sorted_and_within_the_token_budget(pool: ModelPool) -> None:

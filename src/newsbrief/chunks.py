@@ -13,38 +13,73 @@ from typing import Protocol
 
 from newsbrief.article import SegmentedArticle
 from newsbrief.config import Settings
-from newsbrief.layout import ArticleResult
+from newsbrief.layout import ArticleDraft
 from newsbrief.limits import OverTimeLimit, TimeBudget, time_limit
-from newsbrief.manifest import ArticleRow
+from newsbrief.plan import ArticlePlan
 from newsbrief.pool import ModelPool
 from newsbrief.progress import NoProgress, ProgressSink
 from newsbrief.summarising import Summariser, Summary, SummaryInput
-from newsbrief.translating import Job, PooledResult, translate_jobs
+from newsbrief.translating import TITLE, Job, JobKey, PooledResult, translate_jobs
 
 
 @dataclass
-class Pending:
-    """An article read and segmented, waiting for models."""
+class ArticleWork:
+    """An article read, segmented and planned, on its way to the models (here or to a Ray
+    worker: it holds nothing of the manifest, which stays with the process that writes)."""
 
     doc: SegmentedArticle
-    row: ArticleRow  # its timings (seconds per stage) fill in as the stages go
-    started: float
+    plan: ArticlePlan
+    timings: dict[str, float]  # seconds per stage so far; its time limit counts them
+    words: int
+
+    @property
+    def article_id(self) -> str:
+        return self.doc.article.id
+
+
+@dataclass
+class ArticleFailure:
+    article_id: str
+    reason: str
+    timings: dict[str, float]
 
 
 @dataclass
 class ChunkWork:
-    """What the models made of a chunk: a result per article ready to verify and write, or why
-    the article failed; the summaries' translations; and the seconds spent per article."""
+    """What the models made of a chunk: a whole draft per article, or why the article failed."""
 
-    results: list[ArticleResult] = field(default_factory=list)
-    failures: dict[str, str] = field(default_factory=dict)  # article id -> reason
-    summary_translations: PooledResult = field(default_factory=PooledResult)
-    timings: dict[str, dict[str, float]] = field(default_factory=dict)  # article id -> stage -> s
+    drafts: list[ArticleDraft] = field(default_factory=list)
+    failures: list[ArticleFailure] = field(default_factory=list)
     words: int = 0
 
 
+@dataclass
+class ChunkRun:
+    """What the stages of one chunk share."""
+
+    chunk: list[ArticleWork]
+    pool: ModelPool
+    settings: Settings
+    progress: ProgressSink
+    should_stop: Callable[[], bool]
+    budget: TimeBudget
+
+    def translate(self, jobs: list[Job], advance: Callable[[int], None] = lambda words: None) -> PooledResult:
+        settings = self.settings
+        return translate_jobs(
+            jobs,
+            self.pool,
+            settings.batch_tokens,
+            advance,
+            settings.guard_policy(),
+            self.should_stop,
+            self.budget,
+            self.pool.output_checks(),
+        )
+
+
 def process_chunk(
-    pending: list[Pending],
+    chunk: list[ArticleWork],
     pool: ModelPool,
     settings: Settings,
     progress: ProgressSink | None = None,
@@ -53,143 +88,163 @@ def process_chunk(
     """Translate and summarise a chunk; no article's failure stops the others. Once
     `should_stop()` is true it returns at once, unfinished: the caller, which asked for the stop,
     ends the run before settling it, and the chunk stays open for the next run."""
-    progress = progress or NoProgress()
+    limit = settings.article_timeout
+    budget = TimeBudget(limit, {item.article_id: limit - _spent(item) for item in chunk})
+    run = ChunkRun(chunk, pool, settings, progress or NoProgress(), should_stop, budget)
     work = ChunkWork()
-    jobs = [job for item in pending for job in _segment_jobs(item.doc, settings)]
     # Loaded first: a summariser that cannot be used stops the run before hours of translation.
     summariser = pool.summariser()
-    progress.phase("translating", sum(len(job.text.split()) for job in jobs))
+    jobs = [job for item in chunk for job in _line_jobs(item)]
+    run.progress.phase("translating", sum(len(job.text.split()) for job in jobs))
     began = time.monotonic()
-    policy = settings.guard_policy()
-    budget = TimeBudget(
-        settings.article_timeout,
-        {item.doc.article.id: settings.article_timeout - _spent(item) for item in pending},
-    )
-    checks = pool.output_checks()
-    translated = translate_jobs(
-        jobs, pool, settings.batch_tokens, progress.advance, policy, should_stop, budget, checks
-    )
+    translated = run.translate(jobs, run.progress.advance)
     if should_stop():
         return work
-    _share_time(pending, time.monotonic() - began)
+    _share_time(chunk, time.monotonic() - began)
     work.words += translated.words
-
-    progress.phase("summarising", len(pending))
-    summary_jobs: list[Job] = []
-    for item in pending:
-        if should_stop():
-            return work
-        progress.advance()
-        article_id = item.doc.article.id
-        work.timings[article_id] = item.row.timings
-        if reason := translated.failures.get(article_id):
-            work.failures[article_id] = reason
-            continue
-        began = time.monotonic()
-        try:
-            limit = settings.article_timeout
-            with time_limit(limit - _spent(item), limit, "summarising"):
-                result, missing = _summarise(item, translated, summariser, settings)
-        except OverTimeLimit as over:
-            work.failures[article_id] = str(over)
-            continue
-        except Exception as error:  # a model error costs this article, not the run
-            work.failures[article_id] = f"summarising: {error}"
-            continue
-        item.row.timings["summarise"] = round(time.monotonic() - began, 3)
-        work.results.append(result)
-        summary_jobs.extend(missing)
-
-    progress.phase("translating summaries", len(summary_jobs))
-    work.summary_translations = translate_jobs(
-        summary_jobs,
-        pool,
-        settings.batch_tokens,
-        policy=policy,
-        should_stop=should_stop,
-        budget=budget,
-        checks=checks,
-    )
-    work.words += work.summary_translations.words
+    drafts = _summarise_all(run, translated, summariser, work)
+    if should_stop():
+        return work
+    _translate_summaries(run, drafts, work)
     return work
 
 
-def _spent(item: Pending) -> float:
+def _summarise_all(
+    run: ChunkRun, translated: PooledResult, summariser: Summariser, work: ChunkWork
+) -> list[tuple[ArticleDraft, list[Job]]]:
+    """Each article's draft with the summaries its summariser writes, and the jobs that
+    translate them into the other summary languages (pooled across the chunk afterwards)."""
+    run.progress.phase("summarising", len(run.chunk))
+    drafts = []
+    for item in run.chunk:
+        if run.should_stop():
+            break
+        run.progress.advance()
+        if reason := translated.failures.get(item.article_id):
+            work.failures.append(ArticleFailure(item.article_id, reason, item.timings))
+            continue
+        began = time.monotonic()
+        try:
+            limit = run.settings.article_timeout
+            with time_limit(limit - _spent(item), limit, "summarising"):
+                drafted = _draft(item, translated, summariser)
+        except OverTimeLimit as over:
+            work.failures.append(ArticleFailure(item.article_id, str(over), item.timings))
+            continue
+        except Exception as error:  # a model error costs this article, not the run
+            work.failures.append(ArticleFailure(item.article_id, f"summarising: {error}", item.timings))
+            continue
+        item.timings["summarise"] = round(time.monotonic() - began, 3)
+        drafts.append(drafted)
+    return drafts
+
+
+def _translate_summaries(
+    run: ChunkRun, drafts: list[tuple[ArticleDraft, list[Job]]], work: ChunkWork
+) -> None:
+    """The summaries' translations, pooled across the chunk, put into each draft."""
+    jobs = [job for _, missing in drafts for job in missing]
+    run.progress.phase("translating summaries", len(jobs))
+    translations = run.translate(jobs)
+    work.words += translations.words
+    plans = {item.article_id: item.plan for item in run.chunk}
+    for draft, _ in drafts:
+        article_id = draft.doc.article.id
+        if reason := translations.failures.get(article_id):
+            work.failures.append(ArticleFailure(article_id, reason, draft.timings))
+            continue
+        _add_translated_summaries(draft, plans[article_id], translations)
+        work.drafts.append(draft)
+
+
+def _spent(item: ArticleWork) -> float:
     """Seconds this article has cost so far in this run (its time limit counts them)."""
-    return sum(item.row.timings.values())
+    return sum(item.timings.values())
 
 
-def _share_time(pending: list[Pending], seconds: float) -> None:
+def _share_time(chunk: list[ArticleWork], seconds: float) -> None:
     """Pooled translation time, attributed to articles by their share of the words."""
-    total = max(1, sum(item.row.words for item in pending))
-    for item in pending:
-        item.row.timings["translate"] = round(seconds * item.row.words / total, 3)
+    total = max(1, sum(item.words for item in chunk))
+    for item in chunk:
+        item.timings["translate"] = round(seconds * item.words / total, 3)
 
 
-def _segment_jobs(doc: SegmentedArticle, settings: Settings) -> list[Job]:
+def _line_jobs(item: ArticleWork) -> list[Job]:
+    doc = item.doc
     return [
         Job(
-            (doc.article.id, target, segment.index),
+            JobKey(doc.article.id, target, segment.index),
             segment.text,
             segment.lang,
             target,
             tuple(s for s in segment.spans if s.kind == "quote"),
         )
-        for target in sorted(settings.needed_languages(doc.lang))
+        for target in item.plan.line_languages
         for segment in doc.sentences
     ]
 
 
-def _summarise(
-    item: Pending, translated: PooledResult, summariser: Summariser, settings: Settings
-) -> tuple[ArticleResult, list[Job]]:
+def _draft(
+    item: ArticleWork, translated: PooledResult, summariser: Summariser
+) -> tuple[ArticleDraft, list[Job]]:
     """The article's lines in every language, its summary, and the summary translations it
-    still needs (pooled across articles afterwards)."""
-    doc = item.doc
+    still needs."""
+    doc, plan = item.doc, item.plan
     article_id = doc.article.id
     lines = {doc.lang: [s.text for s in doc.segments]}
     flags: dict[str, dict[int, list[str]]] = {}
-    for lang in sorted(settings.needed_languages(doc.lang)):
-        lines[lang] = [
-            translated.translations[(article_id, lang, s.index)] if s.text else "" for s in doc.segments
-        ]
-        flags[lang] = {
-            s.index: list(translated.flags.get((article_id, lang, s.index), [])) for s in doc.sentences
-        }
+    for lang in plan.line_languages:
+        keys = {s.index: JobKey(article_id, lang, s.index) for s in doc.segments}
+        lines[lang] = [translated.translations[keys[s.index]] if s.text else "" for s in doc.segments]
+        flags[lang] = {s.index: list(translated.flags.get(keys[s.index], [])) for s in doc.sentences}
     summary: Summary = summariser.summarise(SummaryInput(doc, lines))
-    written = next(iter(summary.sentences))
-    titles = {lang: lines[lang][0] for lang in lines if doc.article.title}
+    written = plan.summary_source
     missing: list[Job] = []
-    for lang in settings.summary_languages:
-        if lang in summary.sentences:
-            continue
+    for lang in plan.summaries_translated:
         channel = f"summary:{lang}"
         sentences = summary.sentences[written]
-        missing += [Job((article_id, channel, i), text, written, lang) for i, text in enumerate(sentences)]
-        if doc.article.title and lang not in titles:
-            missing.append(Job((article_id, channel, -1), doc.article.title, doc.lang, lang))
-    result = ArticleResult(
+        missing += [
+            Job(JobKey(article_id, channel, i), text, written, lang) for i, text in enumerate(sentences)
+        ]
+        if lang in plan.titles_translated:
+            missing.append(Job(JobKey(article_id, channel, TITLE), doc.article.title, doc.lang, lang))
+    draft = ArticleDraft(
         doc=doc,
         lines=lines,
         flags=flags,
         summaries=dict(summary.sentences),
-        summary_titles=titles,
-        translation_languages=sorted(set(settings.targets) - {doc.lang}),
+        summary_titles={lang: lines[lang][0] for lang in lines if doc.article.title},
+        translation_languages=list(plan.translation_files),
         summariser=summariser.name,
         summary_written_in=written,
         summary_chunks=summary.chunks,
+        timings=item.timings,
     )
-    return result, missing
+    return draft, missing
 
 
-Finished = tuple[int, list[Pending], ChunkWork]  # chunk number, its articles, what the models made
+def _add_translated_summaries(draft: ArticleDraft, plan: ArticlePlan, translations: PooledResult) -> None:
+    article_id = draft.doc.article.id
+    written = plan.summary_source
+    count = len(draft.summaries[written])
+    for lang in plan.summaries_translated:
+        channel = f"summary:{lang}"
+        keys = [JobKey(article_id, channel, i) for i in range(count)]
+        draft.summaries[lang] = [translations.translations[key] for key in keys]
+        draft.summary_sources[lang] = f"translated from {written}"
+        title = translations.translations.get(JobKey(article_id, channel, TITLE))
+        if title is not None:
+            draft.summary_titles[lang] = title
+
+
+Finished = tuple[int, list[ArticleWork], ChunkWork]  # chunk number, its articles, what the models made
 
 
 class ChunkExecutor(Protocol):
     """Where chunks are processed: here (LocalChunks) or on a Ray cluster (cluster.RayChunks).
     The run that reads and writes submits numbered chunks and settles them as they finish."""
 
-    def submit(self, number: int, chunk: list[Pending]) -> None: ...
+    def submit(self, number: int, chunk: list[ArticleWork]) -> None: ...
 
     def finished(self, wait: bool) -> list[Finished]:
         """Chunks done since the last call; with `wait`, every chunk submitted."""
@@ -210,7 +265,7 @@ class LocalChunks:
         self.should_stop = should_stop
         self._done: list[Finished] = []
 
-    def submit(self, number: int, chunk: list[Pending]) -> None:
+    def submit(self, number: int, chunk: list[ArticleWork]) -> None:
         work = process_chunk(chunk, self.pool, self.settings, self.progress, self.should_stop)
         self._done.append((number, chunk, work))
 

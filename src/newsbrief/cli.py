@@ -375,21 +375,12 @@ def models_fetch(
 
 
 def _configured_models(config: Path | None, models: list[str]) -> dict[str, str]:
-    """Role -> model for what a run with this configuration may use (the fallback is listed
-    only when the configuration accepts a source language without a direct model)."""
+    from newsbrief.plan import model_roles
+
     try:
-        settings = build_settings(config, models)
+        return model_roles(build_settings(config, models))
     except ConfigError as error:
         _fail_usage(str(error))
-    roles = dict(settings.translation_models)
-    if settings.summariser == "seq2seq":
-        roles["summariser"] = settings.summariser_model
-    if "instruct" in (settings.summariser, settings.translator):
-        roles["instruct"] = settings.instruct_model
-    pairs = {f"{s}-{t}" for s in settings.source_languages for t in settings.targets if s != t}
-    if pairs - set(roles):
-        roles["fallback"] = settings.fallback_model
-    return roles
 
 
 @app.command()

@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass, replace
 from typing import Any
 
-from newsbrief.chunks import ChunkWork, Finished, Pending, process_chunk
+from newsbrief.chunks import ArticleFailure, ArticleWork, ChunkWork, Finished, process_chunk
 from newsbrief.config import ConfigError, Settings
 from newsbrief.pool import ModelPool
 from newsbrief.prompts import load_prompts
@@ -41,14 +41,14 @@ class ChunkWorker:
     def pid(self) -> int:
         return os.getpid()
 
-    def process(self, chunk: list[Pending]) -> ChunkWork:
+    def process(self, chunk: list[ArticleWork]) -> ChunkWork:
         return process_chunk(chunk, self.pool, self.settings)
 
 
 @dataclass
 class InFlight:
     number: int
-    chunk: list[Pending]
+    chunk: list[ArticleWork]
     actor: int  # index into RayChunks.actors
     tries: int
 
@@ -87,7 +87,7 @@ class RayChunks:
     def _new_actor(self) -> Any:
         return self.worker.remote(self.worker_settings)
 
-    def submit(self, number: int, chunk: list[Pending]) -> None:
+    def submit(self, number: int, chunk: list[ArticleWork]) -> None:
         if self.ray is None:
             self._start()
         while not self.idle:
@@ -133,7 +133,8 @@ class RayChunks:
             self._send(InFlight(job.number, job.chunk, job.actor, job.tries + 1))
             return
         reason = f"its Ray worker died {MAX_TRIES} times (out of memory?): {type(error).__name__}"
-        failed = ChunkWork(failures={item.doc.article.id: reason for item in job.chunk})
+        failures = [ArticleFailure(item.article_id, reason, item.timings) for item in job.chunk]
+        failed = ChunkWork(failures=failures)
         self.idle.append(job.actor)
         self._done.append((job.number, job.chunk, failed))
 

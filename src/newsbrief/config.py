@@ -167,21 +167,6 @@ class Settings:
         candidates = max(self.num_beams, self.figure_candidates) if self.figure_candidates else 0
         return GuardPolicy(self.figures, self.unverified, self.quotes, candidates)
 
-    def summariser_languages(self) -> tuple[str, ...]:
-        """The languages the summariser writes itself; the others are translated summaries."""
-        if self.summariser == "seq2seq":
-            return (self.summariser_language,)
-        return self.summary_languages
-
-    def needed_languages(self, article_lang: str) -> set[str]:
-        """Languages an article's segments must be translated into (files and summaries)."""
-        needed = set(self.targets)
-        if self.summariser == "seq2seq":
-            needed.add(self.summariser_language)
-        else:
-            needed |= set(self.summary_languages)
-        return needed - {article_lang}
-
     def fingerprint(self) -> str:
         """Hash of the settings that change every article's output; a change re-runs them all."""
         relevant = asdict(self)

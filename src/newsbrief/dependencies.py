@@ -1,42 +1,21 @@
-"""What an article's output depends on, and the configuration hash built from it.
+"""The configuration hash of an article, built from what its outputs depend on.
 
-An article records the models and prompts it was made with ("translate:uk-en", "summarise",
-"prompt:summarise.uk"). Its configuration hash is the run settings plus, for each of those, the
-model id, revision and GGUF file or the prompt's content hash as they are now. So editing
-`summarise.uk.md` re-runs the articles that have a Ukrainian summary written from it, a new
-revision of opus-mt-ru-en re-runs the Russian articles, and nothing else is touched.
+An article records the models and prompts it was made with, as its plan names them
+(plan.ArticlePlan.dependencies: "translate:uk-en", "summarise", "prompt:summarise.uk"). Its
+configuration hash is the run settings plus, for each of those, the model id, revision and GGUF
+file or the prompt's content hash as they are now. So editing `summarise.uk.md` re-runs the
+articles that have a Ukrainian summary written from it, a new revision of opus-mt-ru-en re-runs
+the Russian articles, and nothing else is touched.
 """
 
 from __future__ import annotations
 
 import hashlib
 
-from newsbrief.article import SegmentedArticle
 from newsbrief.config import Settings
 from newsbrief.models import ResolvedModel
 from newsbrief.pool import ModelPool
 from newsbrief.prompts import PromptTemplate
-
-
-def article_dependencies(doc: SegmentedArticle, settings: Settings) -> list[str]:
-    needed = settings.needed_languages(doc.lang)
-    pairs = {(s.lang, target) for s in doc.sentences for target in needed if s.lang != target}
-    prompts: set[str] = set()
-    written = settings.summariser_languages()
-    for lang in settings.summary_languages:
-        if lang in written:
-            continue
-        pairs.add((written[0], lang))  # the summary is translated
-        if doc.article.title and lang not in needed | {doc.lang}:
-            pairs.add((doc.lang, lang))  # and so is its title
-    models = [f"translate:{source}-{target}" for source, target in sorted(pairs)]
-    if settings.summariser != "extractive":
-        models.append("summarise")
-    if settings.summariser == "instruct":
-        prompts |= {f"prompt:summarise.{lang}" for lang in settings.summary_languages}
-    if settings.translator == "instruct":
-        prompts |= {f"prompt:translate.{target}" for _, target in pairs}
-    return models + sorted(prompts)
 
 
 class ConfigHasher:

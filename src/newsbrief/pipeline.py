@@ -19,32 +19,40 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsbrief.article import SegmentedArticle
-from newsbrief.chunks import ChunkExecutor, ChunkWork, LocalChunks, Pending
+from newsbrief.chunks import ArticleWork, ChunkExecutor, ChunkWork, LocalChunks
 from newsbrief.config import Settings
-from newsbrief.dependencies import ConfigHasher, article_dependencies
+from newsbrief.dependencies import ConfigHasher
 from newsbrief.discovery import Discovery, discover
 from newsbrief.errors import ArticleFailed, ArticleSkipped, OutputUnwritable, is_output_failure
-from newsbrief.guarding import guard_summary
+from newsbrief.finishing import finish
 from newsbrief.ids import unique_id
 from newsbrief.language import LanguageIdentifier
-from newsbrief.layout import ArticleResult, article_files
+from newsbrief.layout import ArticleDraft, article_files
 from newsbrief.limits import OverTimeLimit, time_limit
 from newsbrief.manifest import MANIFEST_NAME, ArticleRow, Manifest
-from newsbrief.outcomes import Outcome, RunReport
+from newsbrief.outcomes import Outcome, RunReport, State
+from newsbrief.plan import plan_article
 from newsbrief.pool import ModelPool
 from newsbrief.progress import NoProgress, ProgressSink
 from newsbrief.prompts import load_prompts
 from newsbrief.readers import read_article
-from newsbrief.records import article_record
 from newsbrief.review import REVIEW_DIR, write_review
 from newsbrief.segmenting import segment_article
 from newsbrief.stopping import RunInterrupted, StopRequest
-from newsbrief.translating import PooledResult
-from newsbrief.verifying import article_texts, verify_article
 from newsbrief.writing import recover_interrupted, write_article_folder
 
 __all__ = ["MANIFEST_NAME", "Outcome", "RunReport", "run_batch"]
 MEGABYTE = 1_000_000
+
+
+@dataclass
+class Pending:
+    """An article with the models, as the process that writes keeps it: its manifest row (which
+    never leaves this process) and when its clock started."""
+
+    work: ArticleWork
+    row: ArticleRow
+    started: float
 
 
 @dataclass
@@ -63,26 +71,27 @@ class BatchRun:
     stop: StopRequest = field(default_factory=StopRequest)
     report: RunReport = field(default_factory=RunReport)
     taken_ids: set[str] = field(default_factory=set)
+    in_flight: dict[str, Pending] = field(default_factory=dict)  # article id -> sent to the models
 
     def identifier(self) -> LanguageIdentifier:
         """Built on first use: a run with nothing new never loads the language models."""
         return self.pool.identifier()
 
-    def finish(
+    def record(
         self, row: ArticleRow, path: Path, status: str, reason: str = "", fidelity: dict | None = None
     ) -> None:
         """Record an article's final state for this run, in the manifest and the report. A
         failure counts an attempt; at `max_attempts` in a row the article is parked."""
         row.status = status
         row.error = reason
-        if status == "failed":
+        if status == State.FAILED:
             row.attempts += 1
             row.parked = row.attempts >= self.settings.max_attempts
         else:
             row.attempts, row.parked = 0, False
         self.manifest.record(row, self.run_id)
         outcome = Outcome(path, row.id, status, reason, row.words, fidelity or {}, row.lang, row.timings)
-        if status == "failed":
+        if status == State.FAILED:
             outcome.attempts, outcome.parked = row.attempts, row.parked
         self.report.add(outcome)
 
@@ -156,7 +165,7 @@ def _close(run: BatchRun, seconds: float) -> None:
     report.model_load_seconds = run.pool.load_seconds
     report.seconds = seconds
     counts = Counter(o.status for o in report.outcomes)
-    counts["skipped"] += counts["up-to-date"]
+    counts[State.SKIPPED] += counts[State.UP_TO_DATE]
     try:
         if report.output_error is None:
             outcome = "interrupted" if report.interrupted else "finished"
@@ -185,7 +194,7 @@ def _executor(
 def _update_review(run: BatchRun) -> None:
     """The pages of the articles this run settled, any missing page, and the index; a run with
     nothing new (parked articles passed over are nothing new) leaves the pages as they are."""
-    touched = {o.article_id for o in run.report.outcomes if o.status not in ("up-to-date", "parked")}
+    touched = {o.article_id for o in run.report.outcomes if o.status not in (State.UP_TO_DATE, State.PARKED)}
     if touched or not (run.out_dir / REVIEW_DIR / "index.html").exists():
         write_review(run.out_dir, run.manifest, touched)
 
@@ -195,7 +204,7 @@ def _stream(run: BatchRun, found: Discovery) -> None:
     stopped run are redone first, each whole. Entries the folder walk passed over (links out of
     the folder, special files) are reported as skipped, one line each, on every run."""
     for entry in found.passed_over:
-        run.report.add(Outcome(entry.path, "", "skipped", entry.reason))
+        run.report.add(Outcome(entry.path, "", State.SKIPPED, entry.reason))
     files = found.files
     replayed = _replay_open_chunks(run)
     chunk: list[Pending] = []
@@ -245,15 +254,16 @@ def _replay_open_chunks(run: BatchRun) -> set[str]:
 
 def _submit(run: BatchRun, number: int, chunk: list[Pending]) -> None:
     run.manifest.open_chunk(number, [item.row.source_path for item in chunk])
-    run.chunks.submit(number, chunk)
+    run.in_flight.update((item.work.article_id, item) for item in chunk)
+    run.chunks.submit(number, [item.work for item in chunk])
     _settle_finished(run, wait=False)
 
 
 def _settle_finished(run: BatchRun, wait: bool) -> None:
     """Write what has come back; a chunk is closed only once all of it is recorded."""
-    for number, chunk, work in run.chunks.finished(wait):
+    for number, _articles, work in run.chunks.finished(wait):
         run.stop.check()  # a chunk cut short by the stop is left open, never settled
-        _settle(run, chunk, work)
+        _settle(run, work)
         run.manifest.close_chunk(number)
 
 
@@ -268,23 +278,23 @@ def _read_one(run: BatchRun, path: Path, redo: bool = False) -> Pending | None:
         size = path.stat().st_size
         data = path.read_bytes() if size <= run.settings.max_file_mb * MEGABYTE else b""
     except OSError as error:
-        row = ArticleRow(article_id, source_path, "", no_dependencies, "done")
-        run.finish(row, path, "failed", f"cannot read: {error}")
+        row = ArticleRow(article_id, source_path, "", no_dependencies, State.DONE)
+        run.record(row, path, State.FAILED, f"cannot read: {error}")
         return None
     if size > run.settings.max_file_mb * MEGABYTE:  # a dump or a disk image, not an article
-        row = ArticleRow(article_id, source_path, f"size:{size}", no_dependencies, "done")
+        row = ArticleRow(article_id, source_path, f"size:{size}", no_dependencies, State.DONE)
         limit = f"max_file_mb = {run.settings.max_file_mb:g}"
-        run.finish(row, path, "skipped", f"too large for an article: {size / MEGABYTE:,.0f} MB ({limit})")
+        run.record(row, path, State.SKIPPED, f"too large for an article: {size / MEGABYTE:,.0f} MB ({limit})")
         return None
-    row = ArticleRow(article_id, source_path, hashlib.sha256(data).hexdigest(), no_dependencies, "done")
+    row = ArticleRow(article_id, source_path, hashlib.sha256(data).hexdigest(), no_dependencies, State.DONE)
     if known is not None and known.source_hash == row.source_hash:
-        row.attempts = known.attempts if known.status == "failed" else 0
+        row.attempts = known.attempts if known.status == State.FAILED else 0
         if not redo and _is_up_to_date(known, run):
-            run.report.add(Outcome(path, article_id, "up-to-date", lang=known.lang, words=known.words))
+            run.report.add(Outcome(path, article_id, State.UP_TO_DATE, lang=known.lang, words=known.words))
             return None
         if not redo and known.parked and not run.settings.retry_parked:
             run.report.add(
-                Outcome(path, article_id, "parked", known.error, known.words, lang=known.lang,
+                Outcome(path, article_id, State.PARKED, known.error, known.words, lang=known.lang,
                         attempts=known.attempts)
             )  # fmt: skip
             return None
@@ -294,22 +304,23 @@ def _read_one(run: BatchRun, path: Path, redo: bool = False) -> Pending | None:
         with time_limit(run.settings.article_timeout, run.settings.article_timeout, "reading"):
             doc = _read_and_segment(path, data, run)
     except ArticleSkipped as problem:
-        run.finish(row, path, "skipped", str(problem))
+        run.record(row, path, State.SKIPPED, str(problem))
         return None
     except (ArticleFailed, OverTimeLimit) as problem:
-        run.finish(row, path, "failed", str(problem))
+        run.record(row, path, State.FAILED, str(problem))
         return None
     except Exception as error:  # a reader's or detector's bug on strange input costs this file only
-        run.finish(row, path, "failed", f"cannot read: {type(error).__name__}: {error}")
+        run.record(row, path, State.FAILED, f"cannot read: {type(error).__name__}: {error}")
         return None
     doc.article.id = article_id
     row.lang = doc.lang
     row.words = doc.word_count()
+    plan = plan_article(doc, run.settings)
     # Hashing resolves the article's models: a missing one stops the run here, before any writing.
-    row.dependencies = article_dependencies(doc, run.settings)
+    row.dependencies = plan.dependencies()
     row.config_hash = run.hasher.hash(row.dependencies)
     row.timings = {"read": round(time.monotonic() - began, 3)}  # filled in by the later stages
-    return Pending(doc, row, began)
+    return Pending(ArticleWork(doc, plan, row.timings, row.words), row, began)
 
 
 def _new_id(run: BatchRun, path: Path) -> str:
@@ -322,9 +333,10 @@ def _new_id(run: BatchRun, path: Path) -> str:
 def _is_up_to_date(known: ArticleRow, run: BatchRun) -> bool:
     """Done (or skipped) with this very source, and with the models and prompts it used as they
     are now; a skipped file costs a quiet night nothing either, not even the language models."""
-    if known.status == "done" and not (run.out_dir / known.id).is_dir():
+    if known.status == State.DONE and not (run.out_dir / known.id).is_dir():
         return False
-    return known.status in ("done", "skipped") and known.config_hash == run.hasher.hash(known.dependencies)
+    settled = known.status in (State.DONE, State.SKIPPED)
+    return settled and known.config_hash == run.hasher.hash(known.dependencies)
 
 
 def _read_and_segment(path: Path, data: bytes, run: BatchRun) -> SegmentedArticle:
@@ -344,73 +356,39 @@ def _read_and_segment(path: Path, data: bytes, run: BatchRun) -> SegmentedArticl
     return segment_article(article, lang, identifier, accepted, settings.max_segment_chars)
 
 
-def _settle(run: BatchRun, pending: list[Pending], work: ChunkWork) -> None:
+def _settle(run: BatchRun, work: ChunkWork) -> None:
     """Verify and write what the models made of a chunk (here, wherever they ran), and record it."""
     run.report.words += work.words
-    by_id = {item.doc.article.id: item for item in pending}
-    for article_id, timings in work.timings.items():  # from a worker, where they were measured
-        by_id[article_id].row.timings.update(timings)
-    for article_id, reason in work.failures.items():
-        item = by_id[article_id]
-        run.finish(item.row, item.doc.article.path, "failed", reason)
-    run.progress.phase("writing", len(work.results))
-    for result in work.results:
+    for failure in work.failures:
+        item = run.in_flight.pop(failure.article_id)
+        item.row.timings.update(failure.timings)  # from a worker, where they were measured
+        run.record(item.row, item.work.doc.article.path, State.FAILED, failure.reason)
+    run.progress.phase("writing", len(work.drafts))
+    for draft in work.drafts:
         run.stop.check()
         run.progress.advance()
-        _write(run, result, by_id[result.doc.article.id], work.summary_translations)
+        item = run.in_flight.pop(draft.doc.article.id)
+        item.row.timings.update(draft.timings)
+        _write(run, draft, item)
 
 
-def _write(run: BatchRun, result: ArticleResult, item: Pending, summary_translations: PooledResult) -> None:
-    path = item.doc.article.path
-    failure = summary_translations.failures.get(item.doc.article.id)
-    if failure:
-        run.finish(item.row, path, "failed", failure)
-        return
+def _write(run: BatchRun, draft: ArticleDraft, item: Pending) -> None:
+    path, row = draft.doc.article.path, item.row
     began = time.monotonic()
     try:
-        files = _finished_files(run, result, item, summary_translations)
+        checks = run.pool.output_checks()
+        result = finish(draft, run.settings, run.hasher, checks, row.dependencies, row.config_hash)
+        files = article_files(result)
     except Exception as error:  # a bug on strange text costs this article, not the night's batch
-        run.finish(item.row, path, "failed", f"verifying: {type(error).__name__}: {error}")
+        run.record(row, path, State.FAILED, f"verifying: {type(error).__name__}: {error}")
         return
-    item.row.timings["write"] = round(time.monotonic() - began, 3)
+    row.timings["write"] = round(time.monotonic() - began, 3)
     try:
-        write_article_folder(run.out_dir, item.doc.article.id, files)
+        write_article_folder(run.out_dir, draft.doc.article.id, files)
     except OSError as error:
         if is_output_failure(error):
             raise OutputUnwritable(run.out_dir, error) from error
-        run.finish(item.row, path, "failed", f"writing: {error}")
+        run.record(row, path, State.FAILED, f"writing: {error}")
         return
-    item.row.seconds = round(time.monotonic() - item.started, 3)
-    run.finish(item.row, path, "done", fidelity=result.fidelity["totals"])
-
-
-def _finished_files(
-    run: BatchRun, result: ArticleResult, item: Pending, summary_translations: PooledResult
-) -> dict[str, str]:
-    """The article's summaries guarded, its fidelity record and article.json made: its files."""
-    _add_translated_summaries(result, summary_translations, run.settings.summary_languages)
-    for lang, sentences in result.summaries.items():
-        result.summaries[lang], result.summary_repairs[lang] = guard_summary(
-            sentences, article_texts(result, lang)
-        )
-    result.fidelity = verify_article(result, run.settings.guard_policy(), run.pool.output_checks())
-    row = item.row
-    result.record = article_record(result, run.settings, run.hasher, row.dependencies, row.config_hash)
-    return article_files(result)
-
-
-def _add_translated_summaries(
-    result: ArticleResult, translations: PooledResult, languages: tuple[str, ...]
-) -> None:
-    article_id = result.doc.article.id
-    written = result.summary_written_in
-    for lang in languages:
-        if lang in result.summaries:
-            continue
-        channel = f"summary:{lang}"
-        count = len(result.summaries[written])
-        result.summaries[lang] = [translations.translations[(article_id, channel, i)] for i in range(count)]
-        result.summary_sources[lang] = f"translated from {written}"
-        title = translations.translations.get((article_id, channel, -1))
-        if title is not None:
-            result.summary_titles[lang] = title
+    row.seconds = round(time.monotonic() - item.started, 3)
+    run.record(row, path, State.DONE, fidelity=result.fidelity["totals"])

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newsbrief.config import ConfigError, Settings
+from newsbrief.plan import run_prompts
 
 # The package's own templates, next to src/ in the repository (README: "prompts/").
 DEFAULT_PROMPT_DIR = Path(__file__).resolve().parents[2] / "prompts"
@@ -128,12 +129,7 @@ def prompt_folder(settings: Settings) -> Path:
 
 def load_prompts(settings: Settings) -> dict[str, PromptTemplate]:
     """Every template the run can use ("summarise.uk", "translate.en", ...), checked now."""
-    wanted = []
-    if settings.summariser == "instruct":
-        wanted += [("summarise", lang) for lang in settings.summary_languages]
-    if settings.translator == "instruct":
-        targets = {*settings.targets, *settings.summary_languages, settings.summariser_language}
-        wanted += [("translate", lang) for lang in sorted(targets)]
+    wanted = run_prompts(settings)
     if not wanted:
         return {}
     folder = prompt_folder(settings)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from newsbrief.article import Span
 from newsbrief.checks import OutputChecks
@@ -64,11 +64,23 @@ class Guard:
         return lambda text: self.checks.problems(job.text, text, job.target)
 
 
+class JobKey(NamedTuple):
+    """Where a translation goes: an article's line in a language, or a sentence (or the title)
+    of one of its summaries."""
+
+    article_id: str
+    channel: str  # the target language for the article's lines; "summary:<lang>" for a summary
+    index: int  # the segment, or the summary sentence; TITLE for a summary's title
+
+
+TITLE = -1  # JobKey.index of a summary's title
+
+
 @dataclass(frozen=True)
 class Job:
-    """One text to translate; `key` says where the result goes (article id, segment, language)."""
+    """One text to translate; `key` says where the result goes."""
 
-    key: tuple[str, str, int]
+    key: JobKey
     text: str
     source: str
     target: str
@@ -88,8 +100,8 @@ class Batch:
 
 @dataclass
 class PooledResult:
-    translations: dict[tuple[str, str, int], str] = field(default_factory=dict)
-    flags: dict[tuple[str, str, int], list[str]] = field(default_factory=dict)
+    translations: dict[JobKey, str] = field(default_factory=dict)
+    flags: dict[JobKey, list[str]] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)  # article id -> reason
     words: int = 0
 
@@ -238,14 +250,14 @@ def _merge(part: PooledResult, result: PooledResult) -> None:
 def _without_failed(batch: Batch, failures: dict[str, str]) -> Batch:
     if not failures:
         return batch
-    kept = [i for i, job in enumerate(batch.jobs) if job.key[0] not in failures]
+    kept = [i for i, job in enumerate(batch.jobs) if job.key.article_id not in failures]
     return Batch([batch.jobs[i] for i in kept], [batch.lengths[i] for i in kept])
 
 
 def _token_shares(batch: Batch) -> dict[str, int]:
     shares: dict[str, int] = defaultdict(int)
     for job, length in zip(batch.jobs, batch.lengths, strict=True):
-        shares[job.key[0]] += length
+        shares[job.key.article_id] += length
     return shares
 
 
@@ -271,14 +283,14 @@ def _translate_batch_or_each_article(
 def _per_article(batch: Batch) -> list[Batch]:
     parts: dict[str, Batch] = defaultdict(lambda: Batch([], []))
     for job, length in zip(batch.jobs, batch.lengths, strict=True):
-        parts[job.key[0]].jobs.append(job)
-        parts[job.key[0]].lengths.append(length)
+        parts[job.key.article_id].jobs.append(job)
+        parts[job.key.article_id].lengths.append(length)
     return list(parts.values())
 
 
 def _fail(batch: Batch, error: Exception, result: PooledResult) -> None:
     for job in batch.jobs:
-        result.failures.setdefault(job.key[0], f"translation {job.source}→{job.target}: {error}")
+        result.failures.setdefault(job.key.article_id, f"translation {job.source}→{job.target}: {error}")
 
 
 def batches_by_tokens(jobs: list[Job], model: CountsTokens, batch_tokens: int) -> list[Batch]:

@@ -1,0 +1,115 @@
+"""What a configuration does with one article, decided once, in one place.
+
+An `ArticlePlan` is made when the article has been read and segmented. The chunk's jobs (which
+lines go into which language, which summaries and titles are translated), the article's
+dependencies (and so its configuration hash), the prompts and the models all read it; nothing
+else decides. So the hash always describes what ran: if a rule changes here, it changes for all
+of them at once.
+
+The rules: an article's lines are translated into every target and every language a summary is
+written in from the lines (the seq2seq summariser's language, or each summary language for the
+extractive and instruction summarisers), except its own. A summary language the summariser does
+not write is translated from the summary it did write; so is the article's title, when that
+language has no translation of the lines to take the title from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from newsbrief.article import SegmentedArticle
+from newsbrief.config import Settings
+
+
+@dataclass(frozen=True)
+class ArticlePlan:
+    lang: str  # the article's language
+    line_languages: tuple[str, ...]  # its lines are translated into these (sorted)
+    translation_files: tuple[str, ...]  # translation.<lang>.txt written (targets but its own)
+    summaries_written: tuple[str, ...]  # languages the summariser writes itself
+    summaries_translated: tuple[str, ...]  # translated from summaries_written[0], in this order
+    titles_translated: tuple[str, ...]  # summary titles translated on their own (no lines there)
+    pairs: tuple[tuple[str, str], ...]  # (source, target) of every translation made (sorted)
+    summariser_used: bool  # a summariser model (not the extractive one) is used
+    prompts: tuple[str, ...]  # prompt templates used: "summarise.uk", "translate.en"
+
+    @property
+    def summary_source(self) -> str:
+        """The language the translated summaries are translated from."""
+        return self.summaries_written[0]
+
+    def dependencies(self) -> list[str]:
+        """The models and prompts the article's outputs depend on, as dependencies.py hashes them."""
+        models = [f"translate:{source}-{target}" for source, target in self.pairs]
+        if self.summariser_used:
+            models.append("summarise")
+        return models + [f"prompt:{name}" for name in self.prompts]
+
+
+def plan_article(doc: SegmentedArticle, settings: Settings) -> ArticlePlan:
+    written = summariser_languages(settings)
+    lines = line_languages(doc.lang, settings)
+    translated = tuple(lang for lang in settings.summary_languages if lang not in written)
+    titles = tuple(lang for lang in translated if doc.article.title and lang not in {*lines, doc.lang})
+    pairs = {(s.lang, target) for s in doc.sentences for target in lines if s.lang != target}
+    pairs |= {(written[0], lang) for lang in translated}
+    pairs |= {(doc.lang, lang) for lang in titles}
+    prompts: set[str] = set()
+    if settings.summariser == "instruct":
+        prompts |= {f"summarise.{lang}" for lang in settings.summary_languages}
+    if settings.translator == "instruct":
+        prompts |= {f"translate.{target}" for _, target in pairs}
+    return ArticlePlan(
+        lang=doc.lang,
+        line_languages=tuple(sorted(lines)),
+        translation_files=tuple(sorted(set(settings.targets) - {doc.lang})),
+        summaries_written=written,
+        summaries_translated=translated,
+        titles_translated=titles,
+        pairs=tuple(sorted(pairs)),
+        summariser_used=settings.summariser != "extractive",
+        prompts=tuple(sorted(prompts)),
+    )
+
+
+def summariser_languages(settings: Settings) -> tuple[str, ...]:
+    """The languages the summariser writes itself; the others are translated summaries."""
+    if settings.summariser == "seq2seq":
+        return (settings.summariser_language,)
+    return settings.summary_languages
+
+
+def line_languages(article_lang: str, settings: Settings) -> set[str]:
+    """Languages an article's lines must be translated into (files and summaries)."""
+    needed = set(settings.targets)
+    if settings.summariser == "seq2seq":
+        needed.add(settings.summariser_language)
+    else:
+        needed |= set(settings.summary_languages)
+    return needed - {article_lang}
+
+
+def run_prompts(settings: Settings) -> list[tuple[str, str]]:
+    """(task, language) of every prompt template some article of this run may use: checked
+    before anything runs, so a broken one is a usage error at once."""
+    wanted = []
+    if settings.summariser == "instruct":
+        wanted += [("summarise", lang) for lang in settings.summary_languages]
+    if settings.translator == "instruct":
+        targets = {*settings.targets, *settings.summary_languages, settings.summariser_language}
+        wanted += [("translate", lang) for lang in sorted(targets)]
+    return wanted
+
+
+def model_roles(settings: Settings) -> dict[str, str]:
+    """Role -> model for what a run with this configuration may use (the fallback is listed
+    only when the configuration accepts a source language without a direct model)."""
+    roles = dict(settings.translation_models)
+    if settings.summariser == "seq2seq":
+        roles["summariser"] = settings.summariser_model
+    if "instruct" in (settings.summariser, settings.translator):
+        roles["instruct"] = settings.instruct_model
+    pairs = {f"{s}-{t}" for s in settings.source_languages for t in settings.targets if s != t}
+    if pairs - set(roles):
+        roles["fallback"] = settings.fallback_model
+    return roles
