@@ -63,7 +63,14 @@ from newsbrief.models import resolve_model
 from newsbrief.readers import read_article
 from newsbrief.segmenting import segment_article
 from newsbrief.summarising import WINDOW_MARGIN, Seq2SeqSummariser, SummaryInput, pack_by_tokens
-from newsbrief.translating import MAX_OUTPUT_RATIO, Job, JobKey, Seq2SeqTranslator, batches_by_tokens, translate_jobs
+from newsbrief.translating import (
+    MAX_OUTPUT_RATIO,
+    Job,
+    JobKey,
+    Seq2SeqTranslator,
+    batches_by_tokens,
+    translate_jobs,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "articles"

@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from newsbrief.cli import build_settings
+from newsbrief import Settings
 from newsbrief.figures import compare_figures, figures_in
 from newsbrief.guarding import GuardPolicy, guard_translation
 from newsbrief.language import LanguageIdentifier
@@ -60,7 +60,7 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     args = parser.parse_args()
 
-    settings = build_settings(args.config, args.model, translator=args.translator)
+    settings = Settings.from_sources(args.config, {"translator": args.translator}, args.model)
     translator = ModelPool(settings, load_prompts(settings)).translator(args.source, args.target)
     sentences = corpus_sentences(args.corpus, args.source, args.limit)
     expected = [figures_in(s) for s in sentences]

@@ -1,8 +1,18 @@
+from dataclasses import replace
+from enum import StrEnum
 from pathlib import Path
 
 import pytest
 
-from newsbrief.config import ConfigError, Settings, apply_options, load_settings, parse_model_option
+from newsbrief.config import (
+    GROUP_OF,
+    GROUPS,
+    ConfigError,
+    Settings,
+    apply_options,
+    load_settings,
+    parse_model_option,
+)
 
 
 def test_config_file_overrides_defaults_and_models(tmp_path: Path) -> None:
@@ -10,10 +20,10 @@ def test_config_file_overrides_defaults_and_models(tmp_path: Path) -> None:
     (tmp_path / "m").mkdir()
     config.write_text('targets = ["en"]\nsummariser = "extractive"\n[models]\n"uk-en" = "./m"\n')
     settings = load_settings(config)
-    assert settings.targets == ("en",)
-    assert settings.summariser == "extractive"
+    assert settings.languages.targets == ("en",)
+    assert settings.models.summariser == "extractive"
     assert settings.translation_model_for("uk", "en") == str((tmp_path / "m").resolve())
-    assert settings.translation_model_for("de", "uk") == settings.fallback_model
+    assert settings.translation_model_for("de", "uk") == settings.models.fallback_model
 
 
 def test_fingerprint_changes_with_anything_that_changes_output() -> None:
@@ -36,3 +46,30 @@ def test_model_option_syntax() -> None:
     assert parse_model_option("uk-en=./x") == ("uk-en", "./x")
     with pytest.raises(ConfigError):
         parse_model_option("uk-en")
+
+
+def _another_value(value: object) -> object:
+    """A different value of the same kind (the fingerprint does not validate)."""
+    if isinstance(value, StrEnum):
+        return next(member for member in type(value) if member != value)
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int | float):
+        return value + 3
+    if isinstance(value, tuple):
+        return (*value, "xx")
+    if isinstance(value, dict):
+        return {**value, "xx-yy": "z"}
+    return 3 if value is None else f"{value}-other"
+
+
+@pytest.mark.parametrize("name", sorted(GROUP_OF))
+def test_a_setting_re_runs_every_article_exactly_when_it_declares_so(name: str) -> None:
+    """Each setting declares how it enters the hash: a new setting cannot be forgotten."""
+    group = GROUP_OF[name]
+    declared = GROUPS[group].__dataclass_fields__[name].metadata.get("hash")
+    assert declared in ("every article", "articles that use it", "never")
+    base = Settings()
+    value = getattr(getattr(base, group), name)
+    changed = replace(base, **{group: replace(getattr(base, group), **{name: _another_value(value)})})
+    assert (changed.fingerprint() != base.fingerprint()) == (declared == "every article")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -72,7 +73,8 @@ def run_and_digest(trained: Path, work: Path, name: str) -> dict[str, str]:
 
 def _digest(path: Path, models: str) -> str:
     text = path.read_text(encoding="utf-8").replace(models, "<models>")
-    if path.name == "article.json":  # the hash covers the models' absolute folder
+    text = re.sub(r"(config hash</th><td>)[0-9a-f]{16}", r"\1<hash>", text)  # the review pages
+    if path.name == "article.json":  # the hash covers the models' absolute folders
         record = json.loads(text)
         record.pop("config_hash")
         text = json.dumps(record, ensure_ascii=False, sort_keys=True)

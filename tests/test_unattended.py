@@ -246,9 +246,10 @@ def test_incremental_runs_process_exactly_what_changed(
 def test_an_article_over_its_time_limit_fails_then_is_parked_until_it_changes(
     tiny_config: Path, tmp_path: Path
 ) -> None:
-    long = long_article(tmp_path / "in")
+    # Reading and translating it take far over 3 s on transformers (fp32), however idle the
+    # machine: 60 copies took 2.5-3.5 s on an idle one, and the article was sometimes done.
+    long = long_article(tmp_path / "in", copies=200)
     source, out = long.parent, tmp_path / "out"
-    # transformers (fp32) takes tens of seconds over this article: far over the limit every time.
     limits = (
         "--article-timeout",
         "3",

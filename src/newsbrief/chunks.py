@@ -69,7 +69,7 @@ class ChunkRun:
         return translate_jobs(
             jobs,
             self.pool,
-            settings.batch_tokens,
+            settings.decoding.batch_tokens,
             advance,
             settings.guard_policy(),
             self.should_stop,
@@ -88,7 +88,7 @@ def process_chunk(
     """Translate and summarise a chunk; no article's failure stops the others. Once
     `should_stop()` is true it returns at once, unfinished: the caller, which asked for the stop,
     ends the run before settling it, and the chunk stays open for the next run."""
-    limit = settings.article_timeout
+    limit = settings.control.article_timeout
     budget = TimeBudget(limit, {item.article_id: limit - _spent(item) for item in chunk})
     run = ChunkRun(chunk, pool, settings, progress or NoProgress(), should_stop, budget)
     work = ChunkWork()
@@ -125,7 +125,7 @@ def _summarise_all(
             continue
         began = time.monotonic()
         try:
-            limit = run.settings.article_timeout
+            limit = run.settings.control.article_timeout
             with time_limit(limit - _spent(item), limit, "summarising"):
                 drafted = _draft(item, translated, summariser)
         except OverTimeLimit as over:

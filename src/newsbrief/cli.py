@@ -13,8 +13,8 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from newsbrief import __version__
-from newsbrief.config import ConfigError, Settings
+from newsbrief._version import __version__
+from newsbrief.config import ConfigError, Engine, Settings
 from newsbrief.errors import ModelUnavailable, ModelUnusable, OutputUnwritable
 from newsbrief.locking import OutputLocked, output_lock
 from newsbrief.outcomes import (
@@ -132,7 +132,7 @@ Wait = Annotated[
 ]
 Strict = Annotated[bool, typer.Option("--strict", help="Exit 4 when any figure or quote is flagged.")]
 Device = Annotated[str | None, typer.Option(help="auto, cpu or cuda.")]
-Engine = Annotated[
+EngineOption = Annotated[
     str | None, typer.Option(help="Where chunks are translated: local (this process) or ray (a Ray cluster).")
 ]
 RayAddress = Annotated[
@@ -211,7 +211,7 @@ def run(
     wait: Wait = None,
     strict: Strict = False,
     device: Device = None,
-    engine: Engine = None,
+    engine: EngineOption = None,
     ray_address: RayAddress = None,
     ray_actors: RayActors = None,
     backend: Backend = None,
@@ -257,7 +257,7 @@ def _settings_for_run(config: Path | None, models: list[str], overrides: dict[st
     try:
         settings = Settings.from_sources(config, overrides, models)
         load_prompts(settings)
-        if settings.engine == "ray":
+        if settings.control.engine == Engine.RAY:
             from newsbrief.cluster import import_ray
 
             import_ray()

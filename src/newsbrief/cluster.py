@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from newsbrief.chunks import ArticleFailure, ArticleWork, ChunkWork, Finished, process_chunk
-from newsbrief.config import ConfigError, Settings
+from newsbrief.config import ConfigError, Settings, apply_options
 from newsbrief.pool import ModelPool
 from newsbrief.prompts import load_prompts
 
@@ -70,16 +70,16 @@ class RayChunks:
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no phoning home from cron
         if not ray.is_initialized():
             ray.init(
-                address=self.settings.ray_address or None,
+                address=self.settings.control.ray_address or None,
                 include_dashboard=False,
                 log_to_driver=False,
                 logging_level=logging.ERROR,
             )
         resources = ray.cluster_resources()
         gpus, cpus = int(resources.get("GPU", 0)), max(1, int(resources.get("CPU", 1)))
-        count = self.settings.ray_actors or gpus or max(1, cpus // 2)
-        threads = self.settings.threads or max(1, cpus // count)
-        self.worker_settings = replace(self.settings, threads=threads, device="cuda" if gpus else "cpu")
+        count = self.settings.control.ray_actors or gpus or max(1, cpus // 2)
+        threads = self.settings.control.threads or max(1, cpus // count)
+        self.worker_settings = apply_options(self.settings, threads=threads, device="cuda" if gpus else "cpu")
         self.worker = ray.remote(num_cpus=threads, num_gpus=1 if gpus else 0, max_restarts=0)(ChunkWorker)
         self.actors = [self._new_actor() for _ in range(count)]
         self.idle = list(range(count))
@@ -142,5 +142,5 @@ class RayChunks:
         if self.ray is not None and self.ray.is_initialized():
             for actor in self.actors:
                 self.ray.kill(actor)
-            if not self.settings.ray_address:
+            if not self.settings.control.ray_address:
                 self.ray.shutdown()

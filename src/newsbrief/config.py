@@ -9,9 +9,11 @@ import tomllib
 import types
 import typing
 from dataclasses import asdict, dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
 
-from newsbrief import __version__
+from newsbrief._version import __version__
+from newsbrief.backends.registry import BACKEND_NAMES
 from newsbrief.errors import looks_like_path
 from newsbrief.guarding import FIGURE_MODES, QUOTE_MODES, UNVERIFIED_MODES, GuardPolicy
 
@@ -35,14 +37,28 @@ DEFAULT_FALLBACK_MODEL = "facebook/m2m100_418M"
 DEFAULT_SUMMARISER_MODEL = "facebook/bart-large-cnn"
 # An instruction model (Apache-2.0) that writes Ukrainian and Russian as well as English.
 DEFAULT_INSTRUCT_MODEL = "Qwen/Qwen2.5-1.5B-Instruct"
-SUMMARISERS = ("seq2seq", "extractive", "instruct")
-TRANSLATORS = ("seq2seq", "instruct")
+
+
+class SummaryStrategy(StrEnum):
+    SEQ2SEQ = "seq2seq"  # a summarisation model (BART, Pegasus) writes summariser_language
+    EXTRACTIVE = "extractive"  # no model: the article's own lead sentences
+    INSTRUCT = "instruct"  # the instruction model writes every summary language
+
+
+class TranslationStrategy(StrEnum):
+    SEQ2SEQ = "seq2seq"  # OPUS-MT per language pair
+    INSTRUCT = "instruct"
+
+
+class Engine(StrEnum):
+    LOCAL = "local"  # this process
+    RAY = "ray"  # chunks translated and summarised by a pool of Ray actors
+
+
+SUMMARISERS = tuple(SummaryStrategy)
+TRANSLATORS = tuple(TranslationStrategy)
 DEFAULT_EXCLUDE = (".*", "*.expected.json")
-
-
-MODEL_SETTINGS = ("summariser_model", "instruct_model", "translation_models", "fallback_model")
-# Settings of how a run works rather than of what it writes; they never re-run an article.
-BACKENDS = ("auto", "transformers", "ctranslate2")
+BACKENDS = ("auto", *BACKEND_NAMES)
 COMPUTE_TYPES = (
     "auto",
     "int8",
@@ -53,83 +69,134 @@ COMPUTE_TYPES = (
     "bfloat16",
     "float32",
 )
-RUN_SETTINGS = (
-    "engine",
-    "ray_address",
-    "ray_actors",
-    "backend",
-    "compute_type",
-    "quantize",
-    "threads",
-    "device",
-    "exclude",
-    "chunk_words",
-    "max_file_mb",
-    "article_timeout",
-    "max_attempts",
-    "retry_parked",
-    "review",
-)
 
 
 class ConfigError(Exception):
     """The configuration file or an option is wrong; reported before any work is done."""
 
 
+# Each setting's field declares how it enters an article's configuration hash, and so whether
+# changing it re-runs articles: OUTPUT settings change what every article's files say (they are
+# in Settings.fingerprint); BY_DEPENDENCY ones (models, prompts, backends) enter the hash of only
+# the articles that use them, by what they are now (dependencies.py); OPERATIONAL ones say how a
+# run works and never re-run an article.
+OUTPUT = {"hash": "every article"}
+BY_DEPENDENCY = {"hash": "articles that use it"}
+OPERATIONAL = {"hash": "never"}
+
+
+@dataclass(frozen=True)
+class LanguageSettings:
+    targets: tuple[str, ...] = field(default=("uk", "en"), metadata=OUTPUT)
+    summary_languages: tuple[str, ...] = field(default=("uk", "en"), metadata=OUTPUT)
+    source_languages: tuple[str, ...] = field(default=("uk", "en", "ru"), metadata=OUTPUT)
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Which models and prompts write. They enter each article's hash by what they are (model
+    revision, prompt content: dependencies.py), only for the articles that use them."""
+
+    summariser: SummaryStrategy = field(default=SummaryStrategy.SEQ2SEQ, metadata=OUTPUT)
+    translator: TranslationStrategy = field(default=TranslationStrategy.SEQ2SEQ, metadata=OUTPUT)
+    summariser_model: str = field(default=DEFAULT_SUMMARISER_MODEL, metadata=BY_DEPENDENCY)  # the seq2seq one
+    # The one instruction model of a run, for each task whose strategy is "instruct".
+    instruct_model: str = field(default=DEFAULT_INSTRUCT_MODEL, metadata=BY_DEPENDENCY)
+    translation_models: dict[str, str] = field(
+        default_factory=lambda: dict(DEFAULT_TRANSLATION_MODELS), metadata=BY_DEPENDENCY
+    )
+    fallback_model: str = field(default=DEFAULT_FALLBACK_MODEL, metadata=BY_DEPENDENCY)
+    # "" = the prompts/ folder that ships with newsbrief
+    prompts: str = field(default="", metadata=BY_DEPENDENCY)
+
+
+@dataclass(frozen=True)
+class DecodingSettings:
+    num_beams: int = field(default=4, metadata=OUTPUT)
+    batch_tokens: int = field(default=2048, metadata=OUTPUT)
+    max_segment_chars: int = field(default=600, metadata=OUTPUT)
+    # Translations; None = the model's own generation config.
+    length_penalty: float | None = field(default=None, metadata=OUTPUT)
+    no_repeat_ngram_size: int | None = field(default=None, metadata=OUTPUT)
+    max_output_ratio: float = field(default=2.0, metadata=OUTPUT)  # a translation's tokens per source token
+    # Instruction models.
+    instruct_max_new_tokens: int = field(default=512, metadata=OUTPUT)
+    context_tokens: int = field(default=4096, metadata=OUTPUT)
+    temperature: float = field(default=0.0, metadata=OUTPUT)
+    seed: int = field(default=0, metadata=OUTPUT)
+    # 1.0 = off, whatever the checkpoint asks (it would penalise the prompt's quotes and figures
+    # that the answer must copy).
+    repetition_penalty: float = field(default=1.0, metadata=OUTPUT)
+
+    def overrides(self) -> dict[str, float]:
+        """Decoding overrides for translation models; what is unset stays the model's own."""
+        chosen = {"length_penalty": self.length_penalty, "no_repeat_ngram_size": self.no_repeat_ngram_size}
+        return {name: value for name, value in chosen.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class GuardSettings:
+    figures: str = field(default="verbatim", metadata=OUTPUT)  # or "localise" (target-language separators)
+    unverified: str = field(default="best", metadata=OUTPUT)  # or "source": what an unverifiable line holds
+    quotes: str = field(default="translated", metadata=OUTPUT)  # or "original", or "both"
+    # Beam candidates the figure guard searches when a translation loses a figure; 0 = flag only.
+    figure_candidates: int = field(default=4, metadata=OUTPUT)
+
+
+@dataclass(frozen=True)
+class SummarySettings:
+    summariser_language: str = field(default="en", metadata=OUTPUT)  # the language seq2seq writes
+    summary_max_tokens: int = field(default=160, metadata=OUTPUT)
+    summary_max_words: int = field(default=100, metadata=OUTPUT)  # asked of an instruction model
+    extractive_sentences: int = field(default=4, metadata=OUTPUT)
+
+
+@dataclass(frozen=True)
+class RunControl:
+    """How a run works. The backend, its compute type and quantisation do change the bits
+    written; they enter each article's hash through the backend label each model actually ran
+    on (dependencies.py), so `auto` on the same machine re-runs nothing."""
+
+    backend: str = field(default="auto", metadata=BY_DEPENDENCY)  # auto = the registry's first that fits
+    compute_type: str = field(default="auto", metadata=BY_DEPENDENCY)  # CTranslate2: int8 on a CPU
+    quantize: str = field(default="none", metadata=BY_DEPENDENCY)  # transformers: "int8" = torch dynamic int8
+    threads: int = field(default=0, metadata=OPERATIONAL)  # 0 = every core this process may use
+    device: str = field(default="auto", metadata=OPERATIONAL)
+    engine: Engine = field(default=Engine.LOCAL, metadata=OPERATIONAL)
+    ray_address: str = field(default="", metadata=OPERATIONAL)  # "" = start Ray on this machine
+    ray_actors: int = field(default=0, metadata=OPERATIONAL)  # 0 = one per GPU, or one per two CPUs
+    exclude: tuple[str, ...] = field(default=DEFAULT_EXCLUDE, metadata=OPERATIONAL)
+    chunk_words: int = field(
+        default=20000, metadata=OPERATIONAL
+    )  # articles read ahead and translated together
+    max_file_mb: float = field(default=64.0, metadata=OPERATIONAL)  # a larger file is skipped unread
+    article_timeout: float = field(default=900.0, metadata=OPERATIONAL)  # seconds per article; 0 = no limit
+    max_attempts: int = field(default=3, metadata=OPERATIONAL)  # failed runs of a source before it is parked
+    retry_parked: bool = field(default=False, metadata=OPERATIONAL)
+    review: bool = field(default=True, metadata=OPERATIONAL)  # write or update the review pages (_review/)
+
+
+GROUPS = {
+    "languages": LanguageSettings,
+    "models": ModelSettings,
+    "decoding": DecodingSettings,
+    "guard": GuardSettings,
+    "summaries": SummarySettings,
+    "control": RunControl,
+}
+
+
 @dataclass(frozen=True)
 class Settings:
-    targets: tuple[str, ...] = ("uk", "en")
-    summary_languages: tuple[str, ...] = ("uk", "en")
-    source_languages: tuple[str, ...] = ("uk", "en", "ru")
-    summariser: str = "seq2seq"
-    summariser_model: str = DEFAULT_SUMMARISER_MODEL  # the seq2seq summariser
-    summariser_language: str = "en"  # the language a seq2seq summariser writes
-    summary_max_tokens: int = 160
-    summary_max_words: int = 100  # asked of an instruction model ({max_words})
-    translator: str = "seq2seq"
-    # The one instruction model of a run, for each task whose strategy is "instruct".
-    instruct_model: str = DEFAULT_INSTRUCT_MODEL
-    translation_models: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_TRANSLATION_MODELS))
-    fallback_model: str = DEFAULT_FALLBACK_MODEL
-    prompts: str = ""  # "" = the prompts/ folder that ships with newsbrief
-    instruct_max_new_tokens: int = 512
-    context_tokens: int = 4096
-    temperature: float = 0.0
-    seed: int = 0
-    # Instruction models: 1.0 = off, whatever the checkpoint asks (it would penalise the prompt's
-    # quotes and figures that the answer must copy).
-    repetition_penalty: float = 1.0
-    num_beams: int = 4
-    batch_tokens: int = 2048
-    max_segment_chars: int = 600
-    extractive_sentences: int = 4
-    figures: str = "verbatim"  # or "localise" (separators by the target language's rules)
-    unverified: str = "best"  # or "source": what a translation with unverifiable figures holds
-    quotes: str = "translated"  # or "original", or "both"
-    # Beam candidates the figure guard searches when a translation loses a figure; 0 = flag only.
-    figure_candidates: int = 4
-    device: str = "auto"
-    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
-    # Decoding of translations; None = the model's own generation config.
-    length_penalty: float | None = None
-    no_repeat_ngram_size: int | None = None
-    max_output_ratio: float = 2.0  # a translation may be this many times its source (tokens)
-    # Translation backends: auto = CTranslate2 for Marian models when installed, else transformers. They
-    # enter each article's hash through the backend each pair actually used (dependencies.py).
-    backend: str = "auto"  # or "transformers", "ctranslate2"
-    compute_type: str = "auto"  # CTranslate2: auto = int8 on a CPU, int8_float16 on a GPU
-    quantize: str = "none"  # transformers: "int8" = torch dynamic int8 of Linear layers (CPU)
-    threads: int = 0  # CTranslate2 threads; 0 = every core this process may use
-    # How a run works, not what it writes: none of these changes an article's outputs.
-    engine: str = "local"  # or "ray": chunks translated and summarised by a pool of Ray actors
-    ray_address: str = ""  # "" = start a Ray instance on this machine; or a cluster's address
-    ray_actors: int = 0  # 0 = one per GPU of the cluster, or one per two CPUs
-    chunk_words: int = 20000  # articles read ahead and translated together (memory follows it)
-    max_file_mb: float = 64.0  # a larger file is skipped unread: no article is that long
-    article_timeout: float = 900.0  # seconds per article; 0 = no limit
-    max_attempts: int = 3  # failed runs of the same source before it is parked
-    retry_parked: bool = False
-    review: bool = True  # write or update the review pages (_review/) at the end of a run
+    """Every setting of a run, in groups; the config file and the options name them flat
+    (`num_beams`, not `decoding.num_beams`), and each name is in exactly one group."""
+
+    languages: LanguageSettings = field(default_factory=LanguageSettings)
+    models: ModelSettings = field(default_factory=ModelSettings)
+    decoding: DecodingSettings = field(default_factory=DecodingSettings)
+    guard: GuardSettings = field(default_factory=GuardSettings)
+    summaries: SummarySettings = field(default_factory=SummarySettings)
+    control: RunControl = field(default_factory=RunControl)
 
     @classmethod
     def from_sources(
@@ -147,36 +214,48 @@ class Settings:
         if isinstance(given.get("prompts"), Path):
             given["prompts"] = str(given["prompts"])
         if "exclude" in given:
-            given["exclude"] = (*settings.exclude, *given["exclude"])  # type: ignore[misc]
+            given["exclude"] = (*settings.control.exclude, *given["exclude"])  # type: ignore[misc]
         return apply_models(apply_options(settings, **given), roles)
 
+    def flat(self) -> dict[str, object]:
+        """Every setting by its name, as the config file names it."""
+        return {name: value for group in GROUPS for name, value in asdict(getattr(self, group)).items()}
+
     def translation_model_for(self, source: str, target: str) -> str:
-        if self.translator == "instruct":
-            return self.instruct_model
-        return self.translation_models.get(f"{source}-{target}", self.fallback_model)
+        models = self.models
+        if models.translator == TranslationStrategy.INSTRUCT:
+            return models.instruct_model
+        return models.translation_models.get(f"{source}-{target}", models.fallback_model)
 
     def summariser_model_ref(self) -> str:
-        return self.instruct_model if self.summariser == "instruct" else self.summariser_model
-
-    def decoding(self) -> dict[str, float]:
-        """Decoding overrides for translation models; what is unset stays the model's own."""
-        chosen = {"length_penalty": self.length_penalty, "no_repeat_ngram_size": self.no_repeat_ngram_size}
-        return {name: value for name, value in chosen.items() if value is not None}
+        models = self.models
+        instruct = models.summariser == SummaryStrategy.INSTRUCT
+        return models.instruct_model if instruct else models.summariser_model
 
     def guard_policy(self) -> GuardPolicy:
-        candidates = max(self.num_beams, self.figure_candidates) if self.figure_candidates else 0
-        return GuardPolicy(self.figures, self.unverified, self.quotes, candidates)
+        guard = self.guard
+        candidates = max(self.decoding.num_beams, guard.figure_candidates) if guard.figure_candidates else 0
+        return GuardPolicy(guard.figures, guard.unverified, guard.quotes, candidates)
 
     def fingerprint(self) -> str:
         """Hash of the settings that change every article's output; a change re-runs them all."""
-        relevant = asdict(self)
-        # Models and prompts enter each article's hash by what they are (dependencies.py), not
-        # by name here: a prompt or model that an article does not use must not re-run it.
-        for name in ("prompts", *RUN_SETTINGS, *MODEL_SETTINGS):
-            relevant.pop(name)
+        relevant = {
+            name: value
+            for group in GROUPS
+            for name, value in asdict(getattr(self, group)).items()
+            if _affects_output(group, name)
+        }
         relevant["newsbrief"] = __version__
         blob = json.dumps(relevant, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+def _affects_output(group: str, name: str) -> bool:
+    return GROUPS[group].__dataclass_fields__[name].metadata["hash"] == OUTPUT["hash"]
+
+
+# Setting name -> its group ("num_beams" -> "decoding").
+GROUP_OF = {name: group for group, kind in GROUPS.items() for name in kind.__dataclass_fields__}
 
 
 def load_settings(config_file: Path | None) -> Settings:
@@ -205,19 +284,19 @@ def load_settings(config_file: Path | None) -> Settings:
 def apply_options(settings: Settings, origin: str = "", **options: object) -> Settings:
     """Override settings by name; unknown names, values of the wrong type and bad values are a
     ConfigError naming the setting and the value. `origin` names where they came from."""
-    known = set(Settings.__dataclass_fields__)
-    unknown = sorted(set(options) - known)
+    unknown = sorted(set(options) - set(GROUP_OF))
     if unknown:
-        hints = [_did_you_mean(name, known) for name in unknown]
+        hints = [_did_you_mean(name, set(GROUP_OF)) for name in unknown]
         raise ConfigError(f"{origin}unknown setting(s): {', '.join(hints)}")
-    hints = typing.get_type_hints(Settings)
-    cleaned = {}
+    changed: dict[str, dict[str, object]] = {}
     for name, value in options.items():
         if value is None:
             continue
-        _check_type(name, value, hints[name], origin)
-        cleaned[name] = _as_field_type(value, hints[name])
-    settings = replace(settings, **cleaned)
+        expected = typing.get_type_hints(GROUPS[GROUP_OF[name]])[name]
+        _check_type(name, value, expected, origin)
+        changed.setdefault(GROUP_OF[name], {})[name] = _as_field_type(name, value, expected, origin)
+    groups = {group: replace(getattr(settings, group), **values) for group, values in changed.items()}
+    settings = replace(settings, **groups)
     _validate(settings)
     return settings
 
@@ -228,11 +307,11 @@ def apply_models(
     """`{"uk-en": ref, "summariser": ref, "fallback": ref}`. Each ref must be a folder, a .gguf
     file or a well-formed hub id (ConfigError otherwise); relative folders are taken from `base`
     (the config file's folder), or from the working directory when `base` is None."""
-    translation = dict(settings.translation_models)
+    translation = dict(settings.models.translation_models)
     roles = {
-        "summariser": settings.summariser_model,
-        "instruct": settings.instruct_model,
-        "fallback": settings.fallback_model,
+        "summariser": settings.models.summariser_model,
+        "instruct": settings.models.instruct_model,
+        "fallback": settings.models.fallback_model,
     }
     for role, ref in models.items():
         if role not in roles and not _is_pair(role):
@@ -245,13 +324,14 @@ def apply_models(
             roles[role] = ref
         else:
             translation[role] = ref
-    return replace(
-        settings,
+    models_ = replace(
+        settings.models,
         translation_models=translation,
         summariser_model=roles["summariser"],
         instruct_model=roles["instruct"],
         fallback_model=roles["fallback"],
     )
+    return replace(settings, models=models_)
 
 
 def model_reference(role: str, ref: str, base: Path | None, origin: str = "") -> str:
@@ -364,6 +444,8 @@ def _matches(value: object, expected: object) -> bool:
         return isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
     if origin is dict:
         return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+    if isinstance(expected, type) and issubclass(expected, StrEnum):
+        return isinstance(value, str)  # which words: _as_field_type
     if expected is float:
         return isinstance(value, int | float) and not isinstance(value, bool)
     if expected is int:
@@ -383,9 +465,14 @@ def _describe(expected: object) -> str:
     return names.get(expected, str(expected))  # type: ignore[call-overload]
 
 
-def _as_field_type(value: object, expected: object) -> object:
+def _as_field_type(name: str, value: object, expected: object, origin: str) -> object:
     """Lists as tuples; a whole number given for a float setting as a float, so `2` and `2.0`
-    give one configuration hash."""
+    give one configuration hash; a strategy's word as its enum."""
+    if isinstance(expected, type) and issubclass(expected, StrEnum):
+        if value not in set(expected):
+            choices = ", ".join(expected)
+            raise ConfigError(f"{origin}{name} must be one of {choices}, not {value!r}")
+        return expected(value)
     if isinstance(value, list):
         return tuple(value)
     if expected is float or (isinstance(expected, types.UnionType) and float in typing.get_args(expected)):
@@ -411,10 +498,7 @@ def _is_pair(role: str) -> bool:
 
 
 def _validate(settings: Settings) -> None:
-    if settings.summariser not in SUMMARISERS:
-        raise ConfigError(f"summariser must be one of {', '.join(SUMMARISERS)}, not {settings.summariser!r}")
-    if settings.translator not in TRANSLATORS:
-        raise ConfigError(f"translator must be one of {', '.join(TRANSLATORS)}, not {settings.translator!r}")
+    flat = settings.flat()
     for name in (
         "num_beams",
         "batch_tokens",
@@ -427,35 +511,32 @@ def _validate(settings: Settings) -> None:
         "chunk_words",
         "max_attempts",
     ):
-        if int(getattr(settings, name)) < 1:
+        if int(flat[name]) < 1:  # type: ignore[call-overload]
             raise ConfigError(f"{name} must be at least 1")
     for name, choices in (
-        ("engine", ("local", "ray")),
         ("backend", BACKENDS),
         ("compute_type", COMPUTE_TYPES),
         ("quantize", ("none", "int8")),
-    ):
-        if getattr(settings, name) not in choices:
-            raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {getattr(settings, name)!r}")
-    if min(int(settings.threads), int(settings.figure_candidates), int(settings.ray_actors)) < 0:
-        raise ConfigError("threads, figure_candidates and ray_actors must be 0 or more")
-    if float(settings.max_output_ratio) <= 0:
-        raise ConfigError("max_output_ratio must be above 0")
-    if float(settings.max_file_mb) <= 0:
-        raise ConfigError("max_file_mb must be above 0")
-    if float(settings.article_timeout) < 0:
-        raise ConfigError("article_timeout must be 0 (no limit) or more seconds")
-    for name, choices in (
         ("figures", FIGURE_MODES),
         ("unverified", UNVERIFIED_MODES),
         ("quotes", QUOTE_MODES),
     ):
-        if getattr(settings, name) not in choices:
-            raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {getattr(settings, name)!r}")
-    if not 1.0 <= float(settings.repetition_penalty) <= 2.0:
+        if flat[name] not in choices:
+            raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {flat[name]!r}")
+    control, decoding = settings.control, settings.decoding
+    if min(int(control.threads), int(settings.guard.figure_candidates), int(control.ray_actors)) < 0:
+        raise ConfigError("threads, figure_candidates and ray_actors must be 0 or more")
+    if float(decoding.max_output_ratio) <= 0:
+        raise ConfigError("max_output_ratio must be above 0")
+    if float(control.max_file_mb) <= 0:
+        raise ConfigError("max_file_mb must be above 0")
+    if float(control.article_timeout) < 0:
+        raise ConfigError("article_timeout must be 0 (no limit) or more seconds")
+    if not 1.0 <= float(decoding.repetition_penalty) <= 2.0:
         raise ConfigError("repetition_penalty must be between 1.0 (off, the default) and 2.0")
-    if not 0 <= float(settings.temperature) <= 2:
+    if not 0 <= float(decoding.temperature) <= 2:
         raise ConfigError("temperature must be between 0 (greedy, the default) and 2")
-    for lang in (*settings.targets, *settings.summary_languages, *settings.source_languages):
+    languages = settings.languages
+    for lang in (*languages.targets, *languages.summary_languages, *languages.source_languages):
         if not (lang.isalpha() and len(lang) in (2, 3)):
             raise ConfigError(f"{lang!r} is not a language code such as uk, en or ru")

@@ -51,7 +51,7 @@ class ConfigHasher:
         if kind == "translate":
             source, target = name.split("-")
             return self.pool.backend(source, target)
-        return self.pool.transformers_backend()
+        return self.pool.summariser_backend()
 
     def hash(self, dependencies: list[str]) -> str:
         """Memoised: a folder of 10,000 articles has a handful of distinct dependency lists."""

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from newsbrief.article import SegmentedArticle
 from newsbrief.chunks import ArticleWork, ChunkExecutor, ChunkWork, LocalChunks
-from newsbrief.config import Settings
+from newsbrief.config import Engine, Settings
 from newsbrief.dependencies import ConfigHasher
 from newsbrief.discovery import Discovery, discover
 from newsbrief.errors import ArticleFailed, ArticleSkipped, OutputUnwritable, is_output_failure
@@ -86,7 +86,7 @@ class BatchRun:
         row.error = reason
         if status == State.FAILED:
             row.attempts += 1
-            row.parked = row.attempts >= self.settings.max_attempts
+            row.parked = row.attempts >= self.settings.control.max_attempts
         else:
             row.attempts, row.parked = 0, False
         self.manifest.record(row, self.run_id)
@@ -111,7 +111,7 @@ def run_batch(
     pool = ModelPool(settings, load_prompts(settings))
     run = _start(input_dir, out_dir, settings, pool, progress, stop, on_outcome)
     try:
-        _stream(run, discover(input_dir, settings.exclude, out_dir))
+        _stream(run, discover(input_dir, settings.control.exclude, out_dir))
     except RunInterrupted as stopped:
         run.report.interrupted = str(stopped)
     except OutputUnwritable as error:
@@ -170,7 +170,7 @@ def _close(run: BatchRun, seconds: float) -> None:
         if report.output_error is None:
             outcome = "interrupted" if report.interrupted else "finished"
             run.manifest.finish_run(run.run_id, counts, report.words, report.seconds, outcome)
-            if run.settings.review:
+            if run.settings.control.review:
                 _update_review(run)
     except OutputUnwritable as error:
         report.output_error = error
@@ -184,7 +184,7 @@ def _executor(
     settings: Settings, pool: ModelPool, progress: ProgressSink, stop: StopRequest
 ) -> ChunkExecutor:
     """Engine local: this process; engine ray: a pool of Ray actors (Ray imported only then)."""
-    if settings.engine == "ray":
+    if settings.control.engine == Engine.RAY:
         from newsbrief.cluster import RayChunks
 
         return RayChunks(settings)
@@ -219,7 +219,7 @@ def _stream(run: BatchRun, found: Discovery) -> None:
             continue
         chunk.append(item)
         words += item.row.words
-        if words >= run.settings.chunk_words:
+        if words >= run.settings.control.chunk_words:
             _submit(run, run.manifest.next_chunk(), chunk)
             chunk, words = [], 0
             run.progress.phase("reading", len(files))
@@ -268,40 +268,23 @@ def _settle_finished(run: BatchRun, wait: bool) -> None:
 
 
 def _read_one(run: BatchRun, path: Path, redo: bool = False) -> Pending | None:
-    """Read and segment one file, unless it is up to date or parked (`redo` reads it anyway);
-    None when there is nothing to do."""
+    """Read, segment and plan one file, unless it is up to date or parked (`redo` reads it
+    anyway); None when there is nothing to do."""
     source_path = str(path.resolve())
     known = run.manifest.lookup(source_path)
     article_id = known.id if known else _new_id(run, path)
-    no_dependencies = run.hasher.hash([])
-    try:
-        size = path.stat().st_size
-        data = path.read_bytes() if size <= run.settings.max_file_mb * MEGABYTE else b""
-    except OSError as error:
-        row = ArticleRow(article_id, source_path, "", no_dependencies, State.DONE)
-        run.record(row, path, State.FAILED, f"cannot read: {error}")
+    if (read := _read_bytes(run, path, article_id)) is None:
         return None
-    if size > run.settings.max_file_mb * MEGABYTE:  # a dump or a disk image, not an article
-        row = ArticleRow(article_id, source_path, f"size:{size}", no_dependencies, State.DONE)
-        limit = f"max_file_mb = {run.settings.max_file_mb:g}"
-        run.record(row, path, State.SKIPPED, f"too large for an article: {size / MEGABYTE:,.0f} MB ({limit})")
-        return None
-    row = ArticleRow(article_id, source_path, hashlib.sha256(data).hexdigest(), no_dependencies, State.DONE)
+    row, data = read
     if known is not None and known.source_hash == row.source_hash:
         row.attempts = known.attempts if known.status == State.FAILED else 0
-        if not redo and _is_up_to_date(known, run):
-            run.report.add(Outcome(path, article_id, State.UP_TO_DATE, lang=known.lang, words=known.words))
-            return None
-        if not redo and known.parked and not run.settings.retry_parked:
-            run.report.add(
-                Outcome(path, article_id, State.PARKED, known.error, known.words, lang=known.lang,
-                        attempts=known.attempts)
-            )  # fmt: skip
+        if not redo and _passed_over(run, path, known):
             return None
     run.identifier()  # loaded once per run, before any article's clock starts
     began = time.monotonic()
     try:
-        with time_limit(run.settings.article_timeout, run.settings.article_timeout, "reading"):
+        limit = run.settings.control.article_timeout
+        with time_limit(limit, limit, "reading"):
             doc = _read_and_segment(path, data, run)
     except ArticleSkipped as problem:
         run.record(row, path, State.SKIPPED, str(problem))
@@ -312,7 +295,45 @@ def _read_one(run: BatchRun, path: Path, redo: bool = False) -> Pending | None:
     except Exception as error:  # a reader's or detector's bug on strange input costs this file only
         run.record(row, path, State.FAILED, f"cannot read: {type(error).__name__}: {error}")
         return None
-    doc.article.id = article_id
+    return _planned(run, doc, row, began)
+
+
+def _read_bytes(run: BatchRun, path: Path, article_id: str) -> tuple[ArticleRow, bytes] | None:
+    """The file's bytes and its manifest row, or None when it cannot be read or is far too large
+    for an article (a dump, a disk image: skipped unread)."""
+    source_path, limit_mb = str(path.resolve()), run.settings.control.max_file_mb
+    no_dependencies = run.hasher.hash([])
+    try:
+        size = path.stat().st_size
+        data = path.read_bytes() if size <= limit_mb * MEGABYTE else b""
+    except OSError as error:
+        row = ArticleRow(article_id, source_path, "", no_dependencies, State.DONE)
+        run.record(row, path, State.FAILED, f"cannot read: {error}")
+        return None
+    if size > limit_mb * MEGABYTE:
+        row = ArticleRow(article_id, source_path, f"size:{size}", no_dependencies, State.DONE)
+        reason = f"too large for an article: {size / MEGABYTE:,.0f} MB (max_file_mb = {limit_mb:g})"
+        run.record(row, path, State.SKIPPED, reason)
+        return None
+    source_hash = hashlib.sha256(data).hexdigest()
+    return ArticleRow(article_id, source_path, source_hash, no_dependencies, State.DONE), data
+
+
+def _passed_over(run: BatchRun, path: Path, known: ArticleRow) -> bool:
+    """An unchanged source that is up to date, or parked: reported, and not read."""
+    if _is_up_to_date(known, run):
+        run.report.add(Outcome(path, known.id, State.UP_TO_DATE, lang=known.lang, words=known.words))
+        return True
+    if known.parked and not run.settings.control.retry_parked:
+        outcome = Outcome(path, known.id, State.PARKED, known.error, known.words, lang=known.lang)
+        outcome.attempts = known.attempts
+        run.report.add(outcome)
+        return True
+    return False
+
+
+def _planned(run: BatchRun, doc: SegmentedArticle, row: ArticleRow, began: float) -> Pending:
+    doc.article.id = row.id
     row.lang = doc.lang
     row.words = doc.word_count()
     plan = plan_article(doc, run.settings)
@@ -346,14 +367,14 @@ def _read_and_segment(path: Path, data: bytes, run: BatchRun) -> SegmentedArticl
     lang, _confidence = identifier.detect(" ".join([article.title, *article.paragraphs])[:3000])
     if lang is None:
         raise ArticleSkipped("no language could be detected (no letters in the text)")
-    if lang not in settings.source_languages:
-        targets = "/".join(t for t in settings.targets if t != lang)
+    if lang not in settings.languages.source_languages:
+        targets = "/".join(t for t in settings.languages.targets if t != lang)
         raise ArticleSkipped(
             f"unsupported language {lang}: no model for {lang}→{targets} (add '{lang}' to "
-            f"source_languages to use the multilingual fallback {settings.fallback_model})"
+            f"source_languages to use the multilingual fallback {settings.models.fallback_model})"
         )
-    accepted = set(settings.source_languages)
-    return segment_article(article, lang, identifier, accepted, settings.max_segment_chars)
+    accepted = set(settings.languages.source_languages)
+    return segment_article(article, lang, identifier, accepted, settings.decoding.max_segment_chars)
 
 
 def _settle(run: BatchRun, work: ChunkWork) -> None:

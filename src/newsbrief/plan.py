@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from newsbrief.article import SegmentedArticle
-from newsbrief.config import Settings
+from newsbrief.config import Settings, SummaryStrategy, TranslationStrategy
 
 
 @dataclass(frozen=True)
@@ -49,43 +49,43 @@ class ArticlePlan:
 def plan_article(doc: SegmentedArticle, settings: Settings) -> ArticlePlan:
     written = summariser_languages(settings)
     lines = line_languages(doc.lang, settings)
-    translated = tuple(lang for lang in settings.summary_languages if lang not in written)
+    translated = tuple(lang for lang in settings.languages.summary_languages if lang not in written)
     titles = tuple(lang for lang in translated if doc.article.title and lang not in {*lines, doc.lang})
     pairs = {(s.lang, target) for s in doc.sentences for target in lines if s.lang != target}
     pairs |= {(written[0], lang) for lang in translated}
     pairs |= {(doc.lang, lang) for lang in titles}
     prompts: set[str] = set()
-    if settings.summariser == "instruct":
-        prompts |= {f"summarise.{lang}" for lang in settings.summary_languages}
-    if settings.translator == "instruct":
+    if settings.models.summariser == SummaryStrategy.INSTRUCT:
+        prompts |= {f"summarise.{lang}" for lang in settings.languages.summary_languages}
+    if settings.models.translator == TranslationStrategy.INSTRUCT:
         prompts |= {f"translate.{target}" for _, target in pairs}
     return ArticlePlan(
         lang=doc.lang,
         line_languages=tuple(sorted(lines)),
-        translation_files=tuple(sorted(set(settings.targets) - {doc.lang})),
+        translation_files=tuple(sorted(set(settings.languages.targets) - {doc.lang})),
         summaries_written=written,
         summaries_translated=translated,
         titles_translated=titles,
         pairs=tuple(sorted(pairs)),
-        summariser_used=settings.summariser != "extractive",
+        summariser_used=settings.models.summariser != SummaryStrategy.EXTRACTIVE,
         prompts=tuple(sorted(prompts)),
     )
 
 
 def summariser_languages(settings: Settings) -> tuple[str, ...]:
     """The languages the summariser writes itself; the others are translated summaries."""
-    if settings.summariser == "seq2seq":
-        return (settings.summariser_language,)
-    return settings.summary_languages
+    if settings.models.summariser == SummaryStrategy.SEQ2SEQ:
+        return (settings.summaries.summariser_language,)
+    return settings.languages.summary_languages
 
 
 def line_languages(article_lang: str, settings: Settings) -> set[str]:
     """Languages an article's lines must be translated into (files and summaries)."""
-    needed = set(settings.targets)
-    if settings.summariser == "seq2seq":
-        needed.add(settings.summariser_language)
+    needed = set(settings.languages.targets)
+    if settings.models.summariser == SummaryStrategy.SEQ2SEQ:
+        needed.add(settings.summaries.summariser_language)
     else:
-        needed |= set(settings.summary_languages)
+        needed |= set(settings.languages.summary_languages)
     return needed - {article_lang}
 
 
@@ -93,10 +93,14 @@ def run_prompts(settings: Settings) -> list[tuple[str, str]]:
     """(task, language) of every prompt template some article of this run may use: checked
     before anything runs, so a broken one is a usage error at once."""
     wanted = []
-    if settings.summariser == "instruct":
-        wanted += [("summarise", lang) for lang in settings.summary_languages]
-    if settings.translator == "instruct":
-        targets = {*settings.targets, *settings.summary_languages, settings.summariser_language}
+    if settings.models.summariser == SummaryStrategy.INSTRUCT:
+        wanted += [("summarise", lang) for lang in settings.languages.summary_languages]
+    if settings.models.translator == TranslationStrategy.INSTRUCT:
+        targets = {
+            *settings.languages.targets,
+            *settings.languages.summary_languages,
+            settings.summaries.summariser_language,
+        }
         wanted += [("translate", lang) for lang in sorted(targets)]
     return wanted
 
@@ -104,12 +108,14 @@ def run_prompts(settings: Settings) -> list[tuple[str, str]]:
 def model_roles(settings: Settings) -> dict[str, str]:
     """Role -> model for what a run with this configuration may use (the fallback is listed
     only when the configuration accepts a source language without a direct model)."""
-    roles = dict(settings.translation_models)
-    if settings.summariser == "seq2seq":
-        roles["summariser"] = settings.summariser_model
-    if "instruct" in (settings.summariser, settings.translator):
-        roles["instruct"] = settings.instruct_model
-    pairs = {f"{s}-{t}" for s in settings.source_languages for t in settings.targets if s != t}
+    roles = dict(settings.models.translation_models)
+    if settings.models.summariser == SummaryStrategy.SEQ2SEQ:
+        roles["summariser"] = settings.models.summariser_model
+    if SummaryStrategy.INSTRUCT in (settings.models.summariser, settings.models.translator):
+        roles["instruct"] = settings.models.instruct_model
+    pairs = {
+        f"{s}-{t}" for s in settings.languages.source_languages for t in settings.languages.targets if s != t
+    }
     if pairs - set(roles):
-        roles["fallback"] = settings.fallback_model
+        roles["fallback"] = settings.models.fallback_model
     return roles

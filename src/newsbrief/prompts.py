@@ -124,7 +124,7 @@ def bullet_list(items: list[str], quoted: bool = False) -> str:
 
 
 def prompt_folder(settings: Settings) -> Path:
-    return Path(settings.prompts).expanduser() if settings.prompts else DEFAULT_PROMPT_DIR
+    return Path(settings.models.prompts).expanduser() if settings.models.prompts else DEFAULT_PROMPT_DIR
 
 
 def load_prompts(settings: Settings) -> dict[str, PromptTemplate]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from newsbrief import __version__
+from newsbrief._version import __version__
 from newsbrief.config import Settings
 from newsbrief.dependencies import ConfigHasher
 from newsbrief.layout import ArticleResult
@@ -60,16 +60,16 @@ def article_record(
             for lang in result.summaries
         },
         "summariser": summariser,
-        "translator": settings.translator,
+        "translator": settings.models.translator,
         "models": models,
         "prompts": prompts,
         "settings": {
-            "targets": list(settings.targets),
-            "summary_languages": list(settings.summary_languages),
-            "source_languages": list(settings.source_languages),
-            "num_beams": settings.num_beams,
-            "max_segment_chars": settings.max_segment_chars,
-            "temperature": settings.temperature,
+            "targets": list(settings.languages.targets),
+            "summary_languages": list(settings.languages.summary_languages),
+            "source_languages": list(settings.languages.source_languages),
+            "num_beams": settings.decoding.num_beams,
+            "max_segment_chars": settings.decoding.max_segment_chars,
+            "temperature": settings.decoding.temperature,
         },
         "config_hash": config_hash,
         "warnings": article.warnings,

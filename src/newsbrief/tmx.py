@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
-from newsbrief import __version__
+from newsbrief._version import __version__
 
 # Characters XML 1.0 cannot carry at all (control characters other than tab and newlines).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

@@ -24,9 +24,8 @@ from newsbrief.guarding import (
 )
 from newsbrief.limits import TimeBudget, over_limit
 
-if TYPE_CHECKING:  # torch and transformers load only with a model that needs them (pool.py)
-    from newsbrief.backends.ct2 import CTranslate2Model
-    from newsbrief.backends.seq2seq import Seq2SeqModel
+if TYPE_CHECKING:
+    from newsbrief.backends.registry import EncoderDecoder
 
 MAX_BATCH_SENTENCES = 64
 # A translation longer than twice its source (in tokens) is a model running away, not a sentence
@@ -112,7 +111,7 @@ class Seq2SeqTranslator:
 
     def __init__(
         self,
-        model: Seq2SeqModel | CTranslate2Model,
+        model: EncoderDecoder,
         source: str,
         target: str,
         num_beams: int,

@@ -23,10 +23,14 @@ import shutil
 import uuid
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsbrief.backends import output_cap, target_token
 from newsbrief.errors import ModelUnusable
 from newsbrief.models import ResolvedModel
+
+if TYPE_CHECKING:
+    from newsbrief.backends.registry import LoadOptions
 
 EOS = "</s>"
 SPECIAL_PIECES = {EOS, "<pad>", "<unk>"}
@@ -133,6 +137,27 @@ def _convert(source: Path, destination: Path) -> None:
 
     converter = ctranslate2.converters.TransformersConverter(str(source))
     converter.convert(str(destination), quantization=None, force=True)
+
+
+class CTranslate2Backend:
+    """The registry entry (registry.py)."""
+
+    name = "ctranslate2"
+    unsupported = "CTranslate2 runs Marian (OPUS-MT) models only here; use --backend transformers"
+
+    def available(self) -> bool:
+        return available()
+
+    def supports(self, model: ResolvedModel) -> bool:
+        return supports(model)
+
+    def label(self, options: LoadOptions) -> str:
+        return f"ctranslate2/{resolve_compute_type(options.compute_type, options.device)}"
+
+    def load(self, model: ResolvedModel, options: LoadOptions) -> CTranslate2Model:
+        return CTranslate2Model(
+            model, options.device, options.compute_type, options.threads, options.decoding
+        )
 
 
 class CTranslate2Model:
