@@ -1,0 +1,70 @@
+"""An article's plan is what runs: the translations a chunk makes are exactly the plan's pairs,
+so the configuration hash (built from the plan's dependencies) describes what ran."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import ARTICLES
+
+from newsbrief.chunks import ArticleWork, process_chunk
+from newsbrief.config import Settings, apply_models, apply_options
+from newsbrief.plan import plan_article
+from newsbrief.pool import ModelPool
+from newsbrief.readers import read_article
+from newsbrief.segmenting import segment_article
+from newsbrief.translating import Translator
+
+PAIRS = ("uk-en", "ru-en", "en-uk", "en-ru", "ru-uk", "uk-ru")
+# An English article, a Ukrainian one with an English quote as a segment of its own, a Russian one.
+ARTICLE_NAMES = ("en-imf-budget.md", "uk-mixed-quote-en.txt", "ru-sanctions-trade.txt")
+CONFIGURATIONS = {
+    "default": {},
+    "three summary languages": {"summary_languages": ("uk", "en", "ru")},
+    "summaries in Russian only, targets uk": {"summary_languages": ("ru",), "targets": ("uk",)},
+    "extractive in three languages": {"summariser": "extractive", "summary_languages": ("uk", "en", "ru")},
+}
+
+
+class RecordingPool:
+    """The real pool, noting each pair a translator is asked for."""
+
+    def __init__(self, pool: ModelPool) -> None:
+        self.pool = pool
+        self.pairs: set[tuple[str, str]] = set()
+
+    def translator(self, source: str, target: str) -> Translator:
+        self.pairs.add((source, target))
+        return self.pool.translator(source, target)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.pool, name)
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGURATIONS))
+def test_a_chunk_translates_exactly_the_pairs_its_articles_plans_name(
+    trained_models: Path, name: str
+) -> None:
+    roles = {pair: str(trained_models / "newsmt") for pair in PAIRS}
+    roles["summariser"] = str(trained_models / "bart-lead")
+    options = {"num_beams": 1, "figure_candidates": 0, **CONFIGURATIONS[name]}
+    settings = apply_models(apply_options(Settings(), **options), roles)
+    pool = ModelPool(settings, {})
+    chunk = []
+    for article_name in ARTICLE_NAMES:
+        article = read_article(ARTICLES / article_name)
+        article.id = article_name
+        lang, _ = pool.identifier().detect(" ".join([article.title, *article.paragraphs]))
+        doc = segment_article(article, lang, pool.identifier(), {"uk", "en", "ru"})
+        chunk.append(ArticleWork(doc, plan_article(doc, settings), {}, doc.word_count()))
+    for item in chunk:  # one article a chunk, so that no article's pairs hide another's
+        recording = RecordingPool(pool)
+        work = process_chunk([item], recording, settings)  # type: ignore[arg-type]
+        assert not work.failures, work.failures
+        # Same-language lines (a quote already in the target) are copied, never given to a model.
+        assert recording.pairs == set(item.plan.pairs), item.doc.article.id
+        (draft,) = work.drafts
+        assert list(draft.summaries) == [*item.plan.summaries_written, *item.plan.summaries_translated]
+        assert sorted(draft.lines) == sorted({item.plan.lang, *item.plan.line_languages})
+        assert set(draft.summary_titles) == set(draft.lines) | set(item.plan.titles_translated)
