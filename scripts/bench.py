@@ -54,7 +54,7 @@ from transformers import (
     MarianTokenizer,
 )
 
-from newsbrief.backends import output_cap
+from newsbrief.backends import MAX_OUTPUT_RATIO, output_cap
 from newsbrief.backends.ct2 import CTranslate2Model, converted, default_threads
 from newsbrief.backends.seq2seq import Seq2SeqModel
 from newsbrief.guarding import GuardPolicy
@@ -64,7 +64,6 @@ from newsbrief.readers import read_article
 from newsbrief.segmenting import segment_article
 from newsbrief.summarising import WINDOW_MARGIN, Seq2SeqSummariser, SummaryInput, pack_by_tokens
 from newsbrief.translating import (
-    MAX_OUTPUT_RATIO,
     Job,
     JobKey,
     Seq2SeqTranslator,

@@ -13,8 +13,8 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from newsbrief._version import __version__
-from newsbrief.config import ConfigError, Engine, Settings
+from newsbrief import Settings, __version__, run_batch
+from newsbrief.config import ConfigError, Engine
 from newsbrief.errors import ModelUnavailable, ModelUnusable, OutputUnwritable
 from newsbrief.locking import OutputLocked, output_lock
 from newsbrief.outcomes import (
@@ -227,8 +227,6 @@ def run(
     review: Review = None,
 ) -> None:
     """Translate and summarise every article in INPUT_DIR into OUT."""
-    from newsbrief.pipeline import run_batch  # heavy imports only for real work
-
     _check_run_folders(input_dir, out)
     if log_format not in LOG_FORMATS:
         _fail_usage(f"--log-format must be human or json, not {log_format!r}")

@@ -13,6 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from newsbrief._version import __version__
+from newsbrief.backends import MAX_OUTPUT_RATIO
 from newsbrief.backends.registry import BACKEND_NAMES
 from newsbrief.errors import looks_like_path
 from newsbrief.guarding import FIGURE_MODES, QUOTE_MODES, UNVERIFIED_MODES, GuardPolicy
@@ -118,7 +119,8 @@ class DecodingSettings:
     # Translations; None = the model's own generation config.
     length_penalty: float | None = field(default=None, metadata=OUTPUT)
     no_repeat_ngram_size: int | None = field(default=None, metadata=OUTPUT)
-    max_output_ratio: float = field(default=2.0, metadata=OUTPUT)  # a translation's tokens per source token
+    # A translation's tokens at most this many times its source's.
+    max_output_ratio: float = field(default=MAX_OUTPUT_RATIO, metadata=OUTPUT)
     # Instruction models.
     instruct_max_new_tokens: int = field(default=512, metadata=OUTPUT)
     context_tokens: int = field(default=4096, metadata=OUTPUT)

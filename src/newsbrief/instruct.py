@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from newsbrief.article import Span
+from newsbrief.backends import MAX_OUTPUT_RATIO, OUTPUT_SLACK_TOKENS  # as for seq2seq
 from newsbrief.language import language_name
 from newsbrief.prompts import PromptError, PromptTemplate, bullet_list
 from newsbrief.spans import figures_of, find_spans, quotes_of
@@ -26,9 +27,6 @@ from newsbrief.translating import per_text
 if TYPE_CHECKING:  # torch and transformers load only with a model that needs them (pool.py)
     from newsbrief.backends.causal import CausalChatModel
 
-# A translation may be at most this many times its source in tokens (plus slack), as for seq2seq.
-MAX_OUTPUT_RATIO = 2.0
-OUTPUT_SLACK_TOKENS = 16
 # Longest segment sent in one request; longer ones are split by the pipeline.
 MAX_SEGMENT_TOKENS = 512
 # The smallest article window worth asking for; below it the prompt leaves no room for the text.

@@ -12,6 +12,7 @@ from functools import partial
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from newsbrief.article import Span
+from newsbrief.backends import MAX_OUTPUT_RATIO
 from newsbrief.checks import OutputChecks
 from newsbrief.guarding import (
     Guarded,
@@ -28,9 +29,6 @@ if TYPE_CHECKING:
     from newsbrief.backends.registry import EncoderDecoder
 
 MAX_BATCH_SENTENCES = 64
-# A translation longer than twice its source (in tokens) is a model running away, not a sentence
-# (the default of the `max_output_ratio` setting).
-MAX_OUTPUT_RATIO = 2.0
 
 
 class CountsTokens(Protocol):

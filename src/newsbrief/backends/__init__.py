@@ -8,6 +8,9 @@ from collections.abc import Iterable
 
 from newsbrief.errors import ModelUnusable
 
+# A translation longer than twice its source (in tokens) is a model running away, not a sentence
+# (the default of the `max_output_ratio` setting, and the instruction translator's bound).
+MAX_OUTPUT_RATIO = 2.0
 # Tokens allowed beyond output_ratio × input length: short inputs may need longer outputs.
 OUTPUT_SLACK_TOKENS = 16
 # A multilingual OPUS-MT model's target-language tokens, `>>ukr<<`, `>>rus<<`, `>>eng<<`.
