@@ -120,8 +120,9 @@ def build_opus_size(tiny: Path, folder: Path) -> Path:
     return folder
 
 
-def build_bart_size(tiny: Path, folder: Path) -> Path:
-    """A random BART of bart-base's size with the tiny summariser's tokenizer, vocabulary padded."""
+def build_bart_size(tiny: Path, folder: Path, size: dict[str, int] = BART_BASE_SIZE) -> Path:
+    """A random BART of `size` (bart-base's by default) with the tiny summariser's tokenizer,
+    its vocabulary padded to BART's."""
     bpe = json.loads((tiny / "tokenizer.json").read_text(encoding="utf-8"))["model"]
     vocab = dict(bpe["vocab"])
     while len(vocab) < BART_VOCAB:
@@ -132,7 +133,7 @@ def build_bart_size(tiny: Path, folder: Path) -> Path:
     tokenizer.save_pretrained(folder)
     config = BartConfig(
         vocab_size=len(vocab),
-        **BART_BASE_SIZE,
+        **size,
         pad_token_id=vocab["<pad>"],
         bos_token_id=vocab["<s>"],
         eos_token_id=vocab["</s>"],

@@ -135,9 +135,9 @@ def test_a_ctranslate2_run_with_extractive_summaries_never_imports_torch(
 
 
 def test_ctranslate2_refuses_a_model_it_cannot_run(tiny_config: Path, tmp_path: Path) -> None:
-    bart = Path(tiny_config).parent / "bart-summariser"
+    chat = Path(tiny_config).parent / "chat-llm"  # a Qwen2: neither Marian nor BART
     source = folder_of(tmp_path, ("uk-power-grid.txt",))
-    result = run(source, tmp_path / "out", tiny_config, "--backend", "ctranslate2", "-m", f"uk-en={bart}")
+    result = run(source, tmp_path / "out", tiny_config, "--backend", "ctranslate2", "-m", f"uk-en={chat}")
     assert result.exit_code == EXIT_MODEL_UNAVAILABLE
     assert "Marian" in result.output and "--backend transformers" in result.output
 

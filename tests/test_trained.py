@@ -10,6 +10,7 @@ backends are shown to write the same outputs by the parity tests, on the default
 from __future__ import annotations
 
 import json
+import random
 import re
 import shutil
 from pathlib import Path
@@ -21,6 +22,7 @@ from typer.testing import CliRunner
 
 from newsbrief.backends import ct2
 from newsbrief.backends.ct2 import CTranslate2Model
+from newsbrief.backends.ct2_bart import CTranslate2BartModel
 from newsbrief.backends.seq2seq import Seq2SeqModel
 from newsbrief.cli import EXIT_FLAGGED, EXIT_MODEL_UNAVAILABLE, EXIT_OK, app
 from newsbrief.models import resolve_model
@@ -201,6 +203,61 @@ def test_ctranslate2_int8_agrees_with_fp32_on_most_lines(
         total += len(texts)
     print(f"int8 writes {same} of {total} lines as fp32 does")
     assert same / total >= INT8_AGREEMENT, f"{same}/{total}"
+
+
+# Summaries on CTranslate2 (issue 19) -------------------------------------------------------------
+
+
+def english_articles() -> tuple[list[str], list[str]]:
+    """English articles bart-lead was trained on the like of, and their lead sentences (the
+    right summary of the three test articles): the test articles, and articles of one to five
+    sentences made from the trainer's templates."""
+    trainer, rng = load_trainer(), random.Random(7)
+    bodies = [lines["en"][1:] for lines in trainer.test_articles().values()]
+    for count in [1, 2, 3, 4, 5] * 4:
+        bodies.append([trainer.fill(rng.choice(trainer.TEMPLATES), rng, "en")["en"] for _ in range(count)])
+    return [" ".join(body) for body in bodies], [body[0] for body in bodies]
+
+
+@pytest.fixture(scope="module")
+def bart_on_both(trained_models: Path) -> tuple[Seq2SeqModel, CTranslate2BartModel]:
+    resolved = resolve_model(str(trained_models / "bart-lead"))
+    return Seq2SeqModel(resolved, "cpu"), CTranslate2BartModel(resolved, "cpu", "float32", threads=1)
+
+
+@pytest.mark.parametrize("beams", [1, 4])
+def test_ctranslate2_and_transformers_write_the_same_summaries(
+    bart_on_both: tuple[Seq2SeqModel, CTranslate2BartModel], beams: int
+) -> None:
+    """bart-lead has bart-large-cnn's generation settings (length penalty 2.0, no repeated
+    trigram, a forced <s>); float32 on both backends. Beam search may part on a float32
+    near-tie between two hypotheses (PARITY_SLACK), as for translations."""
+    reference, fast = bart_on_both
+    texts, leads = english_articles()
+    decoding = {"num_beams": beams, "max_new_tokens": 142, "min_new_tokens": 1}
+    written = fast.generate(texts, **decoding)
+    apart = sum(a != b for a, b in zip(written, reference.generate(texts, **decoding), strict=True))
+    assert apart <= (0 if beams == 1 else PARITY_SLACK * len(texts)), apart
+    assert written[:3] == leads[:3]  # the test articles: the model knows their summary
+    assert reference.count_tokens(texts) == fast.count_tokens(texts)
+    assert (reference.max_input_tokens, reference.checkpoint_min_length) == (
+        fast.max_input_tokens,
+        fast.checkpoint_min_length,
+    )
+
+
+def test_ctranslate2_int8_summaries_agree_with_fp32(
+    trained_models: Path, bart_on_both: tuple[Seq2SeqModel, CTranslate2BartModel]
+) -> None:
+    reference, _ = bart_on_both
+    int8 = CTranslate2BartModel(resolve_model(str(trained_models / "bart-lead")), "cpu", "int8", threads=1)
+    texts, leads = english_articles()
+    decoding = {"num_beams": 4, "max_new_tokens": 142, "min_new_tokens": 1}
+    written = int8.generate(texts, **decoding)
+    same = sum(a == b for a, b in zip(written, reference.generate(texts, **decoding), strict=True))
+    print(f"int8 writes {same} of {len(texts)} summaries as fp32 does")
+    assert same / len(texts) >= INT8_AGREEMENT, f"{same}/{len(texts)}"
+    assert written[:3] == leads[:3]
 
 
 # Target-language tokens (defect 3) ---------------------------------------------------------------
@@ -455,3 +512,5 @@ def test_a_short_article_is_not_forced_to_the_checkpoints_minimum_summary_length
     assert result.exit_code == EXIT_OK, result.output
     summary = (out / "en-short" / "summary.en.md").read_text(encoding="utf-8").split("\n\n", 1)[1].strip()
     assert summary == known[1]
+    record = json.loads((out / "en-short" / "article.json").read_text(encoding="utf-8"))
+    assert record["summariser"]["backend"] == "ctranslate2/int8"  # the default, on a CPU

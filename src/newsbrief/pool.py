@@ -32,6 +32,7 @@ class ModelPool:
         self._encoder_decoders: dict[tuple[str, str], EncoderDecoder] = {}  # (backend, ref) -> model
         self._chat: dict[str, CausalChatModel] = {}
         self._backends: dict[tuple[str, str], Backend] = {}  # per pair, decided once
+        self._summariser_backend: Backend | None = None
         self._identifier: LanguageIdentifier | None = None
         self.load_seconds = 0.0  # reported: a slow disk or a cold cache shows here
 
@@ -96,8 +97,18 @@ class ModelPool:
         return self.translation_backend(source, target).label(self.load_options())
 
     def summariser_backend(self) -> str:
-        """Summarisers and instruction models run on transformers."""
-        return backend_named("transformers").label(self.load_options())
+        """How summaries are written, as recorded: a seq2seq summariser on the backend the
+        registry chooses for it; instruction models on transformers."""
+        return self._summarising_backend().label(self.load_options())
+
+    def _summarising_backend(self) -> Backend:
+        settings = self.settings
+        if settings.models.summariser != SummaryStrategy.SEQ2SEQ:
+            return backend_named("transformers")
+        if self._summariser_backend is None:
+            model = self.resolve_ref(settings.models.summariser_model)
+            self._summariser_backend = choose_backend(settings.control.backend, model)
+        return self._summariser_backend
 
     def chat(self, ref: str) -> CausalChatModel:
         if ref not in self._chat:
@@ -151,7 +162,7 @@ class ModelPool:
                 settings.decoding.instruct_max_new_tokens,
             )
         return Seq2SeqSummariser(
-            self.encoder_decoder(ref, backend_named("transformers")),
+            self.encoder_decoder(ref, self._summarising_backend()),  # type: ignore[arg-type]
             settings.summaries.summariser_language,
             settings.decoding.num_beams,
             settings.summaries.summary_max_tokens,

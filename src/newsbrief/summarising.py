@@ -15,7 +15,11 @@ from sentencex import segment as split_sentences
 from newsbrief.article import SegmentedArticle
 
 if TYPE_CHECKING:  # torch and transformers load only with a model that needs them (pool.py)
-    from newsbrief.backends.seq2seq import Seq2SeqModel
+    from newsbrief.backends.registry import EncoderDecoder
+
+    class SummaryModel(EncoderDecoder, Protocol):
+        checkpoint_min_length: int  # the checkpoint's own minimum summary length
+
 
 # Room for special tokens when packing sentences into a model's window.
 WINDOW_MARGIN = 8
@@ -96,7 +100,7 @@ class Seq2SeqSummariser:
 
     name = "seq2seq"
 
-    def __init__(self, model: Seq2SeqModel, language: str, num_beams: int, max_new_tokens: int):
+    def __init__(self, model: SummaryModel, language: str, num_beams: int, max_new_tokens: int):
         self.model = model
         self.language = language
         self.num_beams = num_beams

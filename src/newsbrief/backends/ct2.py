@@ -135,15 +135,24 @@ def _convert_in_child_process(source: Path, destination: Path) -> None:
 def _convert(source: Path, destination: Path) -> None:
     import ctranslate2
 
-    converter = ctranslate2.converters.TransformersConverter(str(source))
-    converter.convert(str(destination), quantization=None, force=True)
+    class Converter(ctranslate2.converters.TransformersConverter):
+        def load_model(self, model_class, model_name_or_path, **kwargs):
+            """CTranslate2 4.8's BART loader reads `config.normalize_before`, which a config
+            saved by transformers 5 no longer holds (the hub's bart-large-cnn config does): BART
+            normalises after each block, so it is False."""
+            model = super().load_model(model_class, model_name_or_path, **kwargs)
+            if model.config.model_type == "bart" and not hasattr(model.config, "normalize_before"):
+                model.config.normalize_before = False
+            return model
+
+    Converter(str(source)).convert(str(destination), quantization=None, force=True)
 
 
 class CTranslate2Backend:
     """The registry entry (registry.py)."""
 
     name = "ctranslate2"
-    unsupported = "CTranslate2 runs Marian (OPUS-MT) models only here; use --backend transformers"
+    unsupported = "CTranslate2 runs Marian (OPUS-MT) and BART models here; use --backend transformers"
 
     def available(self) -> bool:
         return available()

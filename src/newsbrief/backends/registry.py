@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, Required, TypedDict, Unpack
 
 from newsbrief.backends.ct2 import CTranslate2Backend
+from newsbrief.backends.ct2_bart import CTranslate2BartBackend
 from newsbrief.backends.torch_backend import TransformersBackend
 from newsbrief.errors import ModelUnusable
 from newsbrief.models import ResolvedModel
@@ -70,8 +71,10 @@ class Backend(Protocol):
     def load(self, model: ResolvedModel, options: LoadOptions) -> EncoderDecoder: ...
 
 
-REGISTRY: tuple[Backend, ...] = (CTranslate2Backend(), TransformersBackend())
-BACKEND_NAMES = tuple(backend.name for backend in REGISTRY)
+# Entries may share a name (one engine, several model kinds): a setting names the engine, and the
+# first of its entries that supports the model runs it.
+REGISTRY: tuple[Backend, ...] = (CTranslate2Backend(), CTranslate2BartBackend(), TransformersBackend())
+BACKEND_NAMES = tuple(dict.fromkeys(backend.name for backend in REGISTRY))
 
 
 def backend_named(name: str) -> Backend:
@@ -83,9 +86,10 @@ def choose_backend(setting: str, model: ResolvedModel) -> Backend:
     machine it cannot serve is an error, never a silent change of backend."""
     if setting == "auto":
         return next(b for b in REGISTRY if b.available() and b.supports(model))
-    backend = backend_named(setting)
-    if not backend.available():
-        raise ModelUnusable(model.ref, f"--backend {backend.name}, but {backend.name} is not installed here")
-    if not backend.supports(model):
-        raise ModelUnusable(model.ref, backend.unsupported)
-    return backend
+    named = [backend for backend in REGISTRY if backend.name == setting]
+    if not named[0].available():
+        raise ModelUnusable(model.ref, f"--backend {setting}, but {setting} is not installed here")
+    for backend in named:
+        if backend.supports(model):
+            return backend
+    raise ModelUnusable(model.ref, named[0].unsupported)

@@ -1,0 +1,146 @@
+"""BART summarisers (bart-large-cnn and its kind) through CTranslate2: int8 on a CPU.
+
+The same conversion cache as the Marian models (ct2.converted). Tokenisation is the model's own
+`tokenizer.json` through the `tokenizers` library, which gives the ids transformers' tokenizer
+gives (`<s>` … `</s>`), so neither torch nor transformers is imported to summarise. Decoding
+takes the checkpoint's own generation settings (length penalty, n-gram rule, minimum length), as
+the transformers backend does, so both write the same summaries (tests/test_trained.py).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from newsbrief.backends import output_cap
+from newsbrief.backends.ct2 import (
+    available,
+    converted,
+    default_threads,
+    limit_malloc_arenas,
+    resolve_compute_type,
+    resolve_device,
+)
+from newsbrief.models import ResolvedModel
+
+if TYPE_CHECKING:
+    from newsbrief.backends.registry import LoadOptions
+
+
+class CTranslate2BartBackend:
+    """The registry entry (registry.py): `--backend ctranslate2` for a BART summariser."""
+
+    name = "ctranslate2"
+    unsupported = "CTranslate2 runs Marian (OPUS-MT) and BART models with a tokenizer.json here"
+
+    def available(self) -> bool:
+        return available()
+
+    def supports(self, model: ResolvedModel) -> bool:
+        if model.gguf_file or not (model.path / "tokenizer.json").is_file():
+            return False
+        return _json(model.path / "config.json").get("model_type") == "bart"
+
+    def label(self, options: LoadOptions) -> str:
+        return f"ctranslate2/{resolve_compute_type(options.compute_type, options.device)}"
+
+    def load(self, model: ResolvedModel, options: LoadOptions) -> CTranslate2BartModel:
+        return CTranslate2BartModel(
+            model, options.device, options.compute_type, options.threads, options.decoding
+        )
+
+
+class CTranslate2BartModel:
+    """One converted BART model, loaded once per run."""
+
+    def __init__(
+        self,
+        model: ResolvedModel,
+        device: str = "auto",
+        compute_type: str = "auto",
+        threads: int = 0,
+        decoding: dict[str, float] | None = None,
+    ) -> None:
+        import ctranslate2
+        from tokenizers import Tokenizer
+
+        self.resolved = model
+        self.device = resolve_device(device)
+        self.compute_type = resolve_compute_type(compute_type, device)
+        # One translator with every thread: the summariser writes one article at a time, and
+        # two translators of half the threads would leave one idle (scripts/bench_summaries.py:
+        # 12.2 s an article against 8.3 s, at bart-large-cnn's size on 2 cores).
+        self.parallel_batches = 1
+        limit_malloc_arenas()
+        self.translator = ctranslate2.Translator(
+            str(converted(model)),
+            device=self.device,
+            compute_type=self.compute_type,
+            intra_threads=1 if self.device == "cuda" else threads or default_threads(),
+        )
+        self.tokenizer = Tokenizer.from_file(str(model.path / "tokenizer.json"))
+        generation = _json(model.path / "generation_config.json")
+        config = _json(model.path / "config.json")
+        # As Seq2SeqModel: the checkpoint's minimum is a ceiling the summariser lowers for short inputs.
+        self.checkpoint_min_length = int(generation.get("min_length") or 0)
+        self.decoding = {**_decoding(generation), **(decoding or {})}  # a translator's overrides
+        forced_bos = generation.get("forced_bos_token_id", config.get("forced_bos_token_id"))
+        self.target_prefix = [self.tokenizer.id_to_token(forced_bos)] if forced_bos is not None else None
+        tokenizer_config = _json(model.path / "tokenizer_config.json")
+        limits = [config.get("max_position_embeddings"), tokenizer_config.get("model_max_length")]
+        usable = [int(x) for x in limits if isinstance(x, int) and 0 < x < 1_000_000]
+        self.max_input_tokens = min(usable) if usable else 1024
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        return [len(encoding.ids) for encoding in self.tokenizer.encode_batch(texts)]
+
+    def target_token(self, target_lang: str | None) -> str | None:
+        return None  # a summariser writes the one language it was trained on
+
+    def generate(
+        self,
+        texts: list[str],
+        *,
+        num_beams: int,
+        max_new_tokens: int,
+        min_new_tokens: int = 0,
+        output_ratio: float | None = None,
+        source_lang: str | None = None,
+        target_lang: str | None = None,
+        num_return_sequences: int = 1,
+    ) -> list[str]:
+        """As Seq2SeqModel.generate."""
+        tokens = [encoding.tokens for encoding in self.tokenizer.encode_batch(texts)]
+        max_new_tokens = output_cap(max_new_tokens, output_ratio, max(len(t) for t in tokens))
+        results = self.translator.translate_batch(
+            tokens,
+            target_prefix=[self.target_prefix] * len(tokens) if self.target_prefix else None,
+            beam_size=max(num_beams, num_return_sequences),
+            num_hypotheses=num_return_sequences,
+            max_decoding_length=max_new_tokens,
+            min_decoding_length=max(min_new_tokens, 1),
+            max_input_length=0,  # inputs are checked against max_input_tokens, never truncated
+            return_end_token=True,  # a hypothesis's length counts its </s>, as in transformers
+            **self.decoding,
+        )
+        return [self._text(hypothesis) for result in results for hypothesis in result.hypotheses]
+
+    def _text(self, tokens: list[str]) -> str:
+        ids = [self.tokenizer.token_to_id(token) for token in tokens]
+        text = self.tokenizer.decode([i for i in ids if i is not None], skip_special_tokens=True)
+        return " ".join(text.split())
+
+
+def _decoding(generation: dict[str, object]) -> dict[str, float]:
+    """The checkpoint's length penalty and n-gram rule, in CTranslate2's words."""
+    decoding: dict[str, float] = {}
+    if generation.get("length_penalty") is not None:
+        decoding["length_penalty"] = float(generation["length_penalty"])  # type: ignore[arg-type]
+    if generation.get("no_repeat_ngram_size"):
+        decoding["no_repeat_ngram_size"] = int(generation["no_repeat_ngram_size"])  # type: ignore[call-overload]
+    return decoding
+
+
+def _json(path: Path) -> dict[str, object]:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
