@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import re
 import sys
 import tempfile
@@ -310,7 +311,11 @@ def write_config(models: dict[str, Path], target: Path) -> None:
         "figure_candidates = 0",
         "[models]",
     ]
-    lines += [f'"{role}" = "{folder.as_posix()}"' for role, folder in models.items()]
+    # Relative to the file's own folder, which is where newsbrief takes them from (whatever the
+    # working directory), so the folder can move.
+    here = target.parent.resolve()
+    for role, folder in models.items():
+        lines.append(f'"{role}" = "{Path(os.path.relpath(folder.resolve(), here)).as_posix()}"')
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -56,7 +56,7 @@ def load_trainer():
     return module
 
 
-def _load_builder():
+def load_builder():
     spec = importlib.util.spec_from_file_location("build_tiny_models", BUILDER)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
@@ -74,7 +74,7 @@ def tiny_models(request: pytest.FixtureRequest) -> Path:
     folder = Path(request.config.cache.mkdir("tiny-models")) / builder_hash
     if not (folder / "newsbrief.toml").is_file():
         shutil.rmtree(folder, ignore_errors=True)
-        builder = _load_builder()
+        builder = load_builder()
         models = builder.build_all(folder, ARTICLES)
         builder.write_config(models, folder / "newsbrief.toml")
     return folder

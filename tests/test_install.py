@@ -12,8 +12,12 @@ import importlib.metadata
 import re
 import sys
 import tomllib
+from pathlib import Path
 
-from conftest import ROOT
+import pytest
+from conftest import ROOT, load_builder
+
+from newsbrief.config import load_settings
 
 SOURCE = ROOT / "src" / "newsbrief"
 # Imported only by `--engine ray`, declared as the extra `ray`.
@@ -55,3 +59,18 @@ def test_every_imported_module_is_a_declared_dependency() -> None:
 def test_trafilaturas_html_cleaner_is_declared_itself() -> None:
     """lxml.html.clean is the separate project lxml_html_clean since lxml 5.2."""
     assert "lxml-html-clean" in declared()
+
+
+def test_the_tiny_models_config_works_from_wherever_it_was_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README's main job builds the tiny models into `.tiny-models` (a relative folder) and runs
+    with its newsbrief.toml; the models must be found from the file's folder, as newsbrief reads
+    relative model folders, from any working directory."""
+    (tmp_path / "work" / ".tiny-models" / "marian-uk-en").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "work")
+    folder = Path(".tiny-models")
+    load_builder().write_config({"uk-en": folder / "marian-uk-en"}, folder / "newsbrief.toml")
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(tmp_path / "work" / folder / "newsbrief.toml")
+    assert settings.models.translation_models["uk-en"] == str(tmp_path / "work" / folder / "marian-uk-en")
