@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import re
 import sys
 import tempfile
@@ -311,11 +310,9 @@ def write_config(models: dict[str, Path], target: Path) -> None:
         "figure_candidates = 0",
         "[models]",
     ]
-    # Relative to the file's own folder, which is where newsbrief takes them from (whatever the
-    # working directory), so the folder can move.
-    here = target.parent.resolve()
-    for role, folder in models.items():
-        lines.append(f'"{role}" = "{Path(os.path.relpath(folder.resolve(), here)).as_posix()}"')
+    # Absolute: newsbrief takes a relative folder from the config file's folder, and tests copy
+    # this file's text into configs of their own elsewhere.
+    lines += [f'"{role}" = "{folder.resolve().as_posix()}"' for role, folder in models.items()]
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
