@@ -12,7 +12,14 @@ from newsbrief.checks import OutputChecks
 from newsbrief.guarding import GuardPolicy
 from newsbrief.language import LanguageIdentifier
 from newsbrief.spans import line_quotes
-from newsbrief.verifying import Record, flag_identical_summaries, totals, verify_summary, verify_translation
+from newsbrief.verifying import (
+    Record,
+    flag_identical_summaries,
+    totals,
+    unsupported_problem,
+    verify_summary,
+    verify_translation,
+)
 
 
 @dataclass
@@ -54,8 +61,11 @@ def check_article(folder: Path, identifier: LanguageIdentifier | None = None) ->
     bodies = {path.name.split(".")[1]: _summary_body(path) for path in sorted(folder.glob("summary.*.md"))}
     for summary_lang, body in bodies.items():
         in_lang = folder / f"translation.{summary_lang}.txt"
-        texts = ["\n".join(_lines(in_lang)) if in_lang.is_file() else "\n".join(source), "\n".join(source)]
-        summaries[summary_lang] = verify_summary(body, texts, lang=summary_lang, checks=checks)
+        lines = _lines(in_lang) if in_lang.is_file() else source if summary_lang == lang else None
+        texts = ["\n".join(lines if lines is not None else source), "\n".join(source)]
+        summaries[summary_lang] = verify_summary(
+            body, texts, lang=summary_lang, checks=checks, traced_in=lines
+        )
     flag_identical_summaries(bodies, summaries)
     for summary_lang, result in summaries.items():
         path = folder / f"summary.{summary_lang}.md"
@@ -67,6 +77,7 @@ def check_article(folder: Path, identifier: LanguageIdentifier | None = None) ->
         ]
         if result["empty"]:
             checked.problems.append(f"{path.name}: empty summary")
+        checked.problems += [f"{path.name}: {unsupported_problem(s)}" for s in result["unsupported"]]
         checked.problems += [f"{path.name}: {problem}" for problem in result["problems"]]
     checked.fidelity = {
         "translations": translations,

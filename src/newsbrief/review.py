@@ -3,6 +3,9 @@
 `OUTPUT_DIR/_review/index.html` lists every article (failed and flagged first) and
 `_review/<id>.html` shows one: what was flagged, in red at the top; the summaries; one row per
 aligned segment, with figure k and quote k in the same colour in every column; the metadata.
+Each summary sentence links to the lines it was traced to (provenance.py): hovering or focusing
+it lights those rows up, by CSS `:has()` rules written for the page, and one with no source is
+struck through in red.
 
 Article text is untrusted input: every piece of it goes through `html.escape`, and the pages
 carry no script at all and a Content-Security-Policy that would forbid one. Nothing is fetched
@@ -22,6 +25,7 @@ from pathlib import Path
 from newsbrief.figures import values
 from newsbrief.manifest import ArticleRow, Manifest
 from newsbrief.spans import find_spans
+from newsbrief.verifying import unsupported_problem
 
 REVIEW_DIR = "_review"
 PALETTE = 8  # figure and quote colours, cycled: f0..f7, q0..q7 in the stylesheet
@@ -39,7 +43,11 @@ mark.q0,mark.q1,mark.q2,mark.q3,mark.q4,mark.q5,mark.q6,mark.q7{background:none;
 mark.q0{border-color:#7a4fd6}mark.q1{border-color:#d6804f}mark.q2{border-color:#2f9e6e}mark.q3{border-color:#c03a7a}
 mark.q4{border-color:#3a6ec0}mark.q5{border-color:#9e8a2f}mark.q6{border-color:#2f8e9e}mark.q7{border-color:#7a7a7a}
 .meta{font-size:.9em;color:#333}.line{color:#777;font-size:.85em}
+a.sentence{color:inherit;text-decoration:none;border-bottom:1px dotted #888}
+a.sentence:hover,a.sentence:focus{background:#fff3b0}
+.unsupported{text-decoration:line-through;text-decoration-color:#c00;color:#700}
 """
+SOURCE_CSS = "{{background:#fff3b0;outline:2px solid #e0b000}}"
 HEAD = (
     '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
     "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
@@ -199,6 +207,8 @@ def _problems(record: dict, records: list[dict]) -> str:
             items.append(f"<li>summary.{escape(lang)}.md: quote not verbatim: {escape(quote)}</li>")
         if summary.get("empty"):
             items.append(f"<li>summary.{escape(lang)}.md: empty</li>")
+        for sentence in summary.get("unsupported", []):
+            items.append(f"<li>summary.{escape(lang)}.md: {escape(unsupported_problem(sentence))}</li>")
         for problem in summary.get("problems", []):
             items.append(f"<li>summary.{escape(lang)}.md: {escape(problem)}</li>")
     if not items:
@@ -208,16 +218,42 @@ def _problems(record: dict, records: list[dict]) -> str:
 
 def _summaries(folder: Path, record: dict) -> str:
     parts = ["<h2>Summaries</h2>"]
+    rules: list[str] = []
     for lang, entry in record.get("summaries", {}).items():
         path = folder / entry["file"]
         text = path.read_text(encoding="utf-8") if path.is_file() else ""
         heading, _, body = text.partition("\n\n") if text.startswith("# ") else ("", "", text)
         title = f"<p><strong>{escape(heading.removeprefix('# '))}</strong></p>" if heading else ""
+        traced = record["fidelity"].get("summaries", {}).get(lang, {}).get("sentences", [])
+        shown = _traced_sentences(lang, traced, rules) if traced else escape(body.strip())
         parts.append(
             f'<h3>{escape(lang)} <span class="meta">({escape(entry.get("written_by", ""))})</span></h3>'
-            f'{title}<p class="summary">{escape(body.strip())}</p>'
+            f'{title}<p class="summary">{shown}</p>'
         )
+    if rules:
+        parts.append(f"<style>{''.join(rules)}</style>")
     return "".join(parts)
+
+
+def _traced_sentences(lang: str, traced: list[dict], rules: list[str]) -> str:
+    """Each sentence a link to its first source line; `rules` gets the CSS that lights up all
+    of its sources while it is hovered or focused (no script: see the module's docstring)."""
+    shown = []
+    for k, sentence in enumerate(traced):
+        lines = [int(segment) + 1 for segment in sentence["sources"]]
+        if not lines:
+            text = escape(sentence["text"])
+            shown.append(f'<span class="unsupported" title="no source in the article">{text}</span>')
+            continue
+        anchor = f"sum-{escape(lang)}-{k}"
+        rows = ",".join(f"body:has(#{anchor}:hover,#{anchor}:focus) #line-{n} td" for n in lines)
+        rules.append(rows + SOURCE_CSS.format())
+        where = ", ".join(str(n) for n in lines)
+        shown.append(
+            f'<a class="sentence" id="{anchor}" href="#line-{lines[0]}" title="from line(s) {where}">'
+            f"{escape(sentence['text'])}</a>"
+        )
+    return " ".join(shown)
 
 
 def _segments_table(record: dict, records: list[dict]) -> str:
@@ -242,7 +278,8 @@ def _segments_table(record: dict, records: list[dict]) -> str:
                 marks = target_marks(text, figures, quotes)
             reasons = "".join(f'<div class="reason">{escape(f)}</div>' for f in flags.get(lang, []))
             cells.append(f'<td lang="{escape(lang)}">{highlight(text, marks)}{reasons}</td>')
-        parts.append(f'<tr{css} data-line="{segment["line"]}">{"".join(cells)}</tr>\n')
+        line = segment["line"]
+        parts.append(f'<tr{css} id="line-{line}" data-line="{line}">{"".join(cells)}</tr>\n')
     parts.append("</tbody></table>")
     return "".join(parts)
 

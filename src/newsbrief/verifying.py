@@ -15,8 +15,10 @@ from newsbrief.checks import OutputChecks
 from newsbrief.figures import compare_figures, figures_in, in_figures
 from newsbrief.guarding import GuardPolicy, expected_figures
 from newsbrief.layout import ArticleResult
+from newsbrief.provenance import trace
 from newsbrief.quotes import is_quoted
 from newsbrief.spans import find_spans, line_quotes, line_spans, quotes_of
+from newsbrief.summarising import sentences_of
 
 Record = dict[str, Any]
 
@@ -93,22 +95,28 @@ def verify_summary(
     repairs: list[str] | None = None,
     lang: str = "",
     checks: OutputChecks | None = None,
+    traced_in: list[str] | None = None,
 ) -> Record:
     """`article_texts`: the article in the summary's language first, then in its source language.
     Quotes must be verbatim in the first; figures must occur in one of them; the summary must be
-    in `lang` (when checks can tell languages)."""
+    in `lang` (when checks can tell languages). `traced_in`: the article's lines (one per
+    segment) in the summary's language, when it has them: each summary sentence is traced to
+    its sources there (provenance.py), and one with none is unsupported."""
     spans = find_spans(summary)
     summary_figures, summary_quotes = figures_in(summary, spans), quotes_of(spans)
     article_figures = [f for text in article_texts for line in text.split("\n") for f in figures_in(line)]
     not_in_article = [str(f) for f in summary_figures if not in_figures(f, article_figures)]
     article_quotes = line_quotes(article_texts[0].split("\n"))
     not_verbatim = [q for q in summary_quotes if not is_quoted(q, article_quotes)]
+    traced = trace(sentences_of(summary, lang or "en"), traced_in) if traced_in is not None else []
     return {
         "figures": {"total": len(summary_figures), "not_in_article": not_in_article},
         "quotes": {"total": len(summary_quotes), "not_verbatim": not_verbatim},
         "repairs": list(repairs or []),
         "empty": not summary.strip(),
         "problems": [p for p in [(checks or OutputChecks()).language_problem(summary, lang)] if p],
+        "sentences": [t.as_record() for t in traced],
+        "unsupported": [t.text for t in traced if not t.supported],
     }
 
 
@@ -121,6 +129,7 @@ def totals(translations: dict[str, Record], summaries: dict[str, Record]) -> Rec
         + len(r["quotes"]["not_verbatim"])
         + int(r["empty"])
         + len(r.get("problems", []))
+        + len(r.get("unsupported", []))
         for r in summaries.values()
     )
     result = {
@@ -150,6 +159,10 @@ def totals(translations: dict[str, Record], summaries: dict[str, Record]) -> Rec
     return result
 
 
+def unsupported_problem(sentence: str) -> str:
+    return f"sentence with no source in the article: {_short(sentence)}"
+
+
 def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -169,7 +182,12 @@ def verify_article(result: ArticleResult, policy: GuardPolicy, checks: OutputChe
     texts = {lang: " ".join(sentences) for lang, sentences in result.summaries.items()}
     summaries = {
         lang: verify_summary(
-            texts[lang], article_texts(result, lang), result.summary_repairs.get(lang), lang, checks
+            texts[lang],
+            article_texts(result, lang),
+            result.summary_repairs.get(lang),
+            lang,
+            checks,
+            result.lines.get(lang),
         )
         for lang in result.summaries
     }
