@@ -191,7 +191,7 @@ def test_the_summary_guard_on_smollm2s_real_summaries() -> None:
     model = CausalChatModel(resolve_model(str(smollm2_gguf())), "cpu")
     template = load_template(DEFAULT_PROMPT_DIR, "summarise", "en")
     summariser = InstructSummariser(model, {"en": template}, max_words=50, max_new_tokens=96)
-    for name in ("en-black-sea-corridor-long.txt", "en-imf-budget.md"):
+    for name in ("en-kirby-dprk-arms.txt", "en-imf-budget.md"):  # short: SmolLM2 is slow here
         doc = _segmented(name)
         article = "\n".join(s.text for s in doc.segments)
         written = summariser.summarise(SummaryInput(doc, {"en": [s.text for s in doc.segments]})).sentences[
