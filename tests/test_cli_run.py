@@ -123,7 +123,7 @@ def test_long_article_is_summarised_whole_in_chunks(articles_run) -> None:
     record = json.loads((out / "en-black-sea-corridor-long" / "article.json").read_text())
     assert record["summariser"]["strategy"] == "seq2seq"
     assert record["summariser"]["chunks"] >= 2
-    assert record["summaries"]["uk"]["written_by"] == "translated from en"
+    assert record["summaries"]["uk"]["written_by"].startswith("projected from en")
 
 
 def test_english_quote_is_copied_not_translated_as_ukrainian(articles_run) -> None:

@@ -21,6 +21,7 @@ PAIRS = ("uk-en", "ru-en", "en-uk", "en-ru", "ru-uk", "uk-ru")
 ARTICLE_NAMES = ("en-imf-budget.md", "uk-mixed-quote-en.txt", "ru-sanctions-trade.txt")
 CONFIGURATIONS = {
     "default": {},
+    "other summaries translated": {"other_summaries": "translate"},
     "three summary languages": {"summary_languages": ("uk", "en", "ru")},
     "summaries in Russian only, targets uk": {"summary_languages": ("ru",), "targets": ("uk",)},
     "extractive in three languages": {"summariser": "extractive", "summary_languages": ("uk", "en", "ru")},
@@ -65,6 +66,11 @@ def test_a_chunk_translates_exactly_the_pairs_its_articles_plans_name(
         # Same-language lines (a quote already in the target) are copied, never given to a model.
         assert recording.pairs == set(item.plan.pairs), item.doc.article.id
         (draft,) = work.drafts
-        assert list(draft.summaries) == [*item.plan.summaries_written, *item.plan.summaries_translated]
+        plan = item.plan
+        assert list(draft.summaries) == [
+            *plan.summaries_written,
+            *plan.summaries_projected,
+            *plan.summaries_translated,
+        ]
         assert sorted(draft.lines) == sorted({item.plan.lang, *item.plan.line_languages})
         assert set(draft.summary_titles) == set(draft.lines) | set(item.plan.titles_translated)

@@ -514,3 +514,64 @@ def test_a_short_article_is_not_forced_to_the_checkpoints_minimum_summary_length
     assert summary == known[1]
     record = json.loads((out / "en-short" / "article.json").read_text(encoding="utf-8"))
     assert record["summariser"]["backend"] == "ctranslate2/int8"  # the default, on a CPU
+
+
+# Summaries traced to their sources, and projected (issue 19) --------------------------------------
+
+
+def test_a_projected_ukrainian_summary_is_the_articles_own_lines_the_english_summary_came_from(
+    trained_models: Path, tmp_path: Path
+) -> None:
+    """bart-lead writes the English lead; projected, the Ukrainian summary is the Ukrainian
+    article's own lead (verbatim) and the Russian article's Ukrainian translation of its lead:
+    one translation deep, not two."""
+    source = articles(trained_models, tmp_path, UK_ARTICLE, RU_ARTICLE)
+    out, model = tmp_path / "out", trained_models / "newsmt"
+    roles = {pair: model for pair in ("uk-en", "ru-en", "ru-uk", "en-uk")} | {
+        "summariser": trained_models / "bart-lead"
+    }
+    options = ("--to", "uk,en", "--other-summaries", "project", "--compute-type", "float32", "--strict")
+    result = run(source, out, roles, *options)
+    assert result.exit_code == EXIT_OK, result.output
+    for name in (UK_ARTICLE, RU_ARTICLE):
+        known = expected(trained_models, name)["lines"]
+        folder = out / name
+        body = (folder / "summary.uk.md").read_text(encoding="utf-8").split("\n\n", 1)[1].strip()
+        assert body == known["uk"][1], name  # the lead: the first line after the title
+        record = json.loads((folder / "article.json").read_text(encoding="utf-8"))
+        assert record["summaries"]["uk"]["written_by"] == "projected from en"
+        traced = record["fidelity"]["summaries"]
+        segment = (
+            (folder / "translation.en.txt").read_text(encoding="utf-8").split("\n").index(known["en"][1])
+        )
+        assert [s["sources"][0] for s in traced["en"]["sentences"]] == [segment], traced["en"]
+        assert traced["uk"]["sentences"][0]["sources"][0] == segment
+        assert traced["uk"]["unsupported"] == traced["en"]["unsupported"] == []
+    assert check_exit(out) == EXIT_OK
+
+
+def test_a_summary_sentence_with_no_source_in_the_article_is_flagged(
+    trained_models: Path, tmp_path: Path
+) -> None:
+    """`check` traces the summary on the files: a sentence put in that the article does not
+    hold is unsupported; the review page links each traced sentence to its source rows."""
+    source, out = articles(trained_models, tmp_path, EN_ARTICLE), tmp_path / "out"
+    roles = {"en-uk": trained_models / "newsmt", "summariser": trained_models / "bart-lead"}
+    options = ("--to", "uk", "--summary-languages", "en", "--compute-type", "float32")
+    result = run(source, out, roles, *options)
+    assert result.exit_code == EXIT_OK, result.output
+    assert check_exit(out) == EXIT_OK
+    folder = out / EN_ARTICLE
+    record = json.loads((folder / "article.json").read_text(encoding="utf-8"))
+    (sentence,) = record["fidelity"]["summaries"]["en"]["sentences"]
+    line = sentence["sources"][0] + 1
+    page = (out / "_review" / f"{EN_ARTICLE}.html").read_text(encoding="utf-8")
+    assert f'<a class="sentence" id="sum-en-0" href="#line-{line}"' in page
+    assert f"body:has(#sum-en-0:hover,#sum-en-0:focus) #line-{line} td" in page
+    assert f'<tr id="line-{line}"' in page
+    summary = folder / "summary.en.md"
+    invented = "Scientists in Norway found a new species of whale near the coast."
+    summary.write_text(summary.read_text(encoding="utf-8").rstrip() + f" {invented}\n", encoding="utf-8")
+    checked = runner.invoke(app, ["check", str(out)])
+    assert checked.exit_code == EXIT_FLAGGED
+    assert f"summary.en.md: sentence with no source in the article: {invented[:59]}…" in checked.output

@@ -18,6 +18,7 @@ from newsbrief.limits import OverTimeLimit, TimeBudget, time_limit
 from newsbrief.plan import ArticlePlan
 from newsbrief.pool import ModelPool
 from newsbrief.progress import NoProgress, ProgressSink
+from newsbrief.provenance import projected_lines, trace
 from newsbrief.summarising import Summariser, Summary, SummaryInput
 from newsbrief.translating import TITLE, Job, JobKey, PooledResult, translate_jobs
 
@@ -208,11 +209,18 @@ def _draft(
         ]
         if lang in plan.titles_translated:
             missing.append(Job(JobKey(article_id, channel, TITLE), doc.article.title, doc.lang, lang))
+    summaries = dict(summary.sentences)
+    summary_sources = {}
+    for lang in plan.summaries_projected:
+        summaries[lang] = projected_summary(summary.sentences[written], lines[written], lines[lang], item)
+        traced = "" if summaries[lang] else f" (no sentence of the {written} summary traced to the article)"
+        summary_sources[lang] = f"projected from {written}{traced}"
     draft = ArticleDraft(
         doc=doc,
         lines=lines,
         flags=flags,
-        summaries=dict(summary.sentences),
+        summaries=summaries,
+        summary_sources=summary_sources,
         summary_titles={lang: lines[lang][0] for lang in lines if doc.article.title},
         translation_languages=list(plan.translation_files),
         summariser=summariser.name,
@@ -221,6 +229,15 @@ def _draft(
         timings=item.timings,
     )
     return draft, missing
+
+
+def projected_summary(
+    written: list[str], traced_in: list[str], lines: list[str], item: ArticleWork
+) -> list[str]:
+    """The article's body lines in another language that the written summary's sentences were
+    traced to: quotes and figures as that text has them, by construction."""
+    body = SummaryInput(item.doc, {}).body_indices()
+    return [lines[i] for i in projected_lines(trace(written, traced_in, body))]
 
 
 def _add_translated_summaries(draft: ArticleDraft, plan: ArticlePlan, translations: PooledResult) -> None:

@@ -99,6 +99,13 @@ Models = Annotated[
         "repeatable.",
     ),
 ]
+OtherSummariesOption = Annotated[
+    str | None,
+    typer.Option(
+        help="A summary language the summariser does not write: project (the article's own lines the "
+        "written summary was traced to, in that language) or translate (the written summary, translated)."
+    ),
+]
 ConfigFile = Annotated[
     Path | None, typer.Option("--config", "-c", help="TOML configuration file.", exists=True, dir_okay=False)
 ]
@@ -200,6 +207,7 @@ def run(
     translator: TranslatorOption = None,
     prompts: Prompts = None,
     summary_languages: SummaryLanguages = None,
+    other_summaries: OtherSummariesOption = None,
     model: Models = None,
     config: ConfigFile = None,
     num_beams: NumBeams = None,

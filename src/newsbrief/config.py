@@ -46,6 +46,13 @@ class SummaryStrategy(StrEnum):
     INSTRUCT = "instruct"  # the instruction model writes every summary language
 
 
+class OtherSummaries(StrEnum):
+    """How a summary language the summariser does not write is made."""
+
+    PROJECT = "project"  # the article's own lines the written summary was traced to, in that language
+    TRANSLATE = "translate"  # the written summary, machine-translated
+
+
 class TranslationStrategy(StrEnum):
     SEQ2SEQ = "seq2seq"  # OPUS-MT per language pair
     INSTRUCT = "instruct"
@@ -148,6 +155,7 @@ class GuardSettings:
 @dataclass(frozen=True)
 class SummarySettings:
     summariser_language: str = field(default="en", metadata=OUTPUT)  # the language seq2seq writes
+    other_summaries: OtherSummaries = field(default=OtherSummaries.PROJECT, metadata=OUTPUT)
     summary_max_tokens: int = field(default=160, metadata=OUTPUT)
     summary_max_words: int = field(default=100, metadata=OUTPUT)  # asked of an instruction model
     extractive_sentences: int = field(default=4, metadata=OUTPUT)

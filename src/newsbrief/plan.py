@@ -9,7 +9,9 @@ of them at once.
 The rules: an article's lines are translated into every target and every language a summary is
 written in from the lines (the seq2seq summariser's language, or each summary language for the
 extractive and instruction summarisers), except its own. A summary language the summariser does
-not write is translated from the summary it did write; so is the article's title, when that
+not write is translated from the summary it did write, or, with `other_summaries = "project"`
+and where the article has lines in that language, projected: made of the lines the written
+summary was traced to (provenance.py). A translated summary's title is translated too when that
 language has no translation of the lines to take the title from.
 """
 
@@ -18,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from newsbrief.article import SegmentedArticle
-from newsbrief.config import Settings, SummaryStrategy, TranslationStrategy
+from newsbrief.config import OtherSummaries, Settings, SummaryStrategy, TranslationStrategy
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class ArticlePlan:
     translation_files: tuple[str, ...]  # translation.<lang>.txt written (targets but its own)
     summaries_written: tuple[str, ...]  # languages the summariser writes itself
     summaries_translated: tuple[str, ...]  # translated from summaries_written[0], in this order
+    summaries_projected: tuple[str, ...]  # the article's lines summaries_written[0] was traced to
     titles_translated: tuple[str, ...]  # summary titles translated on their own (no lines there)
     pairs: tuple[tuple[str, str], ...]  # (source, target) of every translation made (sorted)
     summariser_used: bool  # a summariser model (not the extractive one) is used
@@ -49,7 +52,10 @@ class ArticlePlan:
 def plan_article(doc: SegmentedArticle, settings: Settings) -> ArticlePlan:
     written = summariser_languages(settings)
     lines = line_languages(doc.lang, settings)
-    translated = tuple(lang for lang in settings.languages.summary_languages if lang not in written)
+    others = [lang for lang in settings.languages.summary_languages if lang not in written]
+    projecting = settings.summaries.other_summaries == OtherSummaries.PROJECT
+    projected = tuple(lang for lang in others if projecting and lang in {*lines, doc.lang})
+    translated = tuple(lang for lang in others if lang not in projected)
     titles = tuple(lang for lang in translated if doc.article.title and lang not in {*lines, doc.lang})
     pairs = {(s.lang, target) for s in doc.sentences for target in lines if s.lang != target}
     pairs |= {(written[0], lang) for lang in translated}
@@ -65,6 +71,7 @@ def plan_article(doc: SegmentedArticle, settings: Settings) -> ArticlePlan:
         translation_files=tuple(sorted(set(settings.languages.targets) - {doc.lang})),
         summaries_written=written,
         summaries_translated=translated,
+        summaries_projected=projected,
         titles_translated=titles,
         pairs=tuple(sorted(pairs)),
         summariser_used=settings.models.summariser != SummaryStrategy.EXTRACTIVE,
