@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import torch
 from conftest import ARTICLES, load_trainer
+from test_instruct import _segmented
 from typer.testing import CliRunner
 
 from newsbrief.backends import ct2
@@ -26,6 +27,7 @@ from newsbrief.backends.ct2_bart import CTranslate2BartModel
 from newsbrief.backends.seq2seq import Seq2SeqModel
 from newsbrief.cli import EXIT_FLAGGED, EXIT_MODEL_UNAVAILABLE, EXIT_OK, app
 from newsbrief.models import resolve_model
+from newsbrief.summarising import Seq2SeqSummariser, SummaryInput
 
 runner = CliRunner()
 UK_ARTICLE, RU_ARTICLE, EN_ARTICLE = "uk-newsmt-energy", "ru-newsmt-trade", "en-newsmt-budget"
@@ -575,3 +577,44 @@ def test_a_summary_sentence_with_no_source_in_the_article_is_flagged(
     checked = runner.invoke(app, ["check", str(out)])
     assert checked.exit_code == EXIT_FLAGGED
     assert f"summary.en.md: sentence with no source in the article: {invented[:59]}…" in checked.output
+
+
+def test_a_long_articles_chunks_go_to_the_summariser_a_window_at_a_time(trained_models: Path) -> None:
+    """Each beam holds the encoder states of its whole input in every layer: all of a long
+    article's chunks in one call took a default run at bart-large-cnn size past 2 GB."""
+    model = CTranslate2BartModel(resolve_model(str(trained_models / "bart-lead")), "cpu")
+    model.max_input_tokens = 200  # a smaller window, so that the corpus's long article takes several
+    calls: list[list[str]] = []
+    generate = model.generate
+
+    def recording(texts: list[str], **options: object) -> list[str]:
+        calls.append(texts)
+        return generate(texts, **options)  # type: ignore[arg-type]
+
+    model.generate = recording  # type: ignore[method-assign]
+    doc = _segmented("en-black-sea-corridor-long.txt")
+    summary = Seq2SeqSummariser(model, "en", num_beams=4, max_new_tokens=32).summarise(
+        SummaryInput(doc, {"en": [s.text for s in doc.segments]})
+    )
+    assert summary.chunks >= 4 and summary.sentences["en"]
+    assert all(sum(model.count_tokens(texts)) <= model.max_input_tokens for texts in calls), [
+        model.count_tokens(texts) for texts in calls
+    ]
+
+
+def test_a_summary_cap_under_the_checkpoints_minimum_length_is_not_an_error(
+    trained_models: Path, tmp_path: Path
+) -> None:
+    """bart-lead, like bart-large-cnn, asks for at least 56 tokens: `summary_max_tokens = 20`
+    made CTranslate2 refuse ("minimum decoding length is greater than the maximum")."""
+    source, out = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    shutil.copy(ARTICLES / "en-imf-budget.md", source)  # long enough to ask for the full minimum
+    config = tmp_path / "short.toml"
+    config.write_text("summary_max_tokens = 20\n", encoding="utf-8")
+    roles = {"en-uk": trained_models / "newsmt", "summariser": trained_models / "bart-lead"}
+    options = ("--to", "uk", "--summary-languages", "en", "--config", str(config))
+    result = run(source, out, roles, *options)
+    assert result.exit_code == EXIT_OK, result.output
+    summary = (out / "en-imf-budget" / "summary.en.md").read_text(encoding="utf-8").split("\n\n", 1)[1]
+    assert 0 < len(summary.split()) <= 20

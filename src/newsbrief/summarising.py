@@ -119,12 +119,7 @@ class Seq2SeqSummariser:
     def _summarise_chunks(self, chunks: list[str]) -> str:
         """Summarise each chunk; while several remain, summarise their summaries together."""
         for _ in range(MAX_COMBINE_ROUNDS):
-            partials = self.model.generate(
-                chunks,
-                num_beams=self.num_beams,
-                max_new_tokens=self.max_new_tokens,
-                min_new_tokens=self._min_new_tokens(chunks),
-            )
+            partials = [summary for group in self._groups(chunks) for summary in self._generate(group)]
             if len(partials) == 1:
                 return partials[0]
             combined = self._chunks(flat_sentences(partials, self.language))
@@ -133,13 +128,41 @@ class Seq2SeqSummariser:
             chunks = combined
         return " ".join(partials)
 
+    def _generate(self, chunks: list[str]) -> list[str]:
+        return self.model.generate(
+            chunks,
+            num_beams=self.num_beams,
+            max_new_tokens=self.max_new_tokens,
+            min_new_tokens=self._min_new_tokens(chunks),
+        )
+
+    def _groups(self, chunks: list[str]) -> list[list[str]]:
+        """Consecutive chunks of at most one window of input tokens together: each beam keeps the
+        encoder's states of its input in every decoder layer (bart-large-cnn, beam 4: about 400 MB
+        for a full window), so four full chunks in one call took a default run past 2 GB, while
+        batching them gains little on a CPU (scripts/bench.py: 1.1×)."""
+        groups: list[list[str]] = []
+        used = 0
+        for chunk, length in zip(chunks, self.model.count_tokens(chunks), strict=True):
+            if groups and used + length <= self.model.max_input_tokens:
+                groups[-1].append(chunk)
+                used += length
+            else:
+                groups.append([chunk])
+                used = length
+        return groups
+
     def _chunks(self, sentences: list[str]) -> list[str]:
         return pack_by_tokens(sentences, self.model.count_tokens, self.model.max_input_tokens - WINDOW_MARGIN)
 
     def _min_new_tokens(self, chunks: list[str]) -> int:
-        """The checkpoint's minimum, scaled down to the shortest input of the batch."""
+        """The checkpoint's minimum, scaled down to the shortest input of the batch, and never
+        above the maximum (`summary_max_tokens = 40` with bart-large-cnn's minimum of 56 was an
+        error of CTranslate2's)."""
         shortest = min(self.model.count_tokens(chunks))
-        return min(self.model.checkpoint_min_length, int(MAX_MIN_LENGTH_SHARE * shortest))
+        return min(
+            self.model.checkpoint_min_length, int(MAX_MIN_LENGTH_SHARE * shortest), self.max_new_tokens
+        )
 
 
 def pack_by_tokens(sentences: list[str], count_tokens: TokenCounter, window: int) -> list[str]:
