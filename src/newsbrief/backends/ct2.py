@@ -202,22 +202,11 @@ class CTranslate2Model:
         self.vocabulary = _vocabulary(model.path)
         self._target_tokens: dict[str | None, str | None] = {}
         self.max_input_tokens = self._max_input_tokens()
-        self.decoding = {**self._generation_defaults(), **(decoding or {})}
+        self.decoding = {**checkpoint_decoding(model.path), **(decoding or {})}
 
     def _max_input_tokens(self) -> int:
         config = json.loads((self.resolved.path / "config.json").read_text(encoding="utf-8"))
         return int(config.get("max_position_embeddings") or 512)
-
-    def _generation_defaults(self) -> dict[str, float]:
-        """The checkpoint's own length penalty and n-gram rule, as transformers would apply them."""
-        path = self.resolved.path / "generation_config.json"
-        config = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-        defaults = {}
-        if config.get("length_penalty") is not None:
-            defaults["length_penalty"] = float(config["length_penalty"])
-        if config.get("no_repeat_ngram_size"):
-            defaults["no_repeat_ngram_size"] = int(config["no_repeat_ngram_size"])
-        return defaults
 
     def pieces(self, texts: list[str], target_lang: str | None = None) -> list[list[str]]:
         """The source as MarianTokenizer makes it and the model was trained on: the target
@@ -265,6 +254,19 @@ class CTranslate2Model:
             **self.decoding,
         )
         return [_detokenize(hypothesis) for result in results for hypothesis in result.hypotheses]
+
+
+def checkpoint_decoding(folder: Path) -> dict[str, float]:
+    """The checkpoint's own length penalty and n-gram rule (generation_config.json), in
+    CTranslate2's words, as transformers would apply them."""
+    path = folder / "generation_config.json"
+    config = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    defaults = {}
+    if config.get("length_penalty") is not None:
+        defaults["length_penalty"] = float(config["length_penalty"])
+    if config.get("no_repeat_ngram_size"):
+        defaults["no_repeat_ngram_size"] = int(config["no_repeat_ngram_size"])
+    return defaults
 
 
 def _vocabulary(folder: Path) -> list[str]:

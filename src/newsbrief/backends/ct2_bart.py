@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from newsbrief.backends import output_cap
 from newsbrief.backends.ct2 import (
     available,
+    checkpoint_decoding,
     converted,
     default_threads,
     limit_malloc_arenas,
@@ -84,7 +85,7 @@ class CTranslate2BartModel:
         config = _json(model.path / "config.json")
         # As Seq2SeqModel: the checkpoint's minimum is a ceiling the summariser lowers for short inputs.
         self.checkpoint_min_length = int(generation.get("min_length") or 0)
-        self.decoding = {**_decoding(generation), **(decoding or {})}  # a translator's overrides
+        self.decoding = {**checkpoint_decoding(model.path), **(decoding or {})}  # a translator's overrides
         forced_bos = generation.get("forced_bos_token_id", config.get("forced_bos_token_id"))
         self.target_prefix = [self.tokenizer.id_to_token(forced_bos)] if forced_bos is not None else None
         tokenizer_config = _json(model.path / "tokenizer_config.json")
@@ -130,16 +131,6 @@ class CTranslate2BartModel:
         ids = [self.tokenizer.token_to_id(token) for token in tokens]
         text = self.tokenizer.decode([i for i in ids if i is not None], skip_special_tokens=True)
         return " ".join(text.split())
-
-
-def _decoding(generation: dict[str, object]) -> dict[str, float]:
-    """The checkpoint's length penalty and n-gram rule, in CTranslate2's words."""
-    decoding: dict[str, float] = {}
-    if generation.get("length_penalty") is not None:
-        decoding["length_penalty"] = float(generation["length_penalty"])  # type: ignore[arg-type]
-    if generation.get("no_repeat_ngram_size"):
-        decoding["no_repeat_ngram_size"] = int(generation["no_repeat_ngram_size"])  # type: ignore[call-overload]
-    return decoding
 
 
 def _json(path: Path) -> dict[str, object]:
