@@ -285,7 +285,7 @@ def _read_one(run: BatchRun, path: Path, redo: bool = False) -> Pending | None:
     try:
         limit = run.settings.control.article_timeout
         with time_limit(limit, limit, "reading"):
-            doc = _read_and_segment(path, data, run)
+            doc, read_seconds = _read_and_segment(path, data, run)
     except ArticleSkipped as problem:
         run.record(row, path, State.SKIPPED, str(problem))
         return None
@@ -295,7 +295,7 @@ def _read_one(run: BatchRun, path: Path, redo: bool = False) -> Pending | None:
     except Exception as error:  # a reader's or detector's bug on strange input costs this file only
         run.record(row, path, State.FAILED, f"cannot read: {type(error).__name__}: {error}")
         return None
-    return _planned(run, doc, row, began)
+    return _planned(run, doc, row, began, read_seconds)
 
 
 def _read_bytes(run: BatchRun, path: Path, article_id: str) -> tuple[ArticleRow, bytes] | None:
@@ -332,7 +332,7 @@ def _passed_over(run: BatchRun, path: Path, known: ArticleRow) -> bool:
     return False
 
 
-def _planned(run: BatchRun, doc: SegmentedArticle, row: ArticleRow, began: float) -> Pending:
+def _planned(run: BatchRun, doc: SegmentedArticle, row: ArticleRow, began: float, read: float) -> Pending:
     doc.article.id = row.id
     row.lang = doc.lang
     row.words = doc.word_count()
@@ -340,7 +340,8 @@ def _planned(run: BatchRun, doc: SegmentedArticle, row: ArticleRow, began: float
     # Hashing resolves the article's models: a missing one stops the run here, before any writing.
     row.dependencies = plan.dependencies()
     row.config_hash = run.hasher.hash(row.dependencies)
-    row.timings = {"read": round(time.monotonic() - began, 3)}  # filled in by the later stages
+    segment = time.monotonic() - began - read  # language detection, sentences, spans, the plan
+    row.timings = {"read": round(read, 3), "segment": round(segment, 3)}  # the later stages add theirs
     return Pending(ArticleWork(doc, plan, row.timings, row.words), row, began)
 
 
@@ -360,10 +361,13 @@ def _is_up_to_date(known: ArticleRow, run: BatchRun) -> bool:
     return settled and known.config_hash == run.hasher.hash(known.dependencies)
 
 
-def _read_and_segment(path: Path, data: bytes, run: BatchRun) -> SegmentedArticle:
+def _read_and_segment(path: Path, data: bytes, run: BatchRun) -> tuple[SegmentedArticle, float]:
+    """The segmented article, and the seconds its reading took (the rest is segmenting's)."""
     settings = run.settings
     identifier = run.identifier()
+    began = time.monotonic()
     article = read_article(path, data)
+    read = time.monotonic() - began
     lang, _confidence = identifier.detect(" ".join([article.title, *article.paragraphs])[:3000])
     if lang is None:
         raise ArticleSkipped("no language could be detected (no letters in the text)")
@@ -374,7 +378,7 @@ def _read_and_segment(path: Path, data: bytes, run: BatchRun) -> SegmentedArticl
             f"source_languages to use the multilingual fallback {settings.models.fallback_model})"
         )
     accepted = set(settings.languages.source_languages)
-    return segment_article(article, lang, identifier, accepted, settings.decoding.max_segment_chars)
+    return segment_article(article, lang, identifier, accepted, settings.decoding.max_segment_chars), read
 
 
 def _settle(run: BatchRun, work: ChunkWork) -> None:
@@ -403,7 +407,8 @@ def _write(run: BatchRun, draft: ArticleDraft, item: Pending) -> None:
     except Exception as error:  # a bug on strange text costs this article, not the night's batch
         run.record(row, path, State.FAILED, f"verifying: {type(error).__name__}: {error}")
         return
-    row.timings["write"] = round(time.monotonic() - began, 3)
+    row.timings["verify"] = round(time.monotonic() - began, 3)  # summary guard, fidelity record
+    began = time.monotonic()
     try:
         write_article_folder(run.out_dir, draft.doc.article.id, files)
     except OSError as error:
@@ -411,5 +416,6 @@ def _write(run: BatchRun, draft: ArticleDraft, item: Pending) -> None:
             raise OutputUnwritable(run.out_dir, error) from error
         run.record(row, path, State.FAILED, f"writing: {error}")
         return
+    row.timings["write"] = round(time.monotonic() - began, 3)
     row.seconds = round(time.monotonic() - item.started, 3)
     run.record(row, path, State.DONE, fidelity=result.fidelity["totals"])
