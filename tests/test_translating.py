@@ -8,7 +8,7 @@ import pytest
 
 from newsbrief.config import Settings, apply_models
 from newsbrief.pool import ModelPool
-from newsbrief.translating import Job, JobKey, batches_by_tokens, translate_jobs
+from newsbrief.translating import Job, JobKey, batches_by_tokens, enough_batches, translate_jobs
 
 SENTENCES = [
     "Україна експортувала 12,4 млн тонн зерна.",
@@ -70,3 +70,22 @@ def test_text_longer_than_the_window_is_translated_in_parts(pool: ModelPool) -> 
 def test_model_is_loaded_once_per_pair(pool: ModelPool) -> None:
     first = pool.translator("uk", "en").model
     assert pool.translator("uk", "en").model is first
+
+
+class _Lengths:
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        return [len(text.split()) for text in texts]
+
+
+def test_one_batch_is_dealt_into_as_many_as_there_are_translators() -> None:
+    """A nightly run of a few articles makes one batch per pair: dealt row by row into two,
+    both translators work, and each half has the same spread of lengths."""
+    jobs = [Job(JobKey("a", "en", i), " ".join(["word"] * (i + 1)), "uk", "en") for i in range(7)]
+    (whole,) = batches_by_tokens(jobs, _Lengths(), 2048)
+    halves = enough_batches([whole], 2)
+    assert [b.lengths for b in halves] == [[1, 3, 5, 7], [2, 4, 6]]
+    assert sorted(j.key.index for b in halves for j in b.jobs) == list(range(7))
+    assert enough_batches([whole], 1) == [whole]
+    single = batches_by_tokens(jobs[:1], _Lengths(), 2048)
+    assert enough_batches(single, 2) == single  # one segment cannot be shared
+    assert enough_batches([], 2) == []

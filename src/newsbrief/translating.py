@@ -182,7 +182,7 @@ def translate_jobs(
     for (source, target), pair_jobs in sorted(by_pair.items()):
         translator = pool.translator(source, target)
         width = translator.parallel_batches
-        wholes = batches_by_tokens(pair_jobs, translator, batch_tokens)
+        wholes = enough_batches(batches_by_tokens(pair_jobs, translator, batch_tokens), width)
         # Lazy: each batch drops the articles that failed before it is sent.
         batches = (batch for batch in (_without_failed(w, result.failures) for w in wholes) if batch.jobs)
         translate_one = partial(_translate_timed, translator=translator, guard=guard)
@@ -306,6 +306,22 @@ def batches_by_tokens(jobs: list[Job], model: CountsTokens, batch_tokens: int) -
         current.lengths.append(lengths[i])
     if current.jobs:
         batches.append(current)
+    return batches
+
+
+def enough_batches(batches: list[Batch], width: int) -> list[Batch]:
+    """At least `width` batches where there are enough segments: a pair with one batch (a
+    nightly run of three new articles) otherwise translates, and searches beam candidates, on
+    one translator while the other core idles. The longest batch is dealt into two, row by row,
+    so that both halves have the same lengths."""
+    batches = list(batches)
+    while len(batches) < width:
+        longest = max(range(len(batches)), key=lambda i: len(batches[i].jobs), default=None)
+        if longest is None or len(batches[longest].jobs) < 2:
+            return batches
+        batch = batches.pop(longest)
+        halves = [Batch(batch.jobs[k::2], batch.lengths[k::2]) for k in (0, 1)]
+        batches[longest:longest] = halves
     return batches
 
 
