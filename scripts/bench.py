@@ -28,7 +28,13 @@ run to 160 new tokens (newsbrief's default cap; a random model never stops), sou
   (b) every article's chunks pooled, sorted by length and batched by 2,048 tokens, as
       translation is: the experiment that decides whether pooling summaries pays here.
 
+Last, the default configuration end to end (scripts/bench_default.py): `newsbrief run` with
+default settings (beam 4, the figure guard on, seq2seq summaries at bart-large-cnn size) against
+raw CTranslate2 replaying the very generations it made; per-stage times, articles per hour per
+core, peak RSS.
+
 Usage: python scripts/bench.py --tiny DIR [--articles 204] [--sample 32] [--summaries 24]
+       [--default-articles 4]
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import torch
@@ -91,11 +98,15 @@ SUMMARY_TOKENS = 160  # newsbrief's summary_max_tokens
 
 
 def build_opus_size(tiny: Path, folder: Path) -> Path:
-    """A random OPUS-size Marian with the tiny model's tokenizer, its vocabulary padded to OPUS's."""
+    """A random OPUS-size Marian with the tiny model's tokenizer, its vocabulary padded to OPUS's
+    with words that the tiny summariser's BPE has as one token (or two), so that what the random
+    model writes is about as many summariser tokens as it is pieces (`filler1234` was four)."""
     vocab = json.loads((tiny / "vocab.json").read_text(encoding="utf-8"))
     del vocab["<pad>"]
-    while len(vocab) < OPUS_VOCAB - 1:
-        vocab[f"▁filler{len(vocab)}"] = len(vocab)
+    for filler in _filler_words(tiny):
+        if len(vocab) >= OPUS_VOCAB - 1:
+            break
+        vocab.setdefault(f"▁{filler}", len(vocab))
     vocab["<pad>"] = len(vocab)
     with tempfile.TemporaryDirectory() as tmp:
         vocab_file = Path(tmp) / "vocab.json"
@@ -118,6 +129,14 @@ def build_opus_size(tiny: Path, folder: Path) -> Path:
     model.generation_config.bad_words_ids = [[vocab["<pad>"]]]
     model.save_pretrained(folder)
     return folder
+
+
+def _filler_words(tiny: Path) -> Iterator[str]:
+    """Words the tiny summariser's BPE has as one token first, then pairs of them."""
+    bpe = json.loads((tiny.parent / "bart-summariser" / "tokenizer.json").read_text(encoding="utf-8"))
+    words = sorted({t[1:] for t in bpe["model"]["vocab"] if t.startswith("Ġ") and t[1:].isalpha()})
+    yield from words
+    yield from (f"{first}{second}" for first in words for second in words)
 
 
 def build_bart_size(tiny: Path, folder: Path, size: dict[str, int] = BART_BASE_SIZE) -> Path:
@@ -307,6 +326,7 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=32, help="sentences for the naive loop (a)")
     parser.add_argument("--b-sentences", type=int, default=256, help="sentences for the (b) rows")
     parser.add_argument("--summaries", type=int, default=24, help="articles for the summary rows")
+    parser.add_argument("--default-articles", type=int, default=4, help="articles for the default run")
     args = parser.parse_args()
     torch.set_num_threads(default_threads())
     with tempfile.TemporaryDirectory() as tmp:
@@ -386,6 +406,9 @@ def main() -> None:
     print(f"(a) newsbrief, one article at a time  {s_tokens / s_naive:8.0f} tok/s  load {bart_load:5.2f} s")
     pooled_rate, gain = s_tokens / s_pooled, s_naive / s_pooled
     print(f"(b) pooled, sorted, batched by tokens {pooled_rate:8.0f} tok/s  {gain:5.2f}x (a)")
+    from bench_default import measure  # it builds on this module's model makers
+
+    measure(args.tiny, args.default_articles)
 
 
 if __name__ == "__main__":

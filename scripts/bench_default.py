@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""The default `newsbrief run`, against raw CTranslate2 doing the very same generations.
+
+Models: random Marians of OPUS-MT's size for uk→en, ru→en and ru→uk (scripts/bench.py) and a
+random BART of bart-large-cnn's size with that checkpoint's decoding (scripts/bench_summaries.py),
+built from the tiny models' tokenizers (`--tiny DIR`). Articles: ARTICLES of the corpus (English,
+Ukrainian, Russian; copied under numbered names up to --articles). A random translation runs to
+newsbrief's cap (twice its source's tokens and 16), so a Ukrainian or Russian article's English
+text, which the summariser reads, is two to four times as long as a real one and takes several
+chunks: the summary stage is a worst case. Settings: newsbrief's defaults (targets uk,en;
+summaries uk,en; beam 4; the figure guard searching 4 beam candidates; seq2seq summaries on
+CTranslate2 int8; Ukrainian summaries projected), only the model folders named.
+
+The run is a subprocess of its own (so its peak RSS is its own) in which every
+`ctranslate2.Translator` records the calls newsbrief makes: each translator's settings, each
+`translate_batch`'s tokens and options. A random model never stops, so every generation runs to
+the cap newsbrief gave it, and replaying the recorded calls on fresh translators with the same
+settings (and as many batches in flight as newsbrief kept: `inter_threads`) is raw CTranslate2
+doing the same work, tokenised in advance. The ratio is replay seconds over the run's seconds
+without model loading: what of the engine's speed the whole pipeline keeps (read, segment,
+tokenise, guard, summarise, verify, write included). Printed too: where the run's time went per
+stage (the JSON article lines' timings), articles per hour per core, peak RSS.
+
+Usage: python scripts/bench_default.py --tiny DIR [--articles 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+
+from bench import CORPUS, build_opus_size
+from bench_summaries import build_large
+
+from newsbrief.backends.ct2 import default_threads
+
+PAIRS = ("uk-en", "ru-en", "ru-uk", "en-uk")
+ARTICLES = ("en-kirby-dprk-arms.txt", "uk-drones.json", "ru-sanctions-trade.txt", "en-imf-budget.md")
+STAGES = ("read", "segment", "translate", "summarise", "verify", "write")
+# Runs newsbrief's CLI with every Translator recording its calls into RECORD (a JSON file).
+RECORDING_RUN = """
+import atexit, json, resource, sys, threading, time
+import ctranslate2
+calls, settings, record = [], {}, sys.argv[1]
+class Recording(ctranslate2.Translator):
+    def __init__(self, model_path, **options):
+        super().__init__(model_path, **options)
+        settings[id(self)] = {"model_path": model_path, **options}
+    def translate_batch(self, source, **options):
+        call = {"translator": id(self), "source": source, "options": options}
+        call["thread"] = threading.current_thread().name
+        calls.append(call)
+        began = time.monotonic()
+        try:
+            return super().translate_batch(source, **options)
+        finally:
+            call["seconds"] = time.monotonic() - began
+ctranslate2.Translator = Recording
+def save():  # this process's own peak, and its children's (model conversions)
+    peaks = {"self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+    peaks["children"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    with open(record, "w", encoding="utf-8") as f:
+        translators = {str(k): v for k, v in settings.items()}
+        json.dump({"translators": translators, "calls": calls, "peak_kb": peaks}, f)
+atexit.register(save)
+from newsbrief.cli import main
+sys.argv = ["newsbrief", *sys.argv[2:]]
+main()
+"""
+
+
+def default_run(source: Path, out: Path, models: dict[str, Path], record: Path) -> tuple[float, list[dict]]:
+    """The run's wall seconds and its JSON lines; peak RSS is read from RUSAGE_CHILDREN after."""
+    roles = [arg for role, folder in models.items() for arg in ("-m", f"{role}={folder}")]
+    command = [sys.executable, "-c", RECORDING_RUN, str(record), "run", str(source), "--out", str(out)]
+    command += [*roles, "--no-review", "--log-format", "json"]  # every article's line: its timings
+    began = time.monotonic()
+    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    seconds = time.monotonic() - began
+    if done.returncode not in (0, 4):
+        raise SystemExit(f"newsbrief run exited {done.returncode}:\n{done.stderr[-3000:]}")
+    return seconds, [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+
+
+def replay(recorded: dict) -> tuple[float, dict[str, float], int]:
+    """Seconds of raw CTranslate2 on the recorded calls (per model), and how many calls."""
+    import ctranslate2
+
+    translators = {key: ctranslate2.Translator(**options) for key, options in recorded["translators"].items()}
+    names = {key: Path(options["model_path"]).name for key, options in recorded["translators"].items()}
+    per_model: dict[str, float] = defaultdict(float)
+    calls = recorded["calls"]
+    total = 0.0
+    for key, run in _runs_of_one_translator(calls):
+        translator = translators[key]
+        width = int(recorded["translators"][key].get("inter_threads", 1))
+        began = time.monotonic()
+        with ThreadPoolExecutor(max_workers=width) as executor:
+            list(executor.map(partial(_call, translator), run))
+        seconds = time.monotonic() - began
+        per_model[names[key]] += seconds
+        total += seconds
+    return total, dict(per_model), len(calls)
+
+
+def _call(translator: object, call: dict) -> object:
+    return translator.translate_batch(call["source"], **call["options"])  # type: ignore[attr-defined]
+
+
+def _runs_of_one_translator(calls: list[dict]) -> list[tuple[str, list[dict]]]:
+    """Consecutive calls to one translator: newsbrief keeps `inter_threads` of them in flight."""
+    runs: list[tuple[str, list[dict]]] = []
+    for call in calls:
+        key = str(call["translator"])
+        if runs and runs[-1][0] == key:
+            runs[-1][1].append(call)
+        else:
+            runs.append((key, [call]))
+    return runs
+
+
+def stage_seconds(lines: list[dict]) -> dict[str, float]:
+    totals = dict.fromkeys(STAGES, 0.0)
+    for line in lines:
+        if line.get("event") == "article":
+            for stage, seconds in line.get("timings", {}).items():
+                totals[stage] = totals.get(stage, 0.0) + seconds
+    return totals
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tiny", type=Path, required=True, help="folder of the tiny models")
+    parser.add_argument("--articles", type=int, default=4)
+    args = parser.parse_args()
+    measure(args.tiny, args.articles)
+
+
+def measure(tiny: Path, articles: int) -> None:
+    """Build the models, run, replay, print (scripts/bench.py prints this as its last row)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        os.environ.setdefault("NEWSBRIEF_CACHE", str(work / "cache"))
+        models = {pair: build_opus_size(tiny / f"marian-{pair}", work / pair) for pair in PAIRS}
+        models["summariser"] = build_large(tiny / "bart-summariser", work / "bart-large")
+        source = work / "in"
+        source.mkdir()
+        for i in range(articles):
+            name = ARTICLES[i % len(ARTICLES)]
+            shutil.copy(CORPUS / name, source / f"{i:03d}-{name}")
+        record = work / "calls.json"
+        wall, lines = default_run(work / "in", work / "out", models, record)
+        recorded = json.loads(record.read_text(encoding="utf-8"))
+        raw, per_model, calls = replay(recorded)
+    in_run: dict[str, float] = defaultdict(float)
+    for call in recorded["calls"]:
+        in_run[Path(recorded["translators"][str(call["translator"])]["model_path"]).name] += call["seconds"]
+    run_line = next(line for line in lines if line.get("event") == "run")
+    working = run_line["seconds"] - run_line["model_load_seconds"]
+    done = run_line["counts"]["done"]
+    cores = default_threads()
+    print(f"default newsbrief run: {done} articles (en, uk, ru) into uk and en, beam 4, figure guard on,")
+    print(f"  seq2seq summaries at bart-large-cnn size, {len(PAIRS)} OPUS-size translators; {cores} cores")
+    rate = done / (working / 3600) / cores
+    print(f"  {run_line['seconds']:.1f} s ({wall:.1f} s wall with start-up), models loaded in")
+    print(f"  {run_line['model_load_seconds']:.1f} s; {rate:.0f} articles/hour/core")
+    peaks = recorded["peak_kb"]
+    print(f"  peak RSS {peaks['self'] / 1024:.0f} MB (its model conversions, in child processes of their")
+    print(f"  own and once per model and machine: {peaks['children'] / 1024:.0f} MB)")
+    print(f"raw CTranslate2, the same {calls} translate_batch calls: {raw:.1f} s")
+    print("  model                          raw wall   the run's calls (summed; two in flight count twice)")
+    for name, seconds in sorted(per_model.items()):
+        print(f"  {name:30} {seconds:7.1f} s  {in_run[name]:7.1f} s")
+    print(f"newsbrief / raw = {raw / working:.2f}  (raw seconds over the run's seconds, models loaded)")
+    stages = stage_seconds(lines)
+    accounted = sum(stages.values())
+    print("where the run's time went (summed over articles; translation shared by token share):")
+    for stage in STAGES:
+        share = stages[stage] / accounted if accounted else 0.0
+        print(f"  {stage:10} {stages[stage]:7.1f} s  {share:6.1%}")
+
+
+if __name__ == "__main__":
+    main()
