@@ -98,24 +98,18 @@ def main() -> None:
     parser.add_argument("--gguf", type=Path, default=smollm2(), help="instruction model for `instruct`")
     parser.add_argument("--skip-instruct", action="store_true")
     args = parser.parse_args()
-    strategies = {
-        "translate": ["--other-summaries", "translate", "--compute-type", "float32"],
-        "project": ["--other-summaries", "project", "--compute-type", "float32"],
-    }
-    if not args.skip_instruct and args.gguf:
-        strategies["instruct (SmolLM2)"] = [
-            "--summariser",
-            f"instruct:{args.gguf}",
-            "--compute-type",
-            "float32",
-            "--config",
-            "INSTRUCT_CONFIG",
-        ]
     with tempfile.TemporaryDirectory() as work:
         work_dir = Path(work)
         source = articles(args.trained, work_dir / "in")
         config = work_dir / "instruct.toml"
         config.write_text("instruct_max_new_tokens = 128\nsummary_max_words = 60\n", encoding="utf-8")
+        strategies = {
+            "translate": ["--other-summaries", "translate", "--compute-type", "float32"],
+            "project": ["--other-summaries", "project", "--compute-type", "float32"],
+        }
+        if not args.skip_instruct and args.gguf:
+            instruct = ["--summariser", f"instruct:{args.gguf}", "--config", str(config)]
+            strategies["instruct (SmolLM2)"] = [*instruct, "--compute-type", "float32"]
         print(
             f"{len(list(source.iterdir()))} articles: {', '.join(p.name for p in sorted(source.iterdir()))}"
         )
@@ -123,7 +117,6 @@ def main() -> None:
         header += "| unsupported sentences | flagged summaries | time |"
         rows = [header, "|" + " --- |" * 8]
         for name, options in strategies.items():
-            options = [str(config) if o == "INSTRUCT_CONFIG" else o for o in options]
             out = work_dir / name.split()[0]
             seconds = run(source, out, args.trained, options)
             t = score(out)

@@ -211,8 +211,9 @@ def _draft(
             missing.append(Job(JobKey(article_id, channel, TITLE), doc.article.title, doc.lang, lang))
     summaries = dict(summary.sentences)
     summary_sources = {}
+    body = SummaryInput(doc, lines).body_indices()
     for lang in plan.summaries_projected:
-        summaries[lang] = projected_summary(summary.sentences[written], lines[written], lines[lang], item)
+        summaries[lang] = projected_summary(summary.sentences[written], lines[written], lines[lang], body)
         traced = "" if summaries[lang] else f" (no sentence of the {written} summary traced to the article)"
         summary_sources[lang] = f"projected from {written}{traced}"
     draft = ArticleDraft(
@@ -232,11 +233,10 @@ def _draft(
 
 
 def projected_summary(
-    written: list[str], traced_in: list[str], lines: list[str], item: ArticleWork
+    written: list[str], traced_in: list[str], lines: list[str], body: list[int]
 ) -> list[str]:
-    """The article's body lines in another language that the written summary's sentences were
+    """The article's `body` lines in another language that the written summary's sentences were
     traced to: quotes and figures as that text has them, by construction."""
-    body = SummaryInput(item.doc, {}).body_indices()
     return [lines[i] for i in projected_lines(trace(written, traced_in, body))]
 
 

@@ -47,7 +47,7 @@ a.sentence{color:inherit;text-decoration:none;border-bottom:1px dotted #888}
 a.sentence:hover,a.sentence:focus{background:#fff3b0}
 .unsupported{text-decoration:line-through;text-decoration-color:#c00;color:#700}
 """
-SOURCE_CSS = "{{background:#fff3b0;outline:2px solid #e0b000}}"
+SOURCE_CSS = "{background:#fff3b0;outline:2px solid #e0b000}"  # a summary sentence's source rows
 HEAD = (
     '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
     "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
@@ -247,7 +247,7 @@ def _traced_sentences(lang: str, traced: list[dict], rules: list[str]) -> str:
             continue
         anchor = f"sum-{escape(lang)}-{k}"
         rows = ",".join(f"body:has(#{anchor}:hover,#{anchor}:focus) #line-{n} td" for n in lines)
-        rules.append(rows + SOURCE_CSS.format())
+        rules.append(rows + SOURCE_CSS)
         where = ", ".join(str(n) for n in lines)
         shown.append(
             f'<a class="sentence" id="{anchor}" href="#line-{lines[0]}" title="from line(s) {where}">'
