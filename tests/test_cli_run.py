@@ -278,3 +278,12 @@ def test_quiet_run_prints_only_failures(tmp_path: Path, tiny_config: Path) -> No
     clean = run_cli(source, "--out", tmp_path / "out", "--config", tiny_config, "--quiet")
     assert clean.exit_code == EXIT_OK
     assert clean.output == ""
+
+
+def test_version_is_a_flag_and_a_command() -> None:
+    from newsbrief import __version__
+
+    for args in (["--version"], ["version"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == EXIT_OK, result.output
+        assert result.output == f"newsbrief {__version__}\n"

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 from conftest import ARTICLES
+from typer.testing import CliRunner
 
 from newsbrief.chunks import ArticleWork, process_chunk
+from newsbrief.cli import EXIT_MODEL_UNAVAILABLE, EXIT_OK, app
 from newsbrief.config import Settings, apply_models, apply_options
-from newsbrief.plan import plan_article
+from newsbrief.plan import plan_article, run_pairs
 from newsbrief.pool import ModelPool
 from newsbrief.readers import read_article
 from newsbrief.segmenting import segment_article
@@ -74,3 +76,31 @@ def test_a_chunk_translates_exactly_the_pairs_its_articles_plans_name(
         ]
         assert sorted(draft.lines) == sorted({item.plan.lang, *item.plan.line_languages})
         assert set(draft.summary_titles) == set(draft.lines) | set(item.plan.titles_translated)
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGURATIONS))
+def test_the_run_pairs_hold_every_pair_an_article_plans(name: str) -> None:
+    """What `newsbrief models` lists is what runs can use: no article plans a pair outside it."""
+    settings = apply_options(Settings(), **CONFIGURATIONS[name])
+    identifier = ModelPool(settings, {}).identifier()
+    for article_name in ARTICLE_NAMES:
+        article = read_article(ARTICLES / article_name)
+        lang, _ = identifier.detect(" ".join([article.title, *article.paragraphs]))
+        doc = segment_article(article, lang, identifier, {"uk", "en", "ru"})
+        assert set(plan_article(doc, settings).pairs) <= run_pairs(settings), article_name
+
+
+def test_models_lists_only_what_the_configuration_uses_and_exits_3_when_one_is_missing(
+    tiny_config: Path, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    listed = runner.invoke(app, ["models", "-c", str(tiny_config)])
+    assert listed.exit_code == EXIT_OK, listed.output
+    roles = [line.split()[0] for line in listed.output.splitlines() if line.strip()]
+    assert roles == ["en-uk", "ru-en", "ru-uk", "uk-en", "summariser"]  # no en-ru, uk-ru: --to uk,en
+    config = tmp_path / "ru.toml"
+    config.write_text('targets = ["uk", "en", "ru"]\n' + tiny_config.read_text(encoding="utf-8"))
+    wider = runner.invoke(app, ["models", "-c", str(config)])
+    assert wider.exit_code == EXIT_MODEL_UNAVAILABLE, wider.output  # en-ru, uk-ru: hub ids, not cached
+    assert "en-ru" in wider.output and "uk-ru" in wider.output
+    assert "2 missing: fetch them with: newsbrief models fetch" in wider.output

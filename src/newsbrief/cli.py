@@ -54,6 +54,21 @@ app = typer.Typer(
 )
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"newsbrief {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _top(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Translate and summarise folders of news articles, keeping quotes and figures verbatim."""
+
+
 def _language_list(value: str | None) -> tuple[str, ...] | None:
     if value is None:
         return None
@@ -339,7 +354,8 @@ def models(
     config: Annotated[Path | None, typer.Option("--config", "-c", exists=True, dir_okay=False)] = None,
     model: Annotated[list[str] | None, typer.Option("--model", "-m")] = None,
 ) -> None:
-    """List the configured models and whether each is available here (in the cache or a folder)."""
+    """List the models this configuration's runs may use and whether each is available here (in
+    the cache or a folder). Exit 3 when any is missing, as `newsbrief run` would."""
     if ctx.invoked_subcommand is not None:
         return
     from newsbrief.models import resolve_model
@@ -353,7 +369,8 @@ def models(
             state, missing = f"missing: {error.reason}", missing + 1
         typer.echo(f"{role:12} {ref:40} {state}")
     if missing:
-        typer.echo("fetch the missing ones with: newsbrief models fetch", err=True)
+        typer.echo(f"{missing} missing: fetch them with: newsbrief models fetch", err=True)
+        raise typer.Exit(EXIT_MODEL_UNAVAILABLE)
 
 
 @models_app.command("fetch")

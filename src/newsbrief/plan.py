@@ -51,32 +51,56 @@ class ArticlePlan:
 
 def plan_article(doc: SegmentedArticle, settings: Settings) -> ArticlePlan:
     written = summariser_languages(settings)
-    lines = line_languages(doc.lang, settings)
-    others = [lang for lang in settings.languages.summary_languages if lang not in written]
-    projecting = settings.summaries.other_summaries == OtherSummaries.PROJECT
-    projected = tuple(lang for lang in others if projecting and lang in {*lines, doc.lang})
-    translated = tuple(lang for lang in others if lang not in projected)
-    titles = tuple(lang for lang in translated if doc.article.title and lang not in {*lines, doc.lang})
-    pairs = {(s.lang, target) for s in doc.sentences for target in lines if s.lang != target}
-    pairs |= {(written[0], lang) for lang in translated}
-    pairs |= {(doc.lang, lang) for lang in titles}
+    routes = _routes(doc.lang, {s.lang for s in doc.sentences}, bool(doc.article.title), settings)
     prompts: set[str] = set()
     if settings.models.summariser == SummaryStrategy.INSTRUCT:
         prompts |= {f"summarise.{lang}" for lang in settings.languages.summary_languages}
     if settings.models.translator == TranslationStrategy.INSTRUCT:
-        prompts |= {f"translate.{target}" for _, target in pairs}
+        prompts |= {f"translate.{target}" for _, target in routes.pairs}
     return ArticlePlan(
         lang=doc.lang,
-        line_languages=tuple(sorted(lines)),
+        line_languages=tuple(sorted(routes.lines)),
         translation_files=tuple(sorted(set(settings.languages.targets) - {doc.lang})),
         summaries_written=written,
-        summaries_translated=translated,
-        summaries_projected=projected,
-        titles_translated=titles,
-        pairs=tuple(sorted(pairs)),
+        summaries_translated=routes.translated,
+        summaries_projected=routes.projected,
+        titles_translated=routes.titles,
+        pairs=tuple(sorted(routes.pairs)),
         summariser_used=settings.models.summariser != SummaryStrategy.EXTRACTIVE,
         prompts=tuple(sorted(prompts)),
     )
+
+
+@dataclass(frozen=True)
+class _Routes:
+    """Where an article's text goes: the rules of the module's docstring, for one language."""
+
+    lines: set[str]
+    projected: tuple[str, ...]
+    translated: tuple[str, ...]
+    titles: tuple[str, ...]
+    pairs: set[tuple[str, str]]
+
+
+def _routes(lang: str, segment_languages: set[str], has_title: bool, settings: Settings) -> _Routes:
+    written = summariser_languages(settings)
+    lines = line_languages(lang, settings)
+    others = [other for other in settings.languages.summary_languages if other not in written]
+    projecting = settings.summaries.other_summaries == OtherSummaries.PROJECT
+    projected = tuple(other for other in others if projecting and other in {*lines, lang})
+    translated = tuple(other for other in others if other not in projected)
+    titles = tuple(other for other in translated if has_title and other not in {*lines, lang})
+    pairs = {(source, target) for source in segment_languages for target in lines if source != target}
+    pairs |= {(written[0], other) for other in translated}
+    pairs |= {(lang, other) for other in titles}
+    return _Routes(lines, projected, translated, titles, pairs)
+
+
+def run_pairs(settings: Settings) -> set[tuple[str, str]]:
+    """Every pair some article of this configuration may translate: an article may be in any
+    accepted language, and so may any of its segments."""
+    accepted = set(settings.languages.source_languages)
+    return {pair for lang in accepted for pair in _routes(lang, accepted, True, settings).pairs}
 
 
 def summariser_languages(settings: Settings) -> tuple[str, ...]:
@@ -113,16 +137,17 @@ def run_prompts(settings: Settings) -> list[tuple[str, str]]:
 
 
 def model_roles(settings: Settings) -> dict[str, str]:
-    """Role -> model for what a run with this configuration may use (the fallback is listed
-    only when the configuration accepts a source language without a direct model)."""
-    roles = dict(settings.models.translation_models)
+    """Role -> model for what a run with this configuration may use: the pairs it may translate
+    (not every pair configured), the summariser or instruction model, and the fallback only
+    when a pair it may translate has no direct model."""
+    configured = settings.models.translation_models
+    by_pair = settings.models.translator == TranslationStrategy.SEQ2SEQ
+    pairs = sorted(f"{source}-{target}" for source, target in run_pairs(settings)) if by_pair else []
+    roles = {pair: configured[pair] for pair in pairs if pair in configured}
     if settings.models.summariser == SummaryStrategy.SEQ2SEQ:
         roles["summariser"] = settings.models.summariser_model
     if SummaryStrategy.INSTRUCT in (settings.models.summariser, settings.models.translator):
         roles["instruct"] = settings.models.instruct_model
-    pairs = {
-        f"{s}-{t}" for s in settings.languages.source_languages for t in settings.languages.targets if s != t
-    }
-    if pairs - set(roles):
+    if set(pairs) - set(configured):
         roles["fallback"] = settings.models.fallback_model
     return roles
