@@ -325,3 +325,20 @@ def test_cron_wrapper_logs_and_passes_the_exit_code_through(tmp_path: Path, tiny
     log = (out / "newsbrief.log").read_text(encoding="utf-8")
     assert log.startswith("=== ") and log.rstrip().endswith("=== exit 1")
     assert "failed: " in log and "truncated.json" in log
+
+
+def test_status_tells_a_run_still_going_from_one_that_was_killed(
+    corpus_copy: Path, chunked_config: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    process = start("run", corpus_copy, "--out", out, "-c", chunked_config)
+
+    def shown_running() -> bool:
+        if not (out / "manifest.sqlite").exists():
+            return False
+        return f"still running (pid {process.pid})" in run_quietly("status", out).stdout
+
+    kill_when(process, shown_running)
+    status = run_quietly("status", out)
+    assert status.returncode == EXIT_OK
+    assert "never finished (killed?)" in status.stdout and "still running" not in status.stdout

@@ -16,7 +16,7 @@ import typer
 from newsbrief import Settings, __version__, run_batch
 from newsbrief.config import ConfigError, Engine
 from newsbrief.errors import ModelUnavailable, ModelUnusable, OutputUnwritable
-from newsbrief.locking import OutputLocked, output_lock
+from newsbrief.locking import OutputLocked, output_lock, running_holder
 from newsbrief.outcomes import (
     EXIT_ARTICLES_FAILED,
     EXIT_DISK_FULL,
@@ -420,8 +420,12 @@ def status(out_dir: Annotated[Path, typer.Argument(help="An output folder of `ne
     states = ("done", "skipped", "failed", "parked")
     counts = ", ".join(f"{state.counts.get(name, 0)} {name}" for name in states)
     typer.echo(f"articles: {counts}, {len(state.orphans)} orphaned")
-    for run in state.runs[:3]:
+    holder = running_holder(out_dir)
+    for index, run in enumerate(state.runs[:3]):
         ended = run["finished_at"] or "never finished (killed?)"
+        ours = holder is not None and str(holder["since"]) <= str(run["started_at"])  # its lock, not older
+        if not run["finished_at"] and index == 0 and holder and ours:
+            ended = f"still running (pid {holder['pid']})"
         typer.echo(
             f"run {run['id']}: {run['started_at']} -> {ended} {run['outcome'] or ''}: "
             f"{run['done'] or 0} done, {run['skipped'] or 0} skipped, {run['failed'] or 0} failed, "

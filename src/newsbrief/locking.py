@@ -44,6 +44,22 @@ def output_lock(out_dir: Path, wait_seconds: float = 0) -> Iterator[None]:
         lock.release()
 
 
+def running_holder(out_dir: Path) -> dict[str, object] | None:
+    """The pid and start of the run holding the folder, if that process is alive: `status` tells
+    a run still going from one killed. (The lock itself is not tried: a run starting that
+    instant would find it taken.)"""
+    try:
+        holder = json.loads((out_dir / HOLDER_NAME).read_text(encoding="utf-8"))
+        pid = int(holder["pid"])
+        os.kill(pid, 0)
+        command = Path(f"/proc/{pid}/cmdline")  # where there is /proc: a pid reused by another program
+        if command.parent.is_dir() and b"newsbrief" not in command.read_bytes():
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return holder
+
+
 def _holder(out_dir: Path) -> str:
     try:
         holder = json.loads((out_dir / HOLDER_NAME).read_text(encoding="utf-8"))
