@@ -30,7 +30,7 @@ from newsbrief.errors import ModelUnusable
 from newsbrief.models import ResolvedModel
 
 if TYPE_CHECKING:
-    from newsbrief.backends.registry import LoadOptions
+    from newsbrief.backends.registry import EncoderDecoder, LoadOptions
 
 EOS = "</s>"
 SPECIAL_PIECES = {EOS, "<pad>", "<unk>"}
@@ -148,27 +148,6 @@ def _convert(source: Path, destination: Path) -> None:
     Converter(str(source)).convert(str(destination), quantization=None, force=True)
 
 
-class CTranslate2Backend:
-    """The registry entry (registry.py)."""
-
-    name = "ctranslate2"
-    unsupported = "CTranslate2 runs Marian (OPUS-MT) and BART models here; use --backend transformers"
-
-    def available(self) -> bool:
-        return available()
-
-    def supports(self, model: ResolvedModel) -> bool:
-        return supports(model)
-
-    def label(self, options: LoadOptions) -> str:
-        return f"ctranslate2/{resolve_compute_type(options.compute_type, options.device)}"
-
-    def load(self, model: ResolvedModel, options: LoadOptions) -> CTranslate2Model:
-        return CTranslate2Model(
-            model, options.device, options.compute_type, options.threads, options.decoding
-        )
-
-
 class CTranslate2Model:
     """One converted Marian model, loaded once per run."""
 
@@ -254,6 +233,29 @@ class CTranslate2Model:
             **self.decoding,
         )
         return [_detokenize(hypothesis) for result in results for hypothesis in result.hypotheses]
+
+
+class CTranslate2Backend:
+    """The registry entry (registry.py) for Marian models; ct2_bart's entry is this one with
+    another model class and its own rule for what it supports."""
+
+    name = "ctranslate2"
+    unsupported = "CTranslate2 runs Marian (OPUS-MT) and BART models here; use --backend transformers"
+    model_class: type = CTranslate2Model
+
+    def available(self) -> bool:
+        return available()
+
+    def supports(self, model: ResolvedModel) -> bool:
+        return supports(model)
+
+    def label(self, options: LoadOptions) -> str:
+        return f"ctranslate2/{resolve_compute_type(options.compute_type, options.device)}"
+
+    def load(self, model: ResolvedModel, options: LoadOptions) -> EncoderDecoder:
+        return self.model_class(
+            model, options.device, options.compute_type, options.threads, options.decoding
+        )
 
 
 def checkpoint_decoding(folder: Path) -> dict[str, float]:

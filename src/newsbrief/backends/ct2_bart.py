@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from newsbrief.backends import output_cap
 from newsbrief.backends.ct2 import (
-    available,
+    CTranslate2Backend,
     checkpoint_decoding,
     converted,
     default_threads,
@@ -24,32 +23,6 @@ from newsbrief.backends.ct2 import (
     resolve_device,
 )
 from newsbrief.models import ResolvedModel
-
-if TYPE_CHECKING:
-    from newsbrief.backends.registry import LoadOptions
-
-
-class CTranslate2BartBackend:
-    """The registry entry (registry.py): `--backend ctranslate2` for a BART summariser."""
-
-    name = "ctranslate2"
-    unsupported = "CTranslate2 runs Marian (OPUS-MT) and BART models with a tokenizer.json here"
-
-    def available(self) -> bool:
-        return available()
-
-    def supports(self, model: ResolvedModel) -> bool:
-        if model.gguf_file or not (model.path / "tokenizer.json").is_file():
-            return False
-        return _json(model.path / "config.json").get("model_type") == "bart"
-
-    def label(self, options: LoadOptions) -> str:
-        return f"ctranslate2/{resolve_compute_type(options.compute_type, options.device)}"
-
-    def load(self, model: ResolvedModel, options: LoadOptions) -> CTranslate2BartModel:
-        return CTranslate2BartModel(
-            model, options.device, options.compute_type, options.threads, options.decoding
-        )
 
 
 class CTranslate2BartModel:
@@ -131,6 +104,18 @@ class CTranslate2BartModel:
         ids = [self.tokenizer.token_to_id(token) for token in tokens]
         text = self.tokenizer.decode([i for i in ids if i is not None], skip_special_tokens=True)
         return " ".join(text.split())
+
+
+class CTranslate2BartBackend(CTranslate2Backend):
+    """The registry entry (registry.py): `--backend ctranslate2` for a BART summariser."""
+
+    unsupported = "CTranslate2 runs Marian (OPUS-MT) and BART models with a tokenizer.json here"
+    model_class = CTranslate2BartModel
+
+    def supports(self, model: ResolvedModel) -> bool:
+        if model.gguf_file or not (model.path / "tokenizer.json").is_file():
+            return False
+        return _json(model.path / "config.json").get("model_type") == "bart"
 
 
 def _json(path: Path) -> dict[str, object]:
