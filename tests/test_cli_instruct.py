@@ -11,16 +11,14 @@ from pathlib import Path
 import pytest
 from conftest import ARTICLES, is_article_folder
 from test_instruct import _segmented
+from transformers import AutoTokenizer
 from typer.testing import CliRunner
 
-from newsbrief.backends.causal import CausalChatModel
-from newsbrief.cli import EXIT_OK, EXIT_USAGE, app
-from newsbrief.guarding import guard_summary
-from newsbrief.instruct import InstructSummariser
+from newsbrief.backends.gguf import unpacked
+from newsbrief.cli import EXIT_FLAGGED, EXIT_OK, EXIT_USAGE, app
 from newsbrief.language import LanguageIdentifier
-from newsbrief.models import resolve_model
-from newsbrief.prompts import DEFAULT_PROMPT_DIR, load_template
-from newsbrief.summarising import SummaryInput
+from newsbrief.models import cache_folder, resolve_model
+from newsbrief.prompts import DEFAULT_PROMPT_DIR
 from newsbrief.verifying import verify_summary
 
 runner = CliRunner()
@@ -86,12 +84,12 @@ def test_editing_a_prompt_reruns_exactly_the_articles_it_affects(instruct_run) -
     # translate.md is not used (translation is seq2seq): nothing re-runs.
     (prompts / "translate.md").write_text((prompts / "translate.md").read_text() + "\nBe faithful.\n")
     result = run_cli(*args)
-    assert result.exit_code == EXIT_OK and "3 article(s) already up to date" in result.output
+    assert result.exit_code == EXIT_OK and " 3 up-to-date," in result.output
     assert updated_runs(out) == first
     # summarise.en.md is used by every article (each has an English summary): all re-run.
     (prompts / "summarise.en.md").write_text((prompts / "summarise.en.md").read_text() + "\nBe brief.\n")
     result = run_cli(*args)
-    assert result.exit_code == EXIT_OK and "up to date" not in result.output
+    assert result.exit_code == EXIT_OK and " 0 up-to-date," in result.output
     assert all(updated_runs(out)[name] > first[name] for name in FEW)
     # Asking for English summaries only: summarise.uk.md is no longer a dependency, and editing
     # it changes nothing for a run that does not use it.
@@ -103,7 +101,7 @@ def test_editing_a_prompt_reruns_exactly_the_articles_it_affects(instruct_run) -
     assert all(third[name] > second[name] for name in FEW)
     (prompts / "summarise.uk.md").write_text((prompts / "summarise.uk.md").read_text() + "\nЩе коротше.\n")
     result = run_cli(*en_only)
-    assert "3 article(s) already up to date" in result.output
+    assert " 3 up-to-date," in result.output
     assert updated_runs(out) == third
 
 
@@ -159,22 +157,37 @@ def smollm2_gguf() -> Path:
     return Path(spec.submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
-def test_smollm2_from_its_gguf_file_writes_an_english_summary(tmp_path: Path, tiny_config: Path) -> None:
-    """A real instruction model: the summary must be English prose, shorter than the article,
-    with no echo of the prompt and no special tokens."""
-    source = copy_articles(tmp_path / "in", ("en-kirby-dprk-arms.txt",))
-    config = tmp_path / "newsbrief.toml"
+SMOLLM2_ARTICLES = ("en-kirby-dprk-arms.txt", "en-imf-budget.md")  # short: SmolLM2 is slow here
+
+
+@pytest.fixture(scope="module")
+def smollm2_run(tmp_path_factory: pytest.TempPathFactory, tiny_config: Path) -> Path:
+    """One run of SmolLM2 over two English articles (its GGUF loaded once), for the tests below."""
+    base = tmp_path_factory.mktemp("smollm2")
+    source = copy_articles(base / "in", SMOLLM2_ARTICLES)
+    config = base / "newsbrief.toml"
     config.write_text(
         "instruct_max_new_tokens = 96\nsummary_max_words = 50\n" + tiny_config.read_text(encoding="utf-8")
     )
-    out = tmp_path / "out"
+    out = base / "out"
     args = ("--to", "en", "--summary-languages", "en", "--config", config)
     result = run_cli(source, "--out", out, "--summariser", f"instruct:{smollm2_gguf()}", *args)
-    assert result.exit_code == EXIT_OK, result.output
-    folder = out / "en-kirby-dprk-arms"
+    assert result.exit_code in (EXIT_OK, EXIT_FLAGGED), result.output
+    return out
+
+
+def summary_body(folder: Path) -> str:
     summary = (folder / "summary.en.md").read_text(encoding="utf-8")
-    body = summary.split("\n\n", 1)[-1].strip()  # after the "# title" line
-    article = (ARTICLES / "en-kirby-dprk-arms.txt").read_text(encoding="utf-8")
+    return summary.split("\n\n", 1)[-1].strip()  # after the "# title" line
+
+
+@pytest.mark.parametrize("name", SMOLLM2_ARTICLES)
+def test_smollm2_from_its_gguf_file_writes_an_english_summary(smollm2_run: Path, name: str) -> None:
+    """A real instruction model: the summary must be English prose, shorter than the article,
+    with no echo of the prompt and no special tokens."""
+    folder = smollm2_run / Path(name).stem
+    body = summary_body(folder)
+    article = (ARTICLES / name).read_text(encoding="utf-8")
     print(body)  # shown with -s: the summary SmolLM2 wrote
     assert len(body.split()) >= 10
     assert len(body) < len(article) / 2
@@ -185,23 +198,45 @@ def test_smollm2_from_its_gguf_file_writes_an_english_summary(tmp_path: Path, ti
     assert record["summariser"]["revision"].startswith("gguf-")
 
 
-def test_the_summary_guard_on_smollm2s_real_summaries() -> None:
-    """SmolLM2 mixes up and invents figures: after the guard, every figure left in its summary
-    is in the article, and every sentence it dropped is accounted for."""
-    model = CausalChatModel(resolve_model(str(smollm2_gguf())), "cpu")
-    template = load_template(DEFAULT_PROMPT_DIR, "summarise", "en")
-    summariser = InstructSummariser(model, {"en": template}, max_words=50, max_new_tokens=96)
-    for name in ("en-kirby-dprk-arms.txt", "en-imf-budget.md"):  # short: SmolLM2 is slow here
-        doc = _segmented(name)
-        article = "\n".join(s.text for s in doc.segments)
-        written = summariser.summarise(SummaryInput(doc, {"en": [s.text for s in doc.segments]})).sentences[
-            "en"
-        ]
-        kept, repairs = guard_summary(written, [article, article])
-        print(name, written, repairs, sep="\n")
-        dropped = [r for r in repairs if r.startswith("sentence dropped")]
-        assert len(kept) == len(written) - len(dropped) or repairs[-1].startswith("could not be repaired")
-        record = verify_summary(" ".join(kept), [article, article], repairs)
-        if not repairs or not repairs[-1].startswith("could not be repaired"):
-            assert record["figures"]["not_in_article"] == []
-            assert record["quotes"]["not_verbatim"] == []
+@pytest.mark.parametrize("name", SMOLLM2_ARTICLES)
+def test_the_summary_guard_on_smollm2s_real_summaries(smollm2_run: Path, name: str) -> None:
+    """SmolLM2 mixes up and invents figures: after the guard, every figure left in the summary
+    file is in the article and every quote is verbatim, unless the record says it could not be
+    repaired (and then the article is flagged)."""
+    folder = smollm2_run / Path(name).stem
+    doc = _segmented(name)
+    article = "\n".join(s.text for s in doc.segments)
+    record = json.loads((folder / "article.json").read_text(encoding="utf-8"))
+    repairs = record["fidelity"]["summaries"]["en"]["repairs"]
+    print(name, summary_body(folder), repairs, sep="\n")
+    checked = verify_summary(summary_body(folder), [article, article], repairs)
+    stored = record["fidelity"]["summaries"]["en"]
+    assert (checked["figures"], checked["quotes"]) == (stored["figures"], stored["quotes"])
+    if repairs and repairs[-1].startswith("could not be repaired"):
+        assert record["fidelity"]["totals"]["flagged"]
+    else:
+        assert checked["figures"]["not_in_article"] == []
+        assert checked["quotes"]["not_verbatim"] == []
+
+
+def test_a_gguf_file_is_unpacked_once_and_the_copy_tokenizes_as_the_file_does(smollm2_run: Path) -> None:
+    """transformers parses a GGUF file three times per load (36 s for SmolLM2 here): the run
+    unpacked it into the cache, and the copy's tokenizer and chat template are the file's."""
+    resolved = resolve_model(str(smollm2_gguf()))
+    folder = unpacked(resolved)
+    assert folder.parent == cache_folder("gguf") and (folder / "model.safetensors").is_file()
+    assert (folder / "config.json").stat().st_mtime < smollm2_run.joinpath("manifest.sqlite").stat().st_mtime
+    from_file = AutoTokenizer.from_pretrained(resolved.path, gguf_file=resolved.gguf_file)
+    from_copy = AutoTokenizer.from_pretrained(folder)
+    messages = [
+        {"role": "system", "content": "Summarise."},
+        {"role": "user", "content": "«Київ», 1 000 грн, 3.5%."},
+    ]
+    rendered = [
+        t.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        for t in (from_file, from_copy)
+    ]
+    assert rendered[0] == rendered[1]
+    assert from_file(rendered[0])["input_ids"] == from_copy(rendered[1])["input_ids"]
+    assert from_file.eos_token_id == from_copy.eos_token_id
+    assert from_file.pad_token_id == from_copy.pad_token_id

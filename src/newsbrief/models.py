@@ -28,6 +28,12 @@ class ResolvedModel:
     gguf_file: str | None = None  # a GGUF file's name inside `path`, loaded with gguf_file=
 
 
+def cache_folder(kind: str) -> Path:
+    """Where newsbrief keeps what it derives from a model (CTranslate2 conversions, unpacked
+    GGUF files): `$NEWSBRIEF_CACHE`, or `~/.cache/newsbrief`, one folder per kind."""
+    return Path(os.environ.get("NEWSBRIEF_CACHE", Path.home() / ".cache" / "newsbrief")) / kind
+
+
 def resolve_model(ref: str, allow_download: bool = True) -> ResolvedModel:
     """A local folder for `ref`, downloading a hub model into the HF cache only when allowed.
 

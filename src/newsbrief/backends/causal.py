@@ -12,6 +12,7 @@ import re
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
+from newsbrief.backends.gguf import unpacked
 from newsbrief.backends.seq2seq import pick_device, quantized
 from newsbrief.errors import ModelUnusable
 from newsbrief.models import ResolvedModel
@@ -47,9 +48,9 @@ class CausalChatModel:
     ) -> None:
         self.resolved = model
         self.device = pick_device(device)
-        gguf = {"gguf_file": model.gguf_file} if model.gguf_file else {}
-        self.tokenizer = AutoTokenizer.from_pretrained(model.path, **gguf)
-        self.model = AutoModelForCausalLM.from_pretrained(model.path, dtype=torch.float32, **gguf)
+        folder = unpacked(model) if model.gguf_file else model.path
+        self.tokenizer = AutoTokenizer.from_pretrained(folder)
+        self.model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
         self.model = quantized(self.model.to(self.device).eval(), quantize, self.device)
         self.model.generation_config.max_length = None
         # Qwen2.5-Instruct's checkpoint asks for 1.1, and transformers penalises every token already

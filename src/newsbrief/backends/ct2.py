@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from newsbrief.backends import output_cap, target_token
 from newsbrief.errors import ModelUnusable
-from newsbrief.models import ResolvedModel
+from newsbrief.models import ResolvedModel, cache_folder
 
 if TYPE_CHECKING:
     from newsbrief.backends.registry import EncoderDecoder, LoadOptions
@@ -85,7 +85,7 @@ def split_threads(threads: int) -> tuple[int, int]:
 
 
 def cache_root() -> Path:
-    return Path(os.environ.get("NEWSBRIEF_CACHE", Path.home() / ".cache" / "newsbrief")) / "ctranslate2"
+    return cache_folder("ctranslate2")
 
 
 def converted(model: ResolvedModel, root: Path | None = None) -> Path:
