@@ -30,6 +30,7 @@ TRAINER = ROOT / "scripts" / "train_test_models.py"
 TRAINED_FIXTURE = "trained_models"
 TRAINING_LIMIT_SECONDS = 1800
 TRAINING = pytest.StashKey[list]()  # the training processes of this session
+THREADS = pytest.StashKey[tuple]()  # torch threads and OMP_NUM_THREADS before the training
 
 
 def is_article_folder(path: Path) -> bool:
@@ -64,20 +65,24 @@ def load_builder():
     return module
 
 
-@pytest.fixture(scope="session")
-def tiny_models(request: pytest.FixtureRequest) -> Path:
-    """Tiny Marian and BART models with real tokenizers, built once and cached by builder hash.
-
-    Returns the folder holding them and `newsbrief.toml`, the config a user would write.
-    """
+def _tiny_models(config: pytest.Config) -> Path:
     builder_hash = hashlib.sha256(BUILDER.read_bytes()).hexdigest()[:12]
-    folder = Path(request.config.cache.mkdir("tiny-models")) / builder_hash
+    folder = Path(config.cache.mkdir("tiny-models")) / builder_hash
     if not (folder / "newsbrief.toml").is_file():
         shutil.rmtree(folder, ignore_errors=True)
         builder = load_builder()
         models = builder.build_all(folder, ARTICLES)
         builder.write_config(models, folder / "newsbrief.toml")
     return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_models(request: pytest.FixtureRequest) -> Path:
+    """Tiny Marian and BART models with real tokenizers, built once and cached by builder hash.
+
+    Returns the folder holding them and `newsbrief.toml`, the config a user would write.
+    """
+    return _tiny_models(request.config)
 
 
 @pytest.fixture(scope="session")
@@ -101,7 +106,8 @@ def _trained_folder(config: pytest.Config) -> Path:
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
     """Tests of what a trained model writes go last, and the training starts now, behind the
-    others (if the models are not cached yet)."""
+    others (if the models are not cached yet). The tiny models are built first, with every
+    core: built beside the training, torch's threads waited on each other and it took 3× as long."""
     needing = [item for item in items if TRAINED_FIXTURE in getattr(item, "fixturenames", ())]
     if not needing:
         return
@@ -109,6 +115,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     folder = _trained_folder(config)
     if (folder / "done").is_file():
         return
+    if any("tiny_models" in getattr(item, "fixturenames", ()) for item in items):
+        _tiny_models(config)
     staging = folder.with_name(folder.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -122,6 +130,33 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         )
         for part in ("marian", "bart")
     ]
+    _one_thread_while_training(config)
+
+
+def _one_thread_while_training(config: pytest.Config) -> None:
+    """The trainers hold a core each: the tests' own torch (and that of the runs they start)
+    takes one thread until they end, rather than two threads fighting over one core."""
+    import torch
+
+    config.stash[THREADS] = (torch.get_num_threads(), os.environ.get("OMP_NUM_THREADS"))
+    torch.set_num_threads(1)
+    os.environ["OMP_NUM_THREADS"] = "1"
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Every thread back once the training is over."""
+    saved = item.config.stash.get(THREADS, None)
+    if saved is None or any(p.poll() is None for p in item.config.stash.get(TRAINING, [])):
+        return
+    import torch
+
+    threads, omp = saved
+    torch.set_num_threads(threads)
+    if omp is None:
+        os.environ.pop("OMP_NUM_THREADS", None)
+    else:
+        os.environ["OMP_NUM_THREADS"] = omp
+    del item.config.stash[THREADS]
 
 
 @pytest.fixture(scope="session")
