@@ -165,7 +165,7 @@ def measure(tiny: Path, articles: int) -> None:
     in_run: dict[str, float] = defaultdict(float)
     for call in recorded["calls"]:
         in_run[Path(recorded["translators"][str(call["translator"])]["model_path"]).name] += call["seconds"]
-    run_line = next(line for line in lines if line.get("event") == "run")
+    run_line = next(line for line in lines if line.get("event") == "end")
     working = run_line["seconds"] - run_line["model_load_seconds"]
     done = run_line["counts"]["done"]
     cores = default_threads()

@@ -4,8 +4,12 @@
 #   30 2 * * *  /srv/newsbrief/scripts/newsbrief-cron.sh /data/wire /data/briefs
 #
 # Arguments: INPUT_DIR OUTPUT_DIR [more `newsbrief run` options]. Everything newsbrief prints
-# goes to OUTPUT_DIR/newsbrief.log (appended, one header line per run). Cron mails only what
-# this script prints: one line when the run did not end with 0, naming the exit code and log.
+# goes to OUTPUT_DIR/newsbrief.log (appended): a header line, a line per file that was skipped,
+# failed, parked or ignored, the run's table, its summary line ("newsbrief: exit 0 in 12.3 s:
+# 4 done, 6 up-to-date, ...") and "=== exit N". Cron mails only what this script prints: one
+# line when the run did not end with 0, naming the exit code and log. The log is rotated when
+# it has grown past NEWSBRIEF_LOG_MAX_KB (default 1024): newsbrief.log.1, .2, ... up to
+# NEWSBRIEF_LOG_KEEP old logs (default 5), the oldest dropped.
 # Exit codes as newsbrief run's (README, "Exit codes"); 5 (another run still busy) is normal
 # when a night's batch is long, and the next night's run catches up.
 set -uo pipefail
@@ -27,8 +31,21 @@ export PYTHONUNBUFFERED=1
 
 mkdir -p "$output_dir"
 log=$output_dir/newsbrief.log
+max_kb=${NEWSBRIEF_LOG_MAX_KB:-1024}
+keep=${NEWSBRIEF_LOG_KEEP:-5}
+
+rotate_log() {
+    [ -f "$log" ] && [ $(($(wc -c < "$log") / 1024)) -ge "$max_kb" ] || return 0
+    rm -f "$log.$keep"
+    for ((i = keep - 1; i >= 1; i--)); do
+        if [ -f "$log.$i" ]; then mv "$log.$i" "$log.$((i + 1))"; fi
+    done
+    mv "$log" "$log.1"
+}
+
+rotate_log
 echo "=== $(date -u +%Y-%m-%dT%H:%M:%SZ) newsbrief run $input_dir $*" >> "$log"
-"$newsbrief" run "$input_dir" --out "$output_dir" --quiet "$@" >> "$log" 2>&1
+"$newsbrief" run "$input_dir" --out "$output_dir" "$@" >> "$log" 2>&1
 code=$?
 echo "=== exit $code" >> "$log"
 case $code in

@@ -91,9 +91,9 @@ def test_the_conversion_is_cached_and_the_backend_enters_the_hash(tiny_config: P
     converted = ct2.converted(en_uk)
     stamp = (converted / "model.bin").stat().st_mtime_ns
     again = run(source, out, tiny_config)  # auto picks CTranslate2 here: nothing to redo
-    assert "1 article(s) already up to date" in again.stdout
+    assert " 1 up-to-date," in again.stdout
     switched = run(source, out, tiny_config, "--backend", "transformers")
-    assert "already up to date" not in switched.stdout
+    assert " 0 up-to-date," in switched.stdout
     assert records(out)["en-imf-budget"]["models"]["en-uk"]["backend"] == "transformers"
     run(source, out, tiny_config, "--backend", "ctranslate2")
     assert (converted / "model.bin").stat().st_mtime_ns == stamp  # converted once, reused

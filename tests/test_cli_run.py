@@ -144,7 +144,7 @@ def test_second_run_does_nothing_and_says_so(articles_run, tiny_config: Path) ->
     before = outputs()
     result = run_cli(source, "--out", out, "--to", "uk,en", "--config", tiny_config)
     assert result.exit_code == EXIT_OK, result.output
-    assert "10 article(s) already up to date" in result.output
+    assert " 10 up-to-date," in result.output
     assert outputs() == before  # the review pages too
     articles = [p for p in before if is_article_folder(p.parent)]
     assert len(articles) == 61  # 10 articles of 6 files, the Russian one with 2 translations
@@ -158,17 +158,17 @@ def test_changed_source_or_option_reruns(articles_run, tiny_config: Path, tmp_pa
     first = run_cli(work, "--out", out2, "--to", "uk,en", "--config", tiny_config)
     assert first.exit_code == EXIT_OK
     again = run_cli(work, "--out", out2, "--to", "uk,en", "--config", tiny_config)
-    assert "10 article(s) already up to date" in again.output
+    assert " 10 up-to-date," in again.output
     (work / "uk-drones.json").write_text(
         (work / "uk-drones.json").read_text(encoding="utf-8").replace("30 дронів", "31 дрон"),
         encoding="utf-8",
     )
     changed = run_cli(work, "--out", out2, "--to", "uk,en", "--config", tiny_config)
-    assert "9 article(s) already up to date" in changed.output
+    assert " 9 up-to-date," in changed.output
     assert "31 дрон" in (out2 / "uk-drones" / "source.uk.txt").read_text(encoding="utf-8")
     option = run_cli(work, "--out", out2, "--to", "uk,en", "--config", tiny_config, "--beams", "1")
     assert option.exit_code == EXIT_OK
-    assert "already up to date" not in option.output
+    assert " 0 up-to-date," in option.output
     record = json.loads((out2 / "uk-drones" / "article.json").read_text())
     assert record["settings"]["num_beams"] == 1
 

@@ -210,7 +210,8 @@ def test_names_that_are_not_utf8_are_passed_over_with_a_line_in_either_log(tmp_p
     logged = newsbrief("run", source, "--out", tmp_path / "json", *NO_MODELS_EN, "--log-format", "json")
     events = [json.loads(line) for line in logged.stdout.splitlines()]
     assert logged.returncode == EXIT_OK, logged.stderr
-    assert [(e.get("source", "").split("/")[-1], e["state"]) for e in events] == [
+    assert events[0]["event"] == "start"
+    assert [(e.get("source", "").split("/")[-1], e["state"]) for e in events[1:]] == [
         ("d\\xe9sk", "skipped"),
         ("caf\\xe9.txt", "skipped"),
         ("en-imf-budget.md", "done"),

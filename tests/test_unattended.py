@@ -97,7 +97,7 @@ def test_a_second_run_on_the_same_folder_exits_at_once(tiny_config: Path, tmp_pa
     assert first.wait(timeout=600) == EXIT_OK
     assert time.monotonic() - began < 600
     after = run_quietly("run", source, "--out", out, *slow)
-    assert after.returncode == EXIT_OK and "already up to date" in after.stdout
+    assert after.returncode == EXIT_OK and " 1 up-to-date," in after.stdout
 
 
 def test_sigterm_stops_cleanly_and_the_next_run_finishes_the_batch(
@@ -215,7 +215,7 @@ def test_incremental_runs_process_exactly_what_changed(
         done = run_quietly("run", source, "--out", out, "-c", tiny_config, "--log-format", "json", *extra)
         assert done.returncode == EXIT_OK, done.stderr
         events = json_lines(done.stdout)
-        assert events[-1]["event"] == "run" and events[-1]["state"] == "finished"
+        assert events[-1]["event"] == "end" and events[-1]["state"] == "finished"
         return by_state(events), events[-1]
 
     states, _ = night()

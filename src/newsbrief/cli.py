@@ -26,10 +26,11 @@ from newsbrief.outcomes import (
     EXIT_MODEL_UNAVAILABLE,
     EXIT_OK,
     EXIT_USAGE,
+    describe_counts,
     unwritable_exit,
 )
 from newsbrief.prompts import load_prompts
-from newsbrief.reporting import LOG_FORMATS, reporter_for
+from newsbrief.reporting import LOG_FORMATS, end_reason, reporter_for
 from newsbrief.stopping import StopRequest
 
 # The exit codes, for scripts and tests that read them from the command line's module.
@@ -250,19 +251,39 @@ def run(
     review: Review = None,
 ) -> None:
     """Translate and summarise every article in INPUT_DIR into OUT."""
-    _check_run_folders(input_dir, out)
-    if log_format not in LOG_FORMATS:
-        _fail_usage(f"--log-format must be human or json, not {log_format!r}")
-    overrides = {name: value for name, value in ctx.params.items() if name not in RUN_ONLY}
-    settings = _settings_for_run(config, model or [], overrides)
-    reporter, stop = reporter_for(log_format, quiet), StopRequest()
+    reporter = reporter_for(log_format, quiet, input_dir, out)
+    try:
+        settings = _prepared_run(ctx, input_dir, out, log_format, config, model or [])
+    except Stopped as stopped:
+        reporter.started(None)
+        reporter.ended(stopped.exit_code, stopped.reason, None)
+        raise
+    reporter.started(settings.fingerprint())
+    stop = StopRequest()
     try:
         with output_lock(out, wait or 0), stop.installed(), reporter.progress() as progress:
             report = run_batch(input_dir, out, settings, progress, stop, reporter.article)
     except (OutputLocked, ConfigError, ModelUnavailable, ModelUnusable, OutputUnwritable) as error:
-        _stop_before_work(error)
+        stopped = _stopped_before_work(error)
+        reporter.ended(stopped.exit_code, stopped.reason, None)
+        raise stopped from error
+    except Exception as error:  # a defect: the log shipper still hears how the run ended
+        reporter.ended(EXIT_ARTICLES_FAILED, f"internal error: {type(error).__name__}: {error}", None)
+        raise
     reporter.finished(report, out, strict)
-    raise typer.Exit(report.exit_code(strict))
+    code = report.exit_code(strict)
+    reporter.ended(code, end_reason(report, code), report)
+    raise typer.Exit(code)
+
+
+def _prepared_run(
+    ctx: typer.Context, input_dir: Path, out: Path, log_format: str, config: Path | None, models: list[str]
+) -> Settings:
+    _check_run_folders(input_dir, out)
+    if log_format not in LOG_FORMATS:
+        _fail_usage(f"--log-format must be human or json, not {log_format!r}")
+    overrides = {name: value for name, value in ctx.params.items() if name not in RUN_ONLY}
+    return _settings_for_run(config, models, overrides)
 
 
 def _check_run_folders(input_dir: Path, out: Path) -> None:
@@ -287,19 +308,16 @@ def _settings_for_run(config: Path | None, models: list[str], overrides: dict[st
     return settings
 
 
-def _stop_before_work(error: Exception) -> NoReturn:
+def _stopped_before_work(error: Exception) -> Stopped:
     """A run that could not begin: the output folder is locked, a prompt or model is unusable,
-    the folder takes no writes. Nothing was processed."""
+    the folder takes no writes. Nothing was processed. The line is printed here."""
     if isinstance(error, OutputLocked):
-        typer.echo(f"newsbrief: {error}; not started (use --wait SECONDS to queue)", err=True)
-        raise typer.Exit(EXIT_LOCKED) from error
+        return _say(EXIT_LOCKED, f"{error}; not started (use --wait SECONDS to queue)")
     if isinstance(error, ConfigError):  # a prompt template, checked before any model is loaded
-        _fail_usage(str(error))
+        return _say(EXIT_USAGE, str(error))
     if isinstance(error, OutputUnwritable):
-        typer.echo(f"newsbrief: {error}; nothing was done", err=True)
-        raise typer.Exit(unwritable_exit(error)) from error
-    typer.echo(f"newsbrief: {error}", err=True)
-    raise typer.Exit(EXIT_MODEL_UNAVAILABLE) from error
+        return _say(unwritable_exit(error), f"{error}; nothing was done")
+    return _say(EXIT_MODEL_UNAVAILABLE, str(error))
 
 
 @app.command()
@@ -417,8 +435,8 @@ def status(out_dir: Annotated[Path, typer.Argument(help="An output folder of `ne
     if not manifest.is_file():
         _fail_usage(f"{out_dir} has no {MANIFEST_NAME}: not an output folder of newsbrief run")
     state = output_status(manifest)
-    states = ("done", "skipped", "failed", "parked")
-    counts = ", ".join(f"{state.counts.get(name, 0)} {name}" for name in states)
+    stored = ("done", "skipped", "failed", "parked")  # what the manifest holds of each file
+    counts = ", ".join(f"{state.counts.get(name, 0)} {name}" for name in stored)
     typer.echo(f"articles: {counts}, {len(state.orphans)} orphaned")
     holder = running_holder(out_dir)
     for index, run in enumerate(state.runs[:3]):
@@ -426,10 +444,10 @@ def status(out_dir: Annotated[Path, typer.Argument(help="An output folder of `ne
         ours = holder is not None and str(holder["since"]) <= str(run["started_at"])  # its lock, not older
         if not run["finished_at"] and index == 0 and holder and ours:
             ended = f"still running (pid {holder['pid']})"
+        outcome = f" {run['outcome']}" if run["outcome"] else ""
         typer.echo(
-            f"run {run['id']}: {run['started_at']} -> {ended} {run['outcome'] or ''}: "
-            f"{run['done'] or 0} done, {run['skipped'] or 0} skipped, {run['failed'] or 0} failed, "
-            f"{run['seconds'] or 0:.1f} s"
+            f"run {run['id']}: {run['started_at']} -> {ended}{outcome}: "
+            f"{describe_counts(run['counts'])}, {run['seconds'] or 0:.1f} s"
         )
     for row in state.failed:
         typer.echo(f"failed: {row.source_path}: {row.error} (attempt {row.attempts}; retried next run)")
@@ -494,9 +512,22 @@ def version() -> None:
     typer.echo(f"newsbrief {__version__}")
 
 
+class Stopped(typer.Exit):
+    """A command that ends before its work, or instead of it: its exit code and the reason,
+    which the JSON log's end line repeats."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(code)
+        self.reason = reason
+
+
+def _say(code: int, reason: str) -> Stopped:
+    typer.echo(f"newsbrief: {reason}", err=True)
+    return Stopped(code, reason)
+
+
 def _fail_usage(message: str) -> NoReturn:
-    typer.echo(f"newsbrief: {message}", err=True)
-    raise typer.Exit(EXIT_USAGE)
+    raise _say(EXIT_USAGE, message)
 
 
 def _quiet_libraries() -> None:

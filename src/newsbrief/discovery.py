@@ -32,6 +32,9 @@ class PassedOver:
 class Discovery:
     files: list[Path] = field(default_factory=list)  # articles to read, in a stable order
     passed_over: list[PassedOver] = field(default_factory=list)
+    # Files of a format newsbrief does not read (.docx, .pdf, .srt, no suffix): never opened,
+    # but named and counted, so that a folder of Word files is not a silent, empty night.
+    ignored: list[Path] = field(default_factory=list)
 
 
 def discover(input_dir: Path, exclude: tuple[str, ...], out_dir: Path | None = None) -> Discovery:
@@ -53,7 +56,15 @@ def discover(input_dir: Path, exclude: tuple[str, ...], out_dir: Path | None = N
         subfolders[:] = sorted(
             name for name in subfolders if _descend(here / name, input_dir, exclude, outputs, found)
         )
-        candidates += [here / name for name in names if _wanted(here / name, input_dir, exclude)]
+        for name in names:
+            path = here / name
+            if _excluded(path, input_dir, exclude):
+                continue
+            if path.suffix.lower() in supported_suffixes():
+                candidates.append(path)
+            else:
+                found.ignored.append(shown(path))
+    found.ignored.sort()
     targets = {path: _article_target(path, root, found) for path in sorted(candidates)}
     # A file reached by its own name and by a link is read once, by its own name.
     chosen: dict[Path, Path] = {}
@@ -81,10 +92,6 @@ def _single_file(path: Path) -> Discovery:
 def _excluded(path: Path, input_dir: Path, exclude: tuple[str, ...]) -> bool:
     relative = path.relative_to(input_dir)
     return any(fnmatch.fnmatch(part, pattern) for part in relative.parts for pattern in exclude)
-
-
-def _wanted(path: Path, input_dir: Path, exclude: tuple[str, ...]) -> bool:
-    return path.suffix.lower() in supported_suffixes() and not _excluded(path, input_dir, exclude)
 
 
 def _undecodable(path: Path) -> bool:

@@ -116,7 +116,7 @@ class Manifest:
                 "attempts": "INTEGER NOT NULL DEFAULT 0",
                 "parked": "INTEGER NOT NULL DEFAULT 0",
             },
-            "runs": {"outcome": "TEXT"},
+            "runs": {"outcome": "TEXT", "counts": "TEXT"},
         }
         for table, columns in added.items():
             present = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
@@ -203,11 +203,12 @@ class Manifest:
     def finish_run(
         self, run_id: int, counts: dict[str, int], words: int, seconds: float, outcome: str = "finished"
     ) -> None:
-        """`outcome`: finished or interrupted; a run killed outright keeps no finished_at."""
+        """`outcome`: finished or interrupted; a run killed outright keeps no finished_at.
+        `counts` holds every state's count (done, up-to-date, skipped, failed, parked, ignored)."""
         with self._transaction():
             self.db.execute(
-                "UPDATE runs SET finished_at=?, done=?, skipped=?, failed=?, words=?, seconds=?, outcome=?"
-                " WHERE id=?",
+                "UPDATE runs SET finished_at=?, done=?, skipped=?, failed=?, words=?, seconds=?, outcome=?,"
+                " counts=? WHERE id=?",
                 (
                     now(),
                     counts.get("done", 0),
@@ -216,6 +217,7 @@ class Manifest:
                     words,
                     seconds,
                     outcome,
+                    json.dumps(counts, sort_keys=True),
                     run_id,
                 ),
             )
@@ -226,13 +228,29 @@ class Manifest:
         return [_article_row(row) for row in rows]
 
     def last_runs(self, limit: int = 5) -> list[dict[str, object]]:
+        """The newest runs first, each with `counts` by state. A run killed outright never wrote
+        its counts: it has those of the articles it recorded (done, skipped, failed) that no later
+        run recorded again, which is what it got through."""
         cursor = self.db.execute(
-            "SELECT id, input_dir, started_at, finished_at, done, skipped, failed, words, seconds, outcome"
-            " FROM runs ORDER BY id DESC LIMIT ?",
+            "SELECT id, input_dir, started_at, finished_at, done, skipped, failed, words, seconds, outcome,"
+            " counts FROM runs ORDER BY id DESC LIMIT ?",
             (limit,),
         )
         names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        runs = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        for run in runs:
+            stored = run.pop("counts")
+            if stored:
+                run["counts"] = json.loads(stored)
+            elif run["finished_at"]:  # written by a newsbrief before the counts column
+                run["counts"] = {name: run[name] or 0 for name in ("done", "skipped", "failed")}
+            else:
+                run["counts"] = self._recorded_by(int(run["id"]))
+        return runs
+
+    def _recorded_by(self, run_id: int) -> dict[str, int]:
+        query = "SELECT status, COUNT(*) FROM articles WHERE run_id=? GROUP BY status"
+        return {status: count for status, count in self.db.execute(query, (run_id,))}
 
 
 def _article_row(row: tuple) -> ArticleRow:

@@ -32,13 +32,16 @@ EXIT_DISK_FULL = 7
 
 
 class State(StrEnum):
-    """An input file's state after a run (the manifest stores the same words)."""
+    """An input file's state after a run: the one vocabulary of the table, the JSON lines,
+    `status`, the review index and README. Each file of the input folder has exactly one, so
+    the counts add up to the files the run saw (the manifest stores done, skipped and failed)."""
 
-    DONE = "done"
+    DONE = "done"  # translated and summarised by this run
     UP_TO_DATE = "up-to-date"  # done before, with this source and configuration: not redone
-    SKIPPED = "skipped"  # not an article newsbrief can work on (reason given)
-    FAILED = "failed"
+    SKIPPED = "skipped"  # read, or looked at, and not an article newsbrief can work on (reason given)
+    FAILED = "failed"  # this run tried and could not (reason given); retried by the next run
     PARKED = "parked"  # failed max_attempts runs in a row: not retried until the file changes
+    IGNORED = "ignored"  # a file of a format newsbrief does not read (.docx, .pdf, ...): not opened
 
 
 @dataclass
@@ -77,6 +80,10 @@ class RunReport:
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
 
+    def counts(self) -> dict[str, int]:
+        """Every state's count, zeros included, in State's order."""
+        return {state.value: self.count(state) for state in State}
+
     @property
     def failed(self) -> int:
         return self.count(State.FAILED)
@@ -85,7 +92,10 @@ class RunReport:
         return sum(int(o.fidelity.get(name, 0)) for o in self.outcomes)
 
     def flagged(self) -> list[Outcome]:
-        """Done articles whose fidelity record found something (a figure, a quote, a summary)."""
+        """Articles standing flagged in the output folder: done by this run or up to date from an
+        earlier one, whose fidelity record found something (a figure, a quote, a summary). An
+        unchanged flagged article stays in this list every night until someone fixes its source
+        or the models: `--strict` keeps alerting for as long as it stands."""
         return [o for o in self.outcomes if o.fidelity.get("flagged")]
 
     def exit_code(self, strict: bool) -> int:
@@ -103,3 +113,8 @@ def unwritable_exit(error: OutputUnwritable) -> int:
     """A full disk has its own code (cron can tell it from bad usage); a folder that cannot be
     written at all (read-only, no permission) is a usage error."""
     return EXIT_DISK_FULL if error.disk_full else EXIT_USAGE
+
+
+def describe_counts(counts: dict[str, int]) -> str:
+    """ "4 done, 6 up-to-date, 0 skipped, ...": every state, in State's order, in State's words."""
+    return ", ".join(f"{counts.get(state.value, 0)} {state.value}" for state in State)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +34,8 @@ from newsbrief.plan import plan_article
 from newsbrief.pool import ModelPool
 from newsbrief.progress import NoProgress, ProgressSink
 from newsbrief.prompts import load_prompts
-from newsbrief.readers import read_article
+from newsbrief.readers import read_article, supported_suffixes
+from newsbrief.records import standing_fidelity
 from newsbrief.review import REVIEW_DIR, write_review
 from newsbrief.segmenting import segment_article
 from newsbrief.stopping import RunInterrupted, StopRequest
@@ -164,8 +164,7 @@ def _close(run: BatchRun, seconds: float) -> None:
     report = run.report
     report.model_load_seconds = run.pool.load_seconds
     report.seconds = seconds
-    counts = Counter(o.status for o in report.outcomes)
-    counts[State.SKIPPED] += counts[State.UP_TO_DATE]
+    counts = report.counts()
     try:
         if report.output_error is None:
             outcome = "interrupted" if report.interrupted else "finished"
@@ -205,6 +204,9 @@ def _stream(run: BatchRun, found: Discovery) -> None:
     the folder, special files) are reported as skipped, one line each, on every run."""
     for entry in found.passed_over:
         run.report.add(Outcome(entry.path, "", State.SKIPPED, entry.reason))
+    unread = f"not a format newsbrief reads ({', '.join(sorted(supported_suffixes()))})"
+    for path in found.ignored:
+        run.report.add(Outcome(path, "", State.IGNORED, unread))
     files = found.files
     replayed = _replay_open_chunks(run)
     chunk: list[Pending] = []
@@ -320,9 +322,16 @@ def _read_bytes(run: BatchRun, path: Path, article_id: str) -> tuple[ArticleRow,
 
 
 def _passed_over(run: BatchRun, path: Path, known: ArticleRow) -> bool:
-    """An unchanged source that is up to date, or parked: reported, and not read."""
+    """An unchanged source that is up to date, skipped before, or parked: reported as it stands
+    (a flagged article with its fidelity record, a skipped file with its reason), and not read."""
+    if _is_up_to_date(known, run) and known.status == State.SKIPPED:
+        run.report.add(Outcome(path, known.id, State.SKIPPED, known.error))
+        return True
     if _is_up_to_date(known, run):
-        run.report.add(Outcome(path, known.id, State.UP_TO_DATE, lang=known.lang, words=known.words))
+        fidelity = standing_fidelity(run.out_dir / known.id)
+        outcome = Outcome(path, known.id, State.UP_TO_DATE, fidelity=fidelity, lang=known.lang)
+        outcome.words = known.words
+        run.report.add(outcome)
         return True
     if known.parked and not run.settings.control.retry_parked:
         outcome = Outcome(path, known.id, State.PARKED, known.error, known.words, lang=known.lang)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from pathlib import Path
 
 from newsbrief._version import __version__
 from newsbrief.config import Settings
@@ -87,3 +89,13 @@ def _model_entry(model: ResolvedModel) -> dict[str, str]:
     if model.gguf_file:
         entry["gguf_file"] = model.gguf_file
     return entry
+
+
+def standing_fidelity(folder: Path) -> dict[str, int]:
+    """The fidelity totals of an article written by an earlier run, from its article.json (empty
+    when it cannot be read: nothing is then claimed for the article)."""
+    try:
+        record = json.loads((folder / "article.json").read_text(encoding="utf-8"))
+        return dict(record["fidelity"]["totals"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}

@@ -1,15 +1,17 @@
 """What a run says while it works and when it ends: one Reporter per way of saying it.
 
 `HumanReporter` draws a progress bar on a terminal and prints a table; `QuietReporter` prints
-nothing unless something went wrong (cron mails only then); `JsonReporter` prints one JSON line
-per article as soon as it is settled and one for the run, on stdout, so that log collectors and
-scripts never parse the table. Every one ends with the same line on stderr when the run stopped
+nothing unless something went wrong (cron mails only then); `JsonReporter` prints a start line,
+one JSON line per article as soon as it is settled and an end line, on stdout, so that log
+collectors and scripts never parse the table. Every one ends with the same line on stderr when the run stopped
 early (disk full, a signal), saying how far it got.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
@@ -21,13 +23,25 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from newsbrief.outcomes import Outcome, RunReport, State
+from newsbrief._version import __version__
+from newsbrief.outcomes import (
+    EXIT_ARTICLES_FAILED,
+    EXIT_FLAGGED,
+    EXIT_OK,
+    Outcome,
+    RunReport,
+    State,
+    describe_counts,
+)
 from newsbrief.progress import NoProgress, ProgressSink
 
 LOG_FORMATS = ("human", "json")
 
 
 class Reporter(Protocol):
+    def started(self, settings_hash: str | None) -> None:
+        """The run begins (settings_hash None: its settings could not be read)."""
+
     def progress(self) -> AbstractContextManager[ProgressSink]:
         """Where the pipeline reports its phases while the run lasts."""
         ...
@@ -37,19 +51,23 @@ class Reporter(Protocol):
 
     def finished(self, report: RunReport, out_dir: Path, strict: bool) -> None: ...
 
+    def ended(self, code: int, reason: str, report: RunReport | None) -> None:
+        """The run ends with `code`, however it ends (report None: before any work)."""
 
-def reporter_for(log_format: str, quiet: bool) -> Reporter:
+
+def reporter_for(log_format: str, quiet: bool, input_dir: Path, out_dir: Path) -> Reporter:
     if log_format == "json":
-        return JsonReporter(quiet)
+        return JsonReporter(quiet, input_dir, out_dir)
     return QuietReporter() if quiet else HumanReporter()
 
 
 class HumanReporter:
     """A progress bar on a terminal, then each problem on a line of stderr and the run's table."""
 
-    problems: tuple[str, ...] = (State.SKIPPED, State.FAILED, State.PARKED)
+    problems: tuple[str, ...] = (State.SKIPPED, State.FAILED, State.PARKED, State.IGNORED)
 
     def __init__(self) -> None:
+        self.tabled = False  # whether this run printed its table (and so its summary line)
         self.console = Console()
         if not self.console.is_terminal:  # a log or cron mail: no wrapped table headers at 80 columns
             self.console = Console(width=120)
@@ -68,16 +86,25 @@ class HumanReporter:
         with Progress(*columns, console=self.console, transient=True) as bar:
             yield RichProgress(bar)
 
+    def started(self, settings_hash: str | None) -> None:
+        pass
+
     def article(self, outcome: Outcome) -> None:
         pass
 
+    def ended(self, code: int, reason: str, report: RunReport | None) -> None:
+        """After the table, the run in one line: what a log read at a glance needs."""
+        if report is not None and self.tabled:
+            self.console.print(summary_line(report, code), soft_wrap=True, highlight=False)
+
     def finished(self, report: RunReport, out_dir: Path, strict: bool) -> None:
+        self.tabled = self.wants_table(report, strict)
         for outcome in report.outcomes:
             if outcome.status in self.problems:
                 typer.echo(
                     f"{outcome.status}: {outcome.path}: {outcome.reason}{_attempts(outcome)}", err=True
                 )
-        if self.wants_table(report, strict):
+        if self.tabled:
             print_table(self.console, report)
         say_where_it_stopped(report)
 
@@ -100,11 +127,26 @@ class QuietReporter(HumanReporter):
 
 
 class JsonReporter:
-    """`--log-format json`: one line per article as it is settled (with --quiet, failures only)
-    and one for the run."""
+    """`--log-format json`: a start line, one line per article as it is settled (with --quiet,
+    failures only) and an end line, however the run ends (a usage error, a missing model, a
+    signal): a log shipper sees every night, the failed ones first of all. Every line carries
+    the run's id."""
 
-    def __init__(self, quiet: bool) -> None:
+    def __init__(self, quiet: bool, input_dir: Path, out_dir: Path) -> None:
         self.quiet = quiet
+        self.input_dir = input_dir
+        self.out_dir = out_dir
+        self.run_id = uuid.uuid4().hex[:12]
+
+    def started(self, settings_hash: str | None) -> None:
+        self._line(
+            "start",
+            version=__version__,
+            settings=settings_hash,
+            input=str(self.input_dir),
+            output=str(self.out_dir),
+            pid=os.getpid(),
+        )
 
     @contextmanager
     def progress(self) -> Iterator[ProgressSink]:
@@ -112,11 +154,17 @@ class JsonReporter:
 
     def article(self, outcome: Outcome) -> None:
         if not self.quiet or outcome.status == State.FAILED:
-            typer.echo(article_event(outcome))
+            self._line("article", **article_fields(outcome))
 
     def finished(self, report: RunReport, out_dir: Path, strict: bool) -> None:
-        typer.echo(run_event(report, out_dir))
         say_where_it_stopped(report)
+
+    def ended(self, code: int, reason: str, report: RunReport | None) -> None:
+        self._line("end", **end_fields(code, reason, report))
+
+    def _line(self, event: str, **fields: object) -> None:
+        line = {"event": event, "time": _now(), "run": self.run_id, **fields}
+        typer.echo(json.dumps(line, ensure_ascii=False))
 
 
 class RichProgress:
@@ -158,41 +206,48 @@ def _attempts(outcome: Outcome) -> str:
 
 
 def print_table(console: Console, report: RunReport) -> None:
+    """One column per state (State's words, each file counted once), then the work and the flags."""
     table = Table(title="newsbrief run", show_header=True)
-    columns = ("done", "skipped", "failed", "parked", "words translated", "figures kept", "flagged", "time")
-    for column in columns:
+    counts = report.counts()
+    for column in (*counts, "words translated", "figures kept", "flagged", "time"):
         table.add_column(column, justify="right")
-    skipped = report.count(State.SKIPPED) + report.count(State.UP_TO_DATE)
     table.add_row(
-        str(report.count(State.DONE)),
-        str(skipped),
-        str(report.failed),
-        str(report.count(State.PARKED)),
+        *(str(count) for count in counts.values()),
         f"{report.words:,}",
         f"{report.fidelity_total('figures_kept'):,}/{report.fidelity_total('figures_total'):,}",
         str(len(report.flagged())),
         f"{report.seconds:.1f} s",
     )
     console.print(table)
-    if report.count(State.UP_TO_DATE):
-        console.print(f"{report.count(State.UP_TO_DATE)} article(s) already up to date: not redone.")
     if report.model_load_seconds:
         console.print(f"models loaded in {report.model_load_seconds:.1f} s")
     if report.flagged():
-        console.print(
-            f"{len(report.flagged())} article(s) flagged: a figure or quote did not come through verbatim "
-            "(see fidelity in each article.json, or run `newsbrief check`)."
-        )
+        see = "see fidelity in each article.json, or run `newsbrief check`"
+        console.print(f"{flagged_line(report)} ({see}).")
+
+
+def summary_line(report: RunReport, code: int) -> str:
+    """ "newsbrief: exit 0 in 12.3 s: 4 done, 6 up-to-date, ...; 1 flagged; 2,345 words translated"."""
+    return (
+        f"newsbrief: exit {code} in {report.seconds:.1f} s: {describe_counts(report.counts())}; "
+        f"{len(report.flagged())} flagged; {report.words:,} words translated"
+    )
+
+
+def flagged_line(report: RunReport) -> str:
+    """How many articles stand flagged, and how many of them this run wrote."""
+    flagged = report.flagged()
+    earlier = sum(1 for o in flagged if o.status == State.UP_TO_DATE)
+    written = f"{len(flagged) - earlier} written by this run, {earlier} by earlier runs and unchanged"
+    return f"{len(flagged)} article(s) flagged, a figure or quote not verbatim: {written}"
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-def article_event(outcome: Outcome) -> str:
+def article_fields(outcome: Outcome) -> dict[str, object]:
     event: dict[str, object] = {
-        "event": "article",
-        "time": _now(),
         "id": outcome.article_id,
         "source": str(outcome.path),
         "state": outcome.status,
@@ -201,27 +256,38 @@ def article_event(outcome: Outcome) -> str:
         "timings": outcome.timings,
         "fidelity": outcome.fidelity,
     }
-    if outcome.status in (State.FAILED, State.PARKED, State.SKIPPED):
+    if outcome.status in (State.FAILED, State.PARKED, State.SKIPPED, State.IGNORED):
         event["reason"] = outcome.reason
     if outcome.status in (State.FAILED, State.PARKED):
         event["attempts"] = outcome.attempts
         event["parked"] = outcome.parked or outcome.status == State.PARKED
-    return json.dumps(event, ensure_ascii=False)
+    return event
 
 
-def run_event(report: RunReport, out_dir: Path) -> str:
-    return json.dumps(
-        {
-            "event": "run",
-            "time": _now(),
-            "output": str(out_dir),
-            "state": "interrupted" if report.interrupted or report.output_error else "finished",
-            "reason": str(report.output_error) if report.output_error else report.interrupted,
-            "counts": {state.value: report.count(state) for state in State},
-            "flagged": len(report.flagged()),
-            "words_translated": report.words,
-            "seconds": round(report.seconds, 3),
-            "model_load_seconds": round(report.model_load_seconds, 3),
-        },
-        ensure_ascii=False,
-    )
+def end_fields(code: int, reason: str, report: RunReport | None) -> dict[str, object]:
+    """The end line: how it ended, and what the run did (all zeros when it did not begin)."""
+    report = report or RunReport()
+    stopped = code not in (EXIT_OK, EXIT_ARTICLES_FAILED, EXIT_FLAGGED)
+    return {
+        "exit_code": code,
+        "state": "stopped" if stopped else "finished",
+        "reason": reason,
+        "counts": report.counts(),
+        "flagged": len(report.flagged()),
+        "words_translated": report.words,
+        "seconds": round(report.seconds, 3),
+        "model_load_seconds": round(report.model_load_seconds, 3),
+    }
+
+
+def end_reason(report: RunReport, code: int) -> str:
+    """Why a run that went ahead ended with `code`, in words ("" when all is well)."""
+    if report.output_error is not None:
+        return str(report.output_error)
+    if report.interrupted:
+        return report.interrupted
+    if code == EXIT_ARTICLES_FAILED:
+        return f"{report.failed} article(s) failed"
+    if code == EXIT_FLAGGED:
+        return flagged_line(report)
+    return ""

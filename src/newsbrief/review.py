@@ -80,6 +80,7 @@ class IndexRow:
     quotes: str = ""
     flagged_segments: int = 0
     summary_problems: int = 0
+    flagged: bool = False  # the fidelity record's verdict: what the run, `status` and --strict count
     reason: str = ""
     has_page: bool = False
 
@@ -127,6 +128,7 @@ def _index_row(out_dir: Path, article: ArticleRow) -> IndexRow:
     row.quotes = f"{totals['quotes_kept']}/{totals['quotes_total']}"
     row.flagged_segments = int(totals["flagged_segments"])
     row.summary_problems = int(totals["summary_problems"])
+    row.flagged = bool(totals["flagged"])
     row.has_page = True
     return row
 
@@ -134,14 +136,14 @@ def _index_row(out_dir: Path, article: ArticleRow) -> IndexRow:
 def _order(row: IndexRow) -> tuple:
     """Failed and parked first, then flagged (most flagged first), then the rest; skipped last."""
     rank = {"failed": 0, "parked": 0, "skipped": 3}.get(row.state, 1)
-    if rank == 1 and not (row.flagged_segments or row.summary_problems):
+    if rank == 1 and not row.flagged:
         rank = 2
     return (rank, -row.flagged_segments, -row.summary_problems, row.id)
 
 
 def _index_page(rows: list[IndexRow]) -> str:
     rows = sorted(rows, key=_order)
-    flagged = sum(1 for r in rows if r.flagged_segments or r.summary_problems)
+    flagged = sum(1 for r in rows if r.flagged)
     failed = sum(1 for r in rows if r.state in ("failed", "parked"))
     parts = [HEAD.format(title="newsbrief review", css=CSS)]
     parts.append(
@@ -157,7 +159,7 @@ def _index_page(rows: list[IndexRow]) -> str:
         name = escape(row.title or row.id)
         link = f'<a href="{escape(row.id)}.html">{name}</a>' if row.has_page else name
         reason = f'<div class="reason">{escape(row.reason)}</div>' if row.reason else ""
-        css = ' class="flagged"' if row.flagged_segments or row.summary_problems else ""
+        css = ' class="flagged"' if row.flagged else ""
         parts.append(
             f'<tr{css} data-id="{escape(row.id)}"><td>{link}<div class="line">{escape(row.id)}</div>'
             f'{reason}</td><td class="state-{escape(row.state)}">{escape(row.state)}</td>'

@@ -1,0 +1,214 @@
+"""What an operator reads: every file counted once, in one state, in the same words by the table,
+the JSON lines, `status` and the review index; exit codes that keep alerting; a log line for
+every way a run ends. The real CLI in a subprocess, on the tiny models."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+from conftest import ARTICLES, BAD, ROOT, is_article_folder
+from test_unattended import ENV, json_lines, kill_when, run_quietly, start
+
+from newsbrief.cli import (
+    EXIT_ARTICLES_FAILED,
+    EXIT_FLAGGED,
+    EXIT_LOCKED,
+    EXIT_MODEL_UNAVAILABLE,
+    EXIT_OK,
+    EXIT_USAGE,
+)
+from newsbrief.locking import output_lock
+from newsbrief.outcomes import State
+
+ARTICLE_NAMES = ("en-imf-budget.md", "uk-grain-exports.txt")
+JUNK = ("empty.txt", "binary-garbage.txt", "unsupported-language-ja.txt")
+UNREAD = ("memo.docx", "scan.pdf", "captions.srt", "NOTES")
+STATES = [state.value for state in State]
+
+
+def mixed_folder(target: Path) -> Path:
+    """Two articles, three files that are not articles, four of formats newsbrief does not read."""
+    target.mkdir(parents=True)
+    for name in ARTICLE_NAMES:
+        shutil.copy(ARTICLES / name, target / name)
+    for name in JUNK:
+        shutil.copy(BAD / name, target / name)
+    for name in UNREAD:
+        (target / name).write_bytes(b"PK\x03\x04 not read")
+    return target
+
+
+def night(source: Path, out: Path, config: Path, *extra: str) -> tuple[int, list[dict]]:
+    done = run_quietly("run", source, "--out", out, "-c", config, "--log-format", "json", *extra)
+    return done.returncode, json_lines(done.stdout)
+
+
+def states_of(events: list[dict]) -> dict[str, str]:
+    return {Path(e["source"]).name: e["state"] for e in events if e["event"] == "article"}
+
+
+def test_every_file_is_counted_once_in_one_state_by_every_report(tiny_config: Path, tmp_path: Path) -> None:
+    source, out = mixed_folder(tmp_path / "in"), tmp_path / "out"
+    files = sorted(p.name for p in source.iterdir())
+    articles = {name: "done" for name in ARTICLE_NAMES}
+    first_states = {**articles, **dict.fromkeys(JUNK, "skipped"), **dict.fromkeys(UNREAD, "ignored")}
+    for number, expected in enumerate(
+        (first_states, {**first_states, **dict.fromkeys(ARTICLE_NAMES, "up-to-date")}), start=1
+    ):
+        code, events = night(source, out, tiny_config)
+        assert code == EXIT_OK, events
+        assert states_of(events) == expected, f"night {number}"
+        assert sorted(states_of(events)) == files  # each file once
+        end = events[-1]
+        assert end["event"] == "end" and list(end["counts"]) == STATES
+        assert end["counts"] == {state: Counter(expected.values())[state] for state in STATES}
+        status = run_quietly("status", out).stdout
+        counts = ", ".join(f"{end['counts'][state]} {state}" for state in STATES)
+        assert f"{counts}, " in status.splitlines()[1], status  # the newest run's line
+
+    human = run_quietly("run", source, "--out", out, "-c", tiny_config)
+    assert human.returncode == EXIT_OK
+    summary = [line for line in human.stdout.splitlines() if line.startswith("newsbrief: exit 0")]
+    assert len(summary) == 1 and f": {counts}; " in summary[0], human.stdout
+    for name in UNREAD:
+        lines = [line for line in human.stderr.splitlines() if name in line]
+        assert len(lines) == 1 and lines[0].startswith("ignored: ")
+        assert "not a format newsbrief reads (.htm, .html, .json" in lines[0]
+    for name in JUNK:
+        assert next(line for line in human.stderr.splitlines() if name in line).startswith("skipped: ")
+
+
+def test_strict_alerts_for_as_long_as_a_flagged_article_stands(tiny_config: Path, tmp_path: Path) -> None:
+    """The tiny models write no figure right, so every article is flagged: an unchanged folder
+    exits 4 under --strict every night, not only the night the article was written."""
+    source, out = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    shutil.copy(ARTICLES / "en-imf-budget.md", source)
+    first_code, _ = night(source, out, tiny_config, "--strict")
+    second_code, second = night(source, out, tiny_config, "--strict")
+    assert (first_code, second_code) == (EXIT_FLAGGED, EXIT_FLAGGED)
+    assert states_of(second) == {"en-imf-budget.md": "up-to-date"}
+    assert second[-1]["flagged"] == 1 and second[-1]["exit_code"] == EXIT_FLAGGED
+    assert "0 written by this run, 1 by earlier runs and unchanged" in second[-1]["reason"]
+    assert night(source, out, tiny_config)[0] == EXIT_OK  # without --strict a flag is no failure
+    assert run_quietly("check", out).returncode == EXIT_FLAGGED
+
+
+def test_the_json_log_has_a_start_and_an_end_line_however_the_run_ends(
+    tiny_config: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "in"
+    source.mkdir()
+    shutil.copy(ARTICLES / "en-imf-budget.md", source)
+    out = tmp_path / "out"
+    endings = {
+        EXIT_USAGE: ((tmp_path / "nowhere", "--out", out, "-c", tiny_config), "does not exist"),
+        EXIT_MODEL_UNAVAILABLE: (
+            (source, "--out", out, "-c", tiny_config, "-m", "en-uk=newsbrief-tests/not-in-the-cache"),
+            "newsbrief-tests/not-in-the-cache",
+        ),
+        EXIT_OK: ((source, "--out", out, "-c", tiny_config), ""),
+    }
+    for code, (args, reason) in endings.items():
+        done = run_quietly("run", *args, "--log-format", "json")
+        events = json_lines(done.stdout)
+        assert done.returncode == code, done.stderr
+        assert events[0]["event"] == "start" and events[-1]["event"] == "end", events
+        assert events[0]["version"] and events[0]["output"] == str(out)
+        assert (events[0]["settings"] is None) == (code == EXIT_USAGE)
+        assert events[-1]["exit_code"] == code and reason in events[-1]["reason"]
+        assert len({e["run"] for e in events}) == 1
+    with output_lock(out):
+        done = run_quietly("run", source, "--out", out, "-c", tiny_config, "--log-format", "json")
+    events = json_lines(done.stdout)
+    assert done.returncode == EXIT_LOCKED
+    assert [e["event"] for e in events] == ["start", "end"] and events[-1]["exit_code"] == EXIT_LOCKED
+    assert "another newsbrief run" in events[-1]["reason"]
+
+
+def test_the_review_index_counts_and_tints_exactly_what_the_records_call_flagged(
+    tiny_config: Path, tmp_path: Path
+) -> None:
+    source, out = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    for name in ARTICLE_NAMES:
+        shutil.copy(ARTICLES / name, source)
+    run_quietly("run", source, "--out", out, "-c", tiny_config)
+    # One record whose flagged lines are notes only (as a repaired figure is): not flagged.
+    record_path = out / "en-imf-budget" / "article.json"
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    record["fidelity"]["totals"].update(flagged=False, flagged_segments=2)
+    record_path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    assert run_quietly("review", out).returncode == EXIT_OK
+    index = (out / "_review" / "index.html").read_text(encoding="utf-8")
+    flagged = {
+        folder.name
+        for folder in out.iterdir()
+        if is_article_folder(folder)
+        and json.loads((folder / "article.json").read_text(encoding="utf-8"))["fidelity"]["totals"]["flagged"]
+    }
+    assert flagged == {"uk-grain-exports"}
+    assert set(re.findall(r'<tr class="flagged" data-id="([^"]+)"', index)) == flagged
+    assert f"{len(flagged)} flagged." in index
+
+
+def test_status_counts_what_a_killed_run_got_through(tiny_config: Path, tmp_path: Path) -> None:
+    source, out = tmp_path / "in", tmp_path / "out"
+    shutil.copytree(ARTICLES, source, ignore=shutil.ignore_patterns("*.expected.json"))
+    config = tmp_path / "one-article-chunks.toml"
+    config.write_text("chunk_words = 1\n" + tiny_config.read_text(encoding="utf-8"), encoding="utf-8")
+    process = start("run", source, "--out", out, "-c", config)
+
+    def recorded() -> int:
+        if not (out / "manifest.sqlite").exists():
+            return 0
+        try:
+            with sqlite3.connect(out / "manifest.sqlite") as db:
+                return db.execute("SELECT COUNT(*) FROM articles WHERE status='done'").fetchone()[0]
+        except sqlite3.OperationalError:  # the schema not written yet
+            return 0
+
+    kill_when(process, lambda: recorded() >= 2)
+    done = recorded()
+    run_line = run_quietly("status", out).stdout.splitlines()[1]
+    assert "never finished (killed?)" in run_line and f": {done} done, " in run_line, run_line
+
+
+def test_the_cron_log_has_a_summary_line_per_run_and_is_rotated(tiny_config: Path, tmp_path: Path) -> None:
+    source, out = mixed_folder(tmp_path / "in"), tmp_path / "out"
+    shutil.copy(BAD / "truncated.json", source)  # fails: exit 1
+    out.mkdir()
+    (out / "newsbrief.log").write_text("old night\n" * 300, encoding="utf-8")  # 3 KB
+    env = {**ENV, "NEWSBRIEF": str(Path(sys.executable).parent / "newsbrief"), "NEWSBRIEF_LOG_MAX_KB": "1"}
+    env["NEWSBRIEF_LOG_KEEP"] = "2"
+    cron = [
+        "bash",
+        str(ROOT / "scripts" / "newsbrief-cron.sh"),
+        str(source),
+        str(out),
+        "-c",
+        str(tiny_config),
+    ]
+    for _ in range(3):
+        assert (
+            subprocess.run(cron, env=env, capture_output=True, text=True).returncode == EXIT_ARTICLES_FAILED
+        )
+    logs = sorted(p.name for p in out.glob("newsbrief.log*"))
+    assert logs == [
+        "newsbrief.log",
+        "newsbrief.log.1",
+        "newsbrief.log.2",
+    ]  # each run's log over 1 KB: the oldest dropped
+    assert "old night" not in "".join((out / name).read_text(encoding="utf-8") for name in logs)
+    log = (out / "newsbrief.log").read_text(encoding="utf-8").splitlines()
+    assert log[0].startswith("=== ") and log[-1] == "=== exit 1"
+    summary = [line for line in log if line.startswith("newsbrief: exit 1 in ")]
+    assert len(summary) == 1
+    assert ": 0 done, 2 up-to-date, 3 skipped, 1 failed, 0 parked, 4 ignored; 2 flagged; " in summary[0]
