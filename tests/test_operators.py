@@ -212,3 +212,35 @@ def test_the_cron_log_has_a_summary_line_per_run_and_is_rotated(tiny_config: Pat
     summary = [line for line in log if line.startswith("newsbrief: exit 1 in ")]
     assert len(summary) == 1
     assert ": 0 done, 2 up-to-date, 3 skipped, 1 failed, 0 parked, 4 ignored; 2 flagged; " in summary[0]
+
+
+COMMANDS = ((), ("run",), ("check",), ("status",), ("review",), ("export",), ("models",), ("models", "fetch"))
+
+
+def test_every_help_page_fits_80_columns_and_follows_the_conventions() -> None:
+    """Flags take no value, so none shows a type; a choice shows its values; every option says
+    what it does; no description is cut mid-sentence; the defaults a user asks about are named."""
+    pages = {}
+    for command in COMMANDS:
+        shown = subprocess.run(
+            [sys.executable, "-m", "newsbrief", *command, "--help"],
+            env={**ENV, "COLUMNS": "80"},
+            capture_output=True,
+            text=True,
+        )
+        assert shown.returncode == EXIT_OK, shown.stderr
+        pages[command] = shown.stdout
+        assert max(len(line) for line in shown.stdout.splitlines()) <= 80, shown.stdout
+        options = shown.stdout.partition("Options:")[2]  # Typer names an argument's type: <path>
+        assert not re.search(r"<(bool|str|int|float|path|file|list)", options), shown.stdout
+        assert "..." not in shown.stdout.replace("[MODEL]...", "").replace("[ARGS]...", ""), shown.stdout
+    run_help = pages[("run",)]
+    for flag in ("--strict", "--quiet", "--retry-parked", "--review / --no-review"):
+        assert re.search(rf"^  (-q, )?{flag}  ", run_help, re.MULTILINE), flag
+    for choice in ("human|json", "verbatim|localise", "project|translate", "local|ray"):
+        assert choice in run_help
+    options = re.findall(r"^  (-\w, )?(--[\w-]+)([^\n]*)", run_help, re.MULTILINE)
+    assert all(rest.strip() for _, _, rest in options if not rest.strip().isupper()), options
+    for default in ("(default: uk,en)", "default 4", "seq2seq[:MODEL] (the default)"):
+        assert default in " ".join(run_help.split()), default
+    assert "-c, --config FILE       TOML configuration file." in pages[("models",)]

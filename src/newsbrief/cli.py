@@ -50,6 +50,7 @@ __all__ = [
 
 app = typer.Typer(
     add_completion=False,
+    rich_markup_mode=None,
     no_args_is_help=True,
     help="Translate and summarise folders of news articles, keeping quotes and figures verbatim.",
 )
@@ -84,33 +85,55 @@ def build_settings(config: Path | None, models: list[str], **overrides: object) 
 # `newsbrief run`'s options. Each one that is a setting has the setting's name (the option's
 # flag may be a convention, like --to for targets); the rest say how to run and report.
 InputDir = Annotated[
-    Path, typer.Argument(help="Folder of articles (.txt .md .json .html), searched recursively; or one file.")
+    Path,
+    typer.Argument(
+        metavar="INPUT_DIR",
+        help="Folder of articles (.txt .md .json .html), searched recursively; or one file.",
+        show_default=False,
+    ),
 ]
-OutDir = Annotated[Path, typer.Option("--out", "-o", help="Output folder.")]
+OutDir = Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="Output folder.")]
 Targets = Annotated[
-    str | None, typer.Option("--to", help="Target languages, comma-separated.", callback=_language_list)
+    str | None,
+    typer.Option(
+        "--to",
+        metavar="LANGS",
+        help="Target languages, comma-separated (default: uk,en).",
+        callback=_language_list,
+    ),
 ]
 SummariserOption = Annotated[
     str | None,
     typer.Option(
-        help="extractive (no model), seq2seq[:MODEL] or instruct[:MODEL]; MODEL is a hub id, a folder or a "
-        ".gguf file."
+        metavar="STRATEGY",
+        help="seq2seq[:MODEL] (the default), extractive (no model) or instruct[:MODEL]; MODEL is a hub id, "
+        "a folder or a .gguf file.",
     ),
 ]
 TranslatorOption = Annotated[
-    str | None, typer.Option(help="seq2seq (OPUS-MT per language pair, the default) or instruct[:MODEL].")
+    str | None,
+    typer.Option(
+        metavar="STRATEGY", help="seq2seq (OPUS-MT per language pair, the default) or instruct[:MODEL]."
+    ),
 ]
 Prompts = Annotated[
-    Path | None, typer.Option(help="Folder of prompt templates for instruction models (default: prompts/).")
+    Path | None,
+    typer.Option(
+        metavar="DIR", help="Folder of prompt templates for instruction models (default: prompts/)."
+    ),
 ]
 SummaryLanguages = Annotated[
-    str | None, typer.Option(help="Summary languages, comma-separated.", callback=_language_list)
+    str | None,
+    typer.Option(
+        metavar="LANGS", help="Summary languages, comma-separated (default: uk,en).", callback=_language_list
+    ),
 ]
 Models = Annotated[
     list[str] | None,
     typer.Option(
         "--model",
         "-m",
+        metavar="ROLE=MODEL",
         help="ROLE=MODEL, e.g. uk-en=./models/opus-mt-uk-en or summariser=facebook/bart-large-cnn; "
         "repeatable.",
     ),
@@ -118,102 +141,161 @@ Models = Annotated[
 OtherSummariesOption = Annotated[
     str | None,
     typer.Option(
-        help="A summary language the summariser does not write: project (the article's own lines the "
-        "written summary was traced to, in that language) or translate (the written summary, translated)."
+        metavar="project|translate",
+        help="A summary language the summariser does not write: project (the default: the article's own "
+        "lines the written summary was traced to, in that language) or translate (the written summary, "
+        "translated).",
     ),
 ]
 ConfigFile = Annotated[
-    Path | None, typer.Option("--config", "-c", help="TOML configuration file.", exists=True, dir_okay=False)
+    Path | None,
+    typer.Option(
+        "--config", "-c", metavar="FILE", help="TOML configuration file.", exists=True, dir_okay=False
+    ),
 ]
 NumBeams = Annotated[
     int | None,
-    typer.Option("--beams", "--num-beams", help="Beam size for translation and summaries (1 = greedy)."),
+    typer.Option(
+        "--beams",
+        "--num-beams",
+        metavar="N",
+        help="Beam size for translation and summaries (1 = greedy; default 4).",
+    ),
 ]
-BatchTokens = Annotated[int | None, typer.Option(help="Source tokens per translation batch (memory bound).")]
+BatchTokens = Annotated[
+    int | None,
+    typer.Option(metavar="N", help="Source tokens per translation batch (memory bound; default 2048)."),
+]
 Figures = Annotated[
     str | None,
-    typer.Option(help="verbatim (as the source writes them) or localise (target-language separators)."),
+    typer.Option(
+        metavar="verbatim|localise",
+        help="verbatim (the default: as the source writes them) or localise (target-language separators).",
+    ),
 ]
 Unverified = Annotated[
     str | None,
-    typer.Option(help="When a translation's figures cannot be verified: best (kept, flagged) or source."),
+    typer.Option(
+        metavar="best|source",
+        help="When a translation's figures cannot be verified: best (the default: kept, flagged) or source.",
+    ),
 ]
 Quotes = Annotated[
     str | None,
-    typer.Option(help="Quotes in translations: translated, original, or both (translation, then original)."),
+    typer.Option(
+        metavar="translated|original|both",
+        help="Quotes in translations: translated (the default), original, or both (translation, then "
+        "original).",
+    ),
 ]
 FigureCandidates = Annotated[
     int | None,
     typer.Option(
+        metavar="N",
         help="Beam candidates searched when a translation loses a figure or trips an output check "
-        "(0 = flag only)."
+        "(0 = flag only; default 4).",
     ),
 ]
 Wait = Annotated[
     float | None,
-    typer.Option(help="When another run holds OUT, wait up to SECONDS for it instead of exiting 5."),
+    typer.Option(
+        metavar="SECONDS", help="When another run holds OUT, wait up to SECONDS for it instead of exiting 5."
+    ),
 ]
-Strict = Annotated[bool, typer.Option("--strict", help="Exit 4 when any figure or quote is flagged.")]
-Device = Annotated[str | None, typer.Option(help="auto, cpu or cuda.")]
+Strict = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        help="Exit 4 while any article in OUT stands flagged (a figure or quote not verbatim), "
+        "whether this run or an earlier one wrote it.",
+    ),
+]
+Device = Annotated[
+    str | None, typer.Option(metavar="auto|cpu|cuda", help="Where models run (default: auto).")
+]
 EngineOption = Annotated[
-    str | None, typer.Option(help="Where chunks are translated: local (this process) or ray (a Ray cluster).")
+    str | None,
+    typer.Option(
+        metavar="local|ray",
+        help="Where chunks are translated: local (the default: this process) or ray (a Ray cluster).",
+    ),
 ]
 RayAddress = Annotated[
     str | None,
-    typer.Option(help="With --engine ray: a cluster's address (default: start Ray on this machine)."),
+    typer.Option(
+        metavar="ADDRESS", help="With --engine ray: a cluster's address (default: start Ray on this machine)."
+    ),
 ]
 RayActors = Annotated[
-    int | None, typer.Option(help="With --engine ray: actors (default: one per GPU, or one per two CPUs).")
+    int | None,
+    typer.Option(metavar="N", help="With --engine ray: actors (default: one per GPU, or one per two CPUs)."),
 ]
 Backend = Annotated[
     str | None,
     typer.Option(
-        help="auto (CTranslate2 for Marian models when installed, else transformers), transformers or "
-        "ctranslate2."
+        metavar="auto|transformers|ctranslate2",
+        help="auto (the default: CTranslate2 for Marian and BART models when installed, else "
+        "transformers), transformers or ctranslate2.",
     ),
 ]
 ComputeType = Annotated[
     str | None,
     typer.Option(
-        help="CTranslate2 compute type: auto (int8 on a CPU, int8_float16 on a GPU), int8, float32…"
+        metavar="TYPE",
+        help="CTranslate2 compute type: auto (the default: int8 on a CPU, int8_float16 on a GPU), int8, "
+        "float32…",
     ),
 ]
 Quantize = Annotated[
-    str | None, typer.Option(help="transformers models: none, or int8 (torch dynamic int8, CPU).")
+    str | None,
+    typer.Option(
+        metavar="none|int8", help="transformers models: none (the default) or int8 (torch dynamic int8, CPU)."
+    ),
 ]
 Threads = Annotated[
-    int | None, typer.Option(help="CTranslate2 threads (default: every core this process may use).")
+    int | None,
+    typer.Option(metavar="N", help="CTranslate2 threads (default: every core this process may use)."),
 ]
 Exclude = Annotated[
     list[str] | None,
-    typer.Option(help="Glob of files to ignore, added to the defaults (.* and *.expected.json)."),
+    typer.Option(
+        metavar="GLOB",
+        help="Files to leave out, not even counted as ignored; repeatable, added to the defaults (.* and "
+        "*.expected.json).",
+    ),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing unless an article failed.")]
 LogFormat = Annotated[
     str,
     typer.Option(
         "--log-format",
-        help="human (a progress bar and a table) or json (one line per article and one per run, on stdout).",
+        metavar="human|json",
+        help="human (a progress bar and a table) or json (a start line, one line per article and an end "
+        "line, on stdout).",
     ),
 ]
 ArticleTimeout = Annotated[
     float | None,
-    typer.Option(help="Seconds one article may take before it fails (0 = no limit; default 900)."),
+    typer.Option(
+        metavar="SECONDS", help="Seconds one article may take before it fails (0 = no limit; default 900)."
+    ),
 ]
 MaxAttempts = Annotated[
-    int | None, typer.Option(help="Failed runs of the same source before it is parked (default 3).")
+    int | None,
+    typer.Option(metavar="N", help="Failed runs of the same source before it is parked (default 3)."),
 ]
 RetryParked = Annotated[
     bool | None, typer.Option("--retry-parked", help="Try parked articles again this once.")
 ]
 Review = Annotated[
-    bool | None, typer.Option("--review/--no-review", help="Write or update the review pages (_review/).")
+    bool | None,
+    typer.Option("--review/--no-review", help="Write or update the review pages (_review/; default: on)."),
 ]
 # Options of `run` that are not settings.
 RUN_ONLY = ("input_dir", "out", "model", "config", "wait", "strict", "quiet", "log_format")
 
 
-@app.command()
+@app.command(short_help="Translate and summarise every article in INPUT_DIR into OUT.")
 def run(
     ctx: typer.Context,
     input_dir: InputDir,
@@ -320,9 +402,9 @@ def _stopped_before_work(error: Exception) -> Stopped:
     return _say(EXIT_MODEL_UNAVAILABLE, str(error))
 
 
-@app.command()
+@app.command(short_help="Recompute every article's fidelity record from its files; exit 4 if flagged.")
 def check(
-    out_dir: Annotated[Path, typer.Argument(help="An output folder of `newsbrief run`.")],
+    out_dir: Annotated[Path, typer.Argument(metavar="OUT_DIR", help="An output folder of `newsbrief run`.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the fidelity records as JSON.")] = False,
 ) -> None:
     """Recompute the fidelity record of every article from its files; exit 4 when anything is
@@ -362,15 +444,27 @@ def _report_narration(checked: list) -> None:
         typer.echo(f"  {name}: quote looks like narration: {quote[:80]}", err=True)
 
 
-models_app = typer.Typer(help="The models a run uses: list them, fetch them.", no_args_is_help=False)
+models_app = typer.Typer(
+    help="The models a run uses: list them, fetch them.", no_args_is_help=False, rich_markup_mode=None
+)
 app.add_typer(models_app, name="models")
 
 
 @models_app.callback(invoke_without_command=True)
 def models(
     ctx: typer.Context,
-    config: Annotated[Path | None, typer.Option("--config", "-c", exists=True, dir_okay=False)] = None,
-    model: Annotated[list[str] | None, typer.Option("--model", "-m")] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", "-c", metavar="FILE", help="TOML configuration file.", exists=True, dir_okay=False
+        ),
+    ] = None,
+    model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model", "-m", metavar="ROLE=MODEL", help="A model for a role, as for run; repeatable."
+        ),
+    ] = None,
 ) -> None:
     """List the models this configuration's runs may use and whether each is available here (in
     the cache or a folder). Exit 3 when any is missing, as `newsbrief run` would."""
@@ -391,13 +485,28 @@ def models(
         raise typer.Exit(EXIT_MODEL_UNAVAILABLE)
 
 
-@models_app.command("fetch")
+@models_app.command(
+    "fetch", short_help="Download the models into the Hugging Face cache once, for offline runs."
+)
 def models_fetch(
     refs: Annotated[
-        list[str] | None, typer.Argument(help="Hub ids (default: every configured model).")
+        list[str] | None,
+        typer.Argument(
+            metavar="MODEL", help="Hub ids (default: every configured model).", show_default=False
+        ),
     ] = None,
-    config: Annotated[Path | None, typer.Option("--config", "-c", exists=True, dir_okay=False)] = None,
-    model: Annotated[list[str] | None, typer.Option("--model", "-m")] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", "-c", metavar="FILE", help="TOML configuration file.", exists=True, dir_okay=False
+        ),
+    ] = None,
+    model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model", "-m", metavar="ROLE=MODEL", help="A model for a role, as for run; repeatable."
+        ),
+    ] = None,
 ) -> None:
     """Download models into the Hugging Face cache once, so that cron runs can use
     HF_HUB_OFFLINE=1. Exit 3 when any could not be fetched."""
@@ -424,8 +533,10 @@ def _configured_models(config: Path | None, models: list[str]) -> dict[str, str]
         _fail_usage(str(error))
 
 
-@app.command()
-def status(out_dir: Annotated[Path, typer.Argument(help="An output folder of `newsbrief run`.")]) -> None:
+@app.command(short_help="Counts by state, the last runs, failed, parked and orphaned articles.")
+def status(
+    out_dir: Annotated[Path, typer.Argument(metavar="OUT_DIR", help="An output folder of `newsbrief run`.")],
+) -> None:
     """Counts by state, the last runs, failed and parked articles with their reasons, and
     orphans (outputs whose source file is gone; they are kept, never deleted)."""
     from newsbrief.manifest import MANIFEST_NAME
@@ -460,9 +571,9 @@ def status(out_dir: Annotated[Path, typer.Argument(help="An output folder of `ne
         typer.echo(f"orphan: {row.id} (source {row.source_path} is gone; its outputs are kept)")
 
 
-@app.command()
+@app.command(short_help="Write the review pages (OUT_DIR/_review/index.html and one per article).")
 def review(
-    out_dir: Annotated[Path, typer.Argument(help="An output folder of `newsbrief run`.")],
+    out_dir: Annotated[Path, typer.Argument(metavar="OUT_DIR", help="An output folder of `newsbrief run`.")],
     open_page: Annotated[bool, typer.Option("--open", help="Open the index in a web browser.")] = False,
 ) -> None:
     """Write the review pages: OUT_DIR/_review/index.html lists every article, flagged first;
@@ -484,12 +595,14 @@ def review(
         webbrowser.open(index.resolve().as_uri())
 
 
-@app.command()
+@app.command(short_help="Export the aligned lines as a TMX 1.4 translation memory.")
 def export(
-    out_dir: Annotated[Path, typer.Argument(help="An output folder of `newsbrief run`.")],
-    format_: Annotated[str, typer.Option("--format", help="tmx (TMX 1.4 translation memory).")] = "tmx",
+    out_dir: Annotated[Path, typer.Argument(metavar="OUT_DIR", help="An output folder of `newsbrief run`.")],
+    format_: Annotated[
+        str, typer.Option("--format", metavar="tmx", help="tmx (TMX 1.4 translation memory).")
+    ] = "tmx",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="File to write (default: stdout).")
     ] = None,
 ) -> None:
     """Export the aligned segments: TMX 1.4, one translation unit per source line and language."""
@@ -506,7 +619,7 @@ def export(
         output.write_text(text, encoding="utf-8")
 
 
-@app.command()
+@app.command(short_help="Print the version.")
 def version() -> None:
     """Print the version."""
     typer.echo(f"newsbrief {__version__}")
