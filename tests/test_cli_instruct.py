@@ -14,7 +14,7 @@ from test_instruct import _segmented
 from transformers import AutoTokenizer
 from typer.testing import CliRunner
 
-from newsbrief.backends.gguf import unpacked
+from newsbrief.backends.gguf import unpacked_folder
 from newsbrief.cli import EXIT_FLAGGED, EXIT_OK, EXIT_USAGE, app
 from newsbrief.language import LanguageIdentifier
 from newsbrief.models import cache_folder, resolve_model
@@ -223,7 +223,7 @@ def test_a_gguf_file_is_unpacked_once_and_the_copy_tokenizes_as_the_file_does(sm
     """transformers parses a GGUF file three times per load (36 s for SmolLM2 here): the run
     unpacked it into the cache, and the copy's tokenizer and chat template are the file's."""
     resolved = resolve_model(str(smollm2_gguf()))
-    folder = unpacked(resolved)
+    folder = unpacked_folder(resolved)
     assert folder.parent == cache_folder("gguf") and (folder / "model.safetensors").is_file()
     assert (folder / "config.json").stat().st_mtime < smollm2_run.joinpath("manifest.sqlite").stat().st_mtime
     from_file = AutoTokenizer.from_pretrained(resolved.path, gguf_file=resolved.gguf_file)

@@ -12,7 +12,7 @@ import re
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from newsbrief.backends.gguf import unpacked
+from newsbrief.backends.gguf import load_gguf
 from newsbrief.backends.seq2seq import pick_device, quantized
 from newsbrief.errors import ModelUnusable
 from newsbrief.models import ResolvedModel
@@ -48,9 +48,11 @@ class CausalChatModel:
     ) -> None:
         self.resolved = model
         self.device = pick_device(device)
-        folder = unpacked(model) if model.gguf_file else model.path
-        self.tokenizer = AutoTokenizer.from_pretrained(folder)
-        self.model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
+        if model.gguf_file:
+            self.tokenizer, self.model = load_gguf(model)
+        else:
+            self.tokenizer = AutoTokenizer.from_pretrained(model.path)
+            self.model = AutoModelForCausalLM.from_pretrained(model.path, dtype=torch.float32)
         self.model = quantized(self.model.to(self.device).eval(), quantize, self.device)
         self.model.generation_config.max_length = None
         # Qwen2.5-Instruct's checkpoint asks for 1.1, and transformers penalises every token already
