@@ -118,6 +118,45 @@ def test_sigterm_stops_cleanly_and_the_next_run_finishes_the_batch(
     assert outputs(out) == outputs(clean_run)
 
 
+def test_sigterm_mid_chunk_keeps_the_finished_batches_and_the_next_run_translates_only_the_rest(
+    tiny_config: Path, tmp_path: Path
+) -> None:
+    """One chunk of many small batches, stopped while it translates: the batches in flight are
+    finished, every finished one is kept, and the next run sends only the others to the model,
+    with the files of an uninterrupted run."""
+    corpus_copy = tmp_path / "in"
+    corpus_copy.mkdir()
+    for name in ("uk-grain-exports.txt", "en-imf-budget.md", "ru-sanctions-trade.txt", "uk-power-grid.txt"):
+        shutil.copy(ARTICLES / name, corpus_copy / name)
+    config = tmp_path / "one-chunk.toml"
+    one_chunk = "chunk_words = 1000000\nbatch_tokens = 48\nbackend = 'transformers'\n"
+    config.write_text(one_chunk + tiny_config.read_text(encoding="utf-8"), encoding="utf-8")
+    json_log = ("-c", config, "--log-format", "json")
+    clean = run_quietly("run", corpus_copy, "--out", tmp_path / "clean", *json_log)
+    assert clean.returncode == EXIT_OK, clean.stderr
+    out = tmp_path / "out"
+    process = start("run", corpus_copy, "--out", out, *json_log)
+
+    def kept() -> int:
+        try:
+            with sqlite3.connect(out / "manifest.sqlite") as db:
+                return db.execute("SELECT COUNT(*) FROM chunk_batches").fetchone()[0]
+        except sqlite3.OperationalError:  # not created yet
+            return 0
+
+    kill_when(process, lambda: kept() >= 3, sig=signal.SIGTERM)
+    _, stderr = process.communicate(timeout=600)
+    assert process.returncode == EXIT_INTERRUPTED, stderr
+    assert not article_folders(out)  # one chunk: nothing written, but its translation is kept
+    assert f"after 0 article(s), {kept()} translation batch(es) kept" in stderr
+    again = run_quietly("run", corpus_copy, "--out", out, *json_log)
+    assert again.returncode == EXIT_OK, again.stderr
+    assert outputs(out) == outputs(tmp_path / "clean")
+    words = [json_lines(done.stdout)[-1]["words_translated"] for done in (clean, again)]
+    assert 0 < words[1] < words[0], words
+    assert kept() == 0  # the chunk is closed, its batches gone
+
+
 def kill_when(
     process: subprocess.Popen[str], reached, timeout: float = 300, sig: int = signal.SIGKILL
 ) -> None:

@@ -20,7 +20,7 @@ from newsbrief.pool import ModelPool
 from newsbrief.progress import NoProgress, ProgressSink
 from newsbrief.provenance import projected_lines, trace
 from newsbrief.summarising import Summariser, Summary, SummaryInput
-from newsbrief.translating import TITLE, Job, JobKey, PooledResult, translate_jobs
+from newsbrief.translating import TITLE, BatchStore, Job, JobKey, PooledResult, translate_jobs
 
 
 @dataclass
@@ -32,6 +32,7 @@ class ArticleWork:
     plan: ArticlePlan
     timings: dict[str, float]  # seconds per stage so far; its time limit counts them
     words: int
+    config_hash: str = ""  # the models, prompts and settings it is made with (dependencies.py)
 
     @property
     def article_id(self) -> str:
@@ -64,6 +65,7 @@ class ChunkRun:
     progress: ProgressSink
     should_stop: Callable[[], bool]
     budget: TimeBudget
+    store: BatchStore | None = None
 
     def translate(self, jobs: list[Job], advance: Callable[[int], None] = lambda words: None) -> PooledResult:
         settings = self.settings
@@ -76,6 +78,7 @@ class ChunkRun:
             self.should_stop,
             self.budget,
             self.pool.output_checks(),
+            self.store,
         )
 
 
@@ -85,13 +88,15 @@ def process_chunk(
     settings: Settings,
     progress: ProgressSink | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    store: BatchStore | None = None,
 ) -> ChunkWork:
     """Translate and summarise a chunk; no article's failure stops the others. Once
-    `should_stop()` is true it returns at once, unfinished: the caller, which asked for the stop,
-    ends the run before settling it, and the chunk stays open for the next run."""
+    `should_stop()` is true it returns unfinished, once the batches in flight are done (and
+    kept in `store`): the caller, which asked for the stop, ends the run before settling it,
+    and the chunk stays open for the next run."""
     limit = settings.control.article_timeout
     budget = TimeBudget(limit, {item.article_id: limit - _spent(item) for item in chunk})
-    run = ChunkRun(chunk, pool, settings, progress or NoProgress(), should_stop, budget)
+    run = ChunkRun(chunk, pool, settings, progress or NoProgress(), should_stop, budget, store)
     work = ChunkWork()
     # Loaded first: a summariser that cannot be used stops the run before hours of translation.
     summariser = pool.summariser()
@@ -274,16 +279,23 @@ class LocalChunks:
     """In this process, one chunk at a time, with the run's progress bar and stop request."""
 
     def __init__(
-        self, pool: ModelPool, settings: Settings, progress: ProgressSink, should_stop: Callable[[], bool]
+        self,
+        pool: ModelPool,
+        settings: Settings,
+        progress: ProgressSink,
+        should_stop: Callable[[], bool],
+        stores: Callable[[int, list[ArticleWork]], BatchStore | None] = lambda number, chunk: None,
     ) -> None:
         self.pool = pool
         self.settings = settings
         self.progress = progress
         self.should_stop = should_stop
+        self.stores = stores  # where a chunk's finished batches are kept (checkpoint.py)
         self._done: list[Finished] = []
 
     def submit(self, number: int, chunk: list[ArticleWork]) -> None:
-        work = process_chunk(chunk, self.pool, self.settings, self.progress, self.should_stop)
+        store = self.stores(number, chunk)
+        work = process_chunk(chunk, self.pool, self.settings, self.progress, self.should_stop, store)
         self._done.append((number, chunk, work))
 
     def finished(self, wait: bool) -> list[Finished]:

@@ -42,6 +42,12 @@ CREATE TABLE IF NOT EXISTS open_chunks (
     source_path TEXT NOT NULL,
     PRIMARY KEY (chunk, position)
 );
+CREATE TABLE IF NOT EXISTS chunk_batches (
+    chunk INTEGER NOT NULL,
+    batch TEXT NOT NULL,
+    part TEXT NOT NULL,
+    PRIMARY KEY (chunk, batch)
+);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     input_dir TEXT NOT NULL,
@@ -191,6 +197,22 @@ class Manifest:
     def close_chunk(self, number: int) -> None:
         with self._transaction():
             self.db.execute("DELETE FROM open_chunks WHERE chunk = ?", (number,))
+            self.db.execute("DELETE FROM chunk_batches WHERE chunk = ?", (number,))
+
+    def kept_batches(self, number: int) -> dict[str, str]:
+        """The translation batches of an open chunk that a stopped run finished: id -> result."""
+        rows = self.db.execute("SELECT batch, part FROM chunk_batches WHERE chunk = ?", (number,))
+        return dict(rows.fetchall())
+
+    def keep_batch(self, number: int, batch: str, part: str) -> None:
+        with self._transaction():
+            self.db.execute(
+                "INSERT OR REPLACE INTO chunk_batches (chunk, batch, part) VALUES (?, ?, ?)",
+                (number, batch, part),
+            )
+
+    def count_kept_batches(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM chunk_batches").fetchone()[0])
 
     def start_run(self, input_dir: str, config_hash: str) -> int:
         with self._transaction():

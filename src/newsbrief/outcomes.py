@@ -67,6 +67,7 @@ class RunReport:
     seconds: float = 0.0
     model_load_seconds: float = 0.0
     interrupted: str = ""  # why the run stopped early ("stopped by SIGTERM"), or ""
+    kept_batches: int = 0  # after a stop: translation batches kept for the next run (checkpoint.py)
     # The output folder took no more writes (disk full, read-only): the run stopped there.
     output_error: OutputUnwritable | None = None
     # Told of each article as soon as it is settled (the JSON log prints it there and then).

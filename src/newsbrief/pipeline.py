@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsbrief.article import SegmentedArticle
+from newsbrief.checkpoint import ChunkCheckpoint
 from newsbrief.chunks import ArticleWork, ChunkExecutor, ChunkWork, LocalChunks
 from newsbrief.config import Engine, Settings
 from newsbrief.dependencies import ConfigHasher
@@ -151,7 +152,7 @@ def _start(
         hasher=hasher,
         progress=progress,
         run_id=manifest.start_run(str(input_dir.resolve()), hasher.base),
-        chunks=_executor(settings, pool, progress, stop),
+        chunks=_executor(settings, pool, progress, stop, manifest),
         stop=stop,
         taken_ids=manifest.taken_ids(),
         report=RunReport(listener=on_outcome),
@@ -166,6 +167,8 @@ def _close(run: BatchRun, seconds: float) -> None:
     report.seconds = seconds
     counts = report.counts()
     try:
+        if report.interrupted:
+            report.kept_batches = run.manifest.count_kept_batches()
         if report.output_error is None:
             outcome = "interrupted" if report.interrupted else "finished"
             run.manifest.finish_run(run.run_id, counts, report.words, report.seconds, outcome)
@@ -180,14 +183,19 @@ def _close(run: BatchRun, seconds: float) -> None:
 
 
 def _executor(
-    settings: Settings, pool: ModelPool, progress: ProgressSink, stop: StopRequest
+    settings: Settings, pool: ModelPool, progress: ProgressSink, stop: StopRequest, manifest: Manifest
 ) -> ChunkExecutor:
-    """Engine local: this process; engine ray: a pool of Ray actors (Ray imported only then)."""
+    """Engine local: this process, each chunk's finished batches kept in the manifest until it
+    is closed; engine ray: a pool of Ray actors (Ray imported only then)."""
     if settings.control.engine == Engine.RAY:
         from newsbrief.cluster import RayChunks
 
         return RayChunks(settings)
-    return LocalChunks(pool, settings, progress, lambda: stop.requested)
+
+    def store(number: int, chunk: list[ArticleWork]) -> ChunkCheckpoint:
+        return ChunkCheckpoint(manifest, number, [item.config_hash for item in chunk])
+
+    return LocalChunks(pool, settings, progress, lambda: stop.requested, store)
 
 
 def _update_review(run: BatchRun) -> None:
@@ -351,7 +359,7 @@ def _planned(run: BatchRun, doc: SegmentedArticle, row: ArticleRow, began: float
     row.config_hash = run.hasher.hash(row.dependencies)
     segment = time.monotonic() - began - read  # language detection, sentences, spans, the plan
     row.timings = {"read": round(read, 3), "segment": round(segment, 3)}  # the later stages add theirs
-    return Pending(ArticleWork(doc, plan, row.timings, row.words), row, began)
+    return Pending(ArticleWork(doc, plan, row.timings, row.words, row.config_hash), row, began)
 
 
 def _new_id(run: BatchRun, path: Path) -> str:

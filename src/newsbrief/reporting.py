@@ -190,8 +190,9 @@ def say_where_it_stopped(report: RunReport) -> None:
             err=True,
         )
     elif report.interrupted:
+        kept = f", {report.kept_batches} translation batch(es) kept" if report.kept_batches else ""
         typer.echo(
-            f"newsbrief: {report.interrupted} after {done} article(s); the next run goes on from there",
+            f"newsbrief: {report.interrupted} after {done} article(s){kept}; the next run goes on from there",
             err=True,
         )
 

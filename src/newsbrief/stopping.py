@@ -1,6 +1,7 @@
-"""A clean stop on SIGINT or SIGTERM: the run finishes the batch or article in flight, records
-what is done, and ends; what was not written is picked up by the next run. A second signal stops
-at once (the default handler is put back after the first)."""
+"""A clean stop on SIGINT or SIGTERM: the run begins no new work, finishes the translation
+batches or the summary in flight, records what is done (and keeps the finished batches of the
+chunk in flight: checkpoint.py), and ends; what was not written is picked up by the next run. A
+second signal stops at once (the default handler is put back after the first)."""
 
 from __future__ import annotations
 

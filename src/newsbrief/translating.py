@@ -3,9 +3,11 @@ cut into batches by a token budget, so that padding is small and memory bounded.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -102,6 +104,25 @@ class PooledResult:
     failures: dict[str, str] = field(default_factory=dict)  # article id -> reason
     words: int = 0
 
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "translations": [[*key, text] for key, text in self.translations.items()],
+                "flags": [[*key, flags] for key, flags in self.flags.items()],
+                "failures": self.failures,
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> PooledResult:
+        data = json.loads(text)
+        return cls(
+            translations={JobKey(a, c, i): value for a, c, i, value in data["translations"]},
+            flags={JobKey(a, c, i): value for a, c, i, value in data["flags"]},
+            failures=dict(data["failures"]),
+        )
+
 
 class Seq2SeqTranslator:
     """An encoder-decoder model (transformers or CTranslate2) fixed to one language pair, with
@@ -150,6 +171,27 @@ class Seq2SeqTranslator:
         return per_text(flat, n)
 
 
+class BatchStore(Protocol):
+    """Where a chunk's finished batches are kept while it is in flight (checkpoint.py), so that
+    the run after a stop translates only the batches not kept. Each batch is known by
+    `batch_identity`, which holds everything its translation depends on."""
+
+    kept: Mapping[str, PooledResult]
+
+    def identity(self, batch: Batch) -> str: ...
+
+    def keep(self, identity: str, part: PooledResult) -> None: ...
+
+
+def batch_identity(batch: Batch, context: str) -> str:
+    """A batch's jobs (where each goes, its text, its languages) and `context` (the models and
+    settings the chunk's articles are hashed with): the same identity, the same translation."""
+    digest = hashlib.sha256(context.encode())
+    for job in batch.jobs:
+        digest.update(json.dumps([*job.key, job.text, job.source, job.target], ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
 class TranslatorSource(Protocol):
     """Where translate_jobs gets a translator for a pair (pool.ModelPool)."""
 
@@ -165,10 +207,12 @@ def translate_jobs(
     should_stop: Callable[[], bool] = lambda: False,
     budget: TimeBudget | None = None,
     checks: OutputChecks | None = None,
+    store: BatchStore | None = None,
 ) -> PooledResult:
     """Translate every job; a batch that raises fails its articles, not the run. An article
     over its time `budget` fails, and its remaining jobs are dropped. `checks`: what else the
-    guard asks of a line besides its figures (default: its form, not its language)."""
+    guard asks of a line besides its figures (default: its form, not its language). A batch
+    the `store` kept (from a stopped run) is taken from it; each one translated is kept there."""
     result = PooledResult()
     budget = budget or TimeBudget(0)
     by_pair: dict[tuple[str, str], list[Job]] = defaultdict(list)
@@ -185,9 +229,13 @@ def translate_jobs(
         wholes = enough_batches(batches_by_tokens(pair_jobs, translator, batch_tokens), width)
         # Lazy: each batch drops the articles that failed before it is sent.
         batches = (batch for batch in (_without_failed(w, result.failures) for w in wholes) if batch.jobs)
-        translate_one = partial(_translate_timed, translator=translator, guard=guard)
+        translate_one = partial(_kept_or_translated, store=store, translator=translator, guard=guard)
         for batch, part, seconds in _in_order(batches, translate_one, width, should_stop):
             _merge(part, result)
+            if seconds is None:  # kept by the run that stopped: its words and time were counted then
+                continue
+            if store is not None:
+                store.keep(store.identity(batch), part)
             # Batches in flight share the machine: each is charged its share of the wall time.
             for article_id in budget.charge(_token_shares(batch), seconds / width):
                 result.failures.setdefault(article_id, over_limit(budget.limit, "translating"))
@@ -199,10 +247,15 @@ def translate_jobs(
     return result
 
 
-BatchOutcome = tuple[Batch, PooledResult, float]  # a batch, what it produced, its seconds
+# A batch, what it produced, its seconds (None: taken from the store, not translated).
+BatchOutcome = tuple[Batch, PooledResult, float | None]
 
 
-def _translate_timed(batch: Batch, translator: Translator, guard: Guard) -> BatchOutcome:
+def _kept_or_translated(
+    batch: Batch, store: BatchStore | None, translator: Translator, guard: Guard
+) -> BatchOutcome:
+    if store is not None and (kept := store.kept.get(store.identity(batch))) is not None:
+        return batch, kept, None
     began, part = time.monotonic(), PooledResult()
     _translate_batch_or_each_article(batch, translator, part, guard)
     return batch, part, time.monotonic() - began
@@ -218,7 +271,8 @@ def _in_order(
     releases the GIL, so two translators each work through a whole batch (1.6× one translator
     with both cores, measured by scripts/bench.py), and splitting every batch in two would leave
     one core idle while the longer half finishes. Results come back in order, so a run is the
-    same whichever batch finishes first."""
+    same whichever batch finishes first. After a stop, no batch is sent, and those in flight
+    are finished and given back (the caller keeps them for the next run)."""
     if width <= 1:
         for batch in batches:
             if should_stop():
@@ -233,7 +287,7 @@ def _in_order(
             in_flight.append(executor.submit(translate_one, batch))
             if len(in_flight) >= width:
                 yield in_flight.popleft().result()
-        while in_flight and not should_stop():
+        while in_flight:
             yield in_flight.popleft().result()
 
 
