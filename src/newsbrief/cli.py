@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -604,19 +605,53 @@ def export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", metavar="FILE", help="File to write (default: stdout).")
     ] = None,
+    locale: Annotated[
+        list[str] | None,
+        typer.Option(metavar="LANG=LOCALE", help="xml:lang for a language, e.g. uk=uk-UA; repeatable."),
+    ] = None,
+    pair: Annotated[
+        list[str] | None,
+        typer.Option(metavar="SRC-TGT", help="Only this direction, e.g. uk-en; repeatable (default: all)."),
+    ] = None,
+    flagged: Annotated[
+        bool,
+        typer.Option("--flagged/--no-flagged", help="Keep or leave out the flagged lines (default: keep)."),
+    ] = True,
 ) -> None:
-    """Export the aligned segments: TMX 1.4, one translation unit per source line and language."""
-    from newsbrief.tmx import export_tmx
+    """Export the aligned segments: TMX 1.4, one translation unit per source line and language,
+    marked as machine translation."""
+    from newsbrief.tmx import TmxOptions, export_tmx
 
     if format_ != "tmx":
         _fail_usage(f"--format must be tmx, not {format_!r}")
     if not out_dir.is_dir():
         _fail_usage(f"output folder {out_dir} does not exist")
-    text = export_tmx(out_dir)
+    options = TmxOptions(_locales(locale or []), _pairs(pair or []), flagged)
+    text = export_tmx(out_dir, options)
     if output is None:
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
+
+
+def _locales(values: list[str]) -> dict[str, str]:
+    locales = {}
+    for value in values:
+        lang, sep, locale = (part.strip() for part in value.partition("="))
+        if not sep or not lang or not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", locale):
+            _fail_usage(f"--locale must be LANG=LOCALE, such as uk=uk-UA, not {value!r}")
+        locales[lang] = locale
+    return locales
+
+
+def _pairs(values: list[str]) -> set[tuple[str, str]]:
+    pairs = set()
+    for value in values:
+        source, sep, target = value.partition("-")
+        if not sep or not source or not target:
+            _fail_usage(f"--pair must be SOURCE-TARGET, such as uk-en, not {value!r}")
+        pairs.add((source, target))
+    return pairs
 
 
 @app.command(short_help="Print the version.")
