@@ -125,6 +125,9 @@ def test_the_json_log_has_a_start_and_an_end_line_however_the_run_ends(
         assert (events[0]["settings"] is None) == (code == EXIT_USAGE)
         assert events[-1]["exit_code"] == code and reason in events[-1]["reason"]
         assert len({e["run"] for e in events}) == 1
+    newest_run = run_quietly("status", out).stdout.splitlines()[1]
+    assert "finished: 1 done" in newest_run  # the last run, exit 0
+    assert "stopped: a model is missing or unusable: 0 done" in run_quietly("status", out).stdout
     with output_lock(out):
         done = run_quietly("run", source, "--out", out, "-c", tiny_config, "--log-format", "json")
     events = json_lines(done.stdout)

@@ -23,7 +23,14 @@ from newsbrief.chunks import ArticleWork, ChunkExecutor, ChunkWork, LocalChunks
 from newsbrief.config import Engine, Settings
 from newsbrief.dependencies import ConfigHasher
 from newsbrief.discovery import Discovery, discover
-from newsbrief.errors import ArticleFailed, ArticleSkipped, OutputUnwritable, is_output_failure
+from newsbrief.errors import (
+    ArticleFailed,
+    ArticleSkipped,
+    ModelUnavailable,
+    ModelUnusable,
+    OutputUnwritable,
+    is_output_failure,
+)
 from newsbrief.finishing import finish
 from newsbrief.ids import unique_id
 from newsbrief.language import LanguageIdentifier
@@ -111,15 +118,19 @@ def run_batch(
     started = time.monotonic()
     pool = ModelPool(settings, load_prompts(settings))
     run = _start(input_dir, out_dir, settings, pool, progress, stop, on_outcome)
+    outcome = "finished"
     try:
         _stream(run, discover(input_dir, settings.control.exclude, out_dir))
     except RunInterrupted as stopped:
         run.report.interrupted = str(stopped)
     except OutputUnwritable as error:
         run.report.output_error = error
+    except (ModelUnavailable, ModelUnusable):
+        outcome = "stopped: a model is missing or unusable"  # the ledger says so, not "finished"
+        raise
     finally:
         run.chunks.close()
-        _close(run, time.monotonic() - started)
+        _close(run, time.monotonic() - started, outcome)
     return run.report
 
 
@@ -159,7 +170,7 @@ def _start(
     )
 
 
-def _close(run: BatchRun, seconds: float) -> None:
+def _close(run: BatchRun, seconds: float, outcome: str = "finished") -> None:
     """The run's line in the ledger and the review pages, unless the output folder stopped
     taking writes: then what was written stays as it is (complete), and the reason is reported."""
     report = run.report
@@ -170,7 +181,7 @@ def _close(run: BatchRun, seconds: float) -> None:
         if report.interrupted:
             report.kept_batches = run.manifest.count_kept_batches()
         if report.output_error is None:
-            outcome = "interrupted" if report.interrupted else "finished"
+            outcome = "interrupted" if report.interrupted else outcome
             run.manifest.finish_run(run.run_id, counts, report.words, report.seconds, outcome)
             if run.settings.control.review:
                 _update_review(run)

@@ -224,7 +224,7 @@ def print_table(console: Console, report: RunReport) -> None:
         console.print(f"models loaded in {report.model_load_seconds:.1f} s")
     if report.flagged():
         see = "see fidelity in each article.json, or run `newsbrief check`"
-        console.print(f"{flagged_line(report)} ({see}).")
+        console.print(f"{flagged_line(report)} ({see}).", soft_wrap=True, highlight=False)
 
 
 def summary_line(report: RunReport, code: int) -> str:
