@@ -107,6 +107,7 @@ def test_the_json_log_has_a_start_and_an_end_line_however_the_run_ends(
     source = tmp_path / "in"
     source.mkdir()
     shutil.copy(ARTICLES / "en-imf-budget.md", source)
+    (source / "memo.docx").write_bytes(b"PK")  # settled (ignored) before the model is looked for
     out = tmp_path / "out"
     endings = {
         EXIT_USAGE: ((tmp_path / "nowhere", "--out", out, "-c", tiny_config), "does not exist"),
@@ -125,6 +126,8 @@ def test_the_json_log_has_a_start_and_an_end_line_however_the_run_ends(
         assert (events[0]["settings"] is None) == (code == EXIT_USAGE)
         assert events[-1]["exit_code"] == code and reason in events[-1]["reason"]
         assert len({e["run"] for e in events}) == 1
+        settled = Counter(e["state"] for e in events if e["event"] == "article")
+        assert {k: v for k, v in events[-1]["counts"].items() if v} == dict(settled)
     newest_run = run_quietly("status", out).stdout.splitlines()[1]
     assert "finished: 1 done" in newest_run  # the last run, exit 0
     assert "stopped: a model is missing or unusable: 0 done" in run_quietly("status", out).stdout

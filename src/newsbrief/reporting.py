@@ -137,6 +137,7 @@ class JsonReporter:
         self.input_dir = input_dir
         self.out_dir = out_dir
         self.run_id = uuid.uuid4().hex[:12]
+        self.settled: list[Outcome] = []  # what the end line counts when the run stops mid-way
 
     def started(self, settings_hash: str | None) -> None:
         self._line(
@@ -153,6 +154,7 @@ class JsonReporter:
         yield NoProgress()
 
     def article(self, outcome: Outcome) -> None:
+        self.settled.append(outcome)
         if not self.quiet or outcome.status == State.FAILED:
             self._line("article", **article_fields(outcome))
 
@@ -160,7 +162,8 @@ class JsonReporter:
         say_where_it_stopped(report)
 
     def ended(self, code: int, reason: str, report: RunReport | None) -> None:
-        self._line("end", **end_fields(code, reason, report))
+        """A run that stopped for a model has no report: its end line counts the lines before it."""
+        self._line("end", **end_fields(code, reason, report or RunReport(outcomes=self.settled)))
 
     def _line(self, event: str, **fields: object) -> None:
         line = {"event": event, "time": _now(), "run": self.run_id, **fields}
