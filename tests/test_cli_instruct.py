@@ -167,7 +167,7 @@ def smollm2_run(tmp_path_factory: pytest.TempPathFactory, tiny_config: Path) -> 
     source = copy_articles(base / "in", SMOLLM2_ARTICLES)
     config = base / "newsbrief.toml"
     config.write_text(
-        "instruct_max_new_tokens = 96\nsummary_max_words = 50\n" + tiny_config.read_text(encoding="utf-8")
+        "instruct_max_new_tokens = 64\nsummary_max_words = 40\n" + tiny_config.read_text(encoding="utf-8")
     )
     out = base / "out"
     args = ("--to", "en", "--summary-languages", "en", "--config", config)
