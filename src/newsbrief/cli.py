@@ -451,21 +451,18 @@ models_app = typer.Typer(
 app.add_typer(models_app, name="models")
 
 
+# `newsbrief models`'s options: the configuration a run would have.
+ModelRoles = Annotated[
+    list[str] | None,
+    typer.Option("--model", "-m", metavar="ROLE=MODEL", help="A model for a role, as for run; repeatable."),
+]
+
+
 @models_app.callback(invoke_without_command=True)
 def models(
     ctx: typer.Context,
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config", "-c", metavar="FILE", help="TOML configuration file.", exists=True, dir_okay=False
-        ),
-    ] = None,
-    model: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--model", "-m", metavar="ROLE=MODEL", help="A model for a role, as for run; repeatable."
-        ),
-    ] = None,
+    config: ConfigFile = None,
+    model: ModelRoles = None,
 ) -> None:
     """List the models this configuration's runs may use and whether each is available here (in
     the cache or a folder). Exit 3 when any is missing, as `newsbrief run` would."""
@@ -496,18 +493,8 @@ def models_fetch(
             metavar="MODEL", help="Hub ids (default: every configured model).", show_default=False
         ),
     ] = None,
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config", "-c", metavar="FILE", help="TOML configuration file.", exists=True, dir_okay=False
-        ),
-    ] = None,
-    model: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--model", "-m", metavar="ROLE=MODEL", help="A model for a role, as for run; repeatable."
-        ),
-    ] = None,
+    config: ConfigFile = None,
+    model: ModelRoles = None,
 ) -> None:
     """Download models into the Hugging Face cache once, so that cron runs can use
     HF_HUB_OFFLINE=1. Exit 3 when any could not be fetched."""
