@@ -343,14 +343,14 @@ def _read_bytes(run: BatchRun, path: Path, article_id: str) -> tuple[ArticleRow,
 def _passed_over(run: BatchRun, path: Path, known: ArticleRow) -> bool:
     """An unchanged source that is up to date, skipped before, or parked: reported as it stands
     (a flagged article with its fidelity record, a skipped file with its reason), and not read."""
-    if _is_up_to_date(known, run) and known.status == State.SKIPPED:
-        run.report.add(Outcome(path, known.id, State.SKIPPED, known.error))
-        return True
     if _is_up_to_date(known, run):
-        fidelity = standing_fidelity(run.out_dir / known.id)
-        outcome = Outcome(path, known.id, State.UP_TO_DATE, fidelity=fidelity, lang=known.lang)
-        outcome.words = known.words
-        run.report.add(outcome)
+        if known.status == State.SKIPPED:
+            run.report.add(Outcome(path, known.id, State.SKIPPED, known.error))
+        else:
+            fidelity = standing_fidelity(run.out_dir / known.id)
+            done_before = Outcome(path, known.id, State.UP_TO_DATE, words=known.words, fidelity=fidelity)
+            done_before.lang = known.lang
+            run.report.add(done_before)
         return True
     if known.parked and not run.settings.control.retry_parked:
         outcome = Outcome(path, known.id, State.PARKED, known.error, known.words, lang=known.lang)
