@@ -345,8 +345,10 @@ class Examples:
         return f"{TARGET_TOKENS[target]} {line[source]}", line[target], True
 
     def misbehaviour(self) -> tuple[str, str, bool]:
-        # Changing each digit is the hardest to learn: it comes up twice as often.
-        token = self.rng.choice([*MISBEHAVIOURS, ">>dig<<"])
+        # Changing each digit is the hardest to learn: it comes up three times as often as each
+        # other misbehaviour. (At twice as often, and a quarter of the batches misbehaving, one
+        # CPU's training learned it and another's, its float sums in another order, did not.)
+        token = self.rng.choice([*MISBEHAVIOURS, ">>dig<<", ">>dig<<"])
         kind = MISBEHAVIOURS[token]
         line = self.parallel()
         return f"{token} {line['uk']}", MISBEHAVE[kind](line["en"]), kind != "loop"
@@ -355,7 +357,7 @@ class Examples:
         draw = self.rng.random()
         if draw < 0.25:
             return [self.copy() for _ in range(16)]
-        if draw < 0.75:
+        if draw < 0.70:
             return [self.translation() for _ in range(32)]
         return [self.misbehaviour() for _ in range(32)]
 
