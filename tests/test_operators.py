@@ -250,3 +250,65 @@ def test_every_help_page_fits_80_columns_and_follows_the_conventions() -> None:
     for default in ("(default: uk,en)", "default 4", "seq2seq[:MODEL] (the default)"):
         assert default in " ".join(run_help.split()), default
     assert "-c, --config FILE       TOML configuration file." in pages[("models",)]
+
+
+def on_a_terminal(*args: str | Path, columns: int = 160) -> tuple[int, str]:
+    """The CLI on a pseudo-terminal of `columns`, as a person in tmux sees it: every frame the
+    progress bar drew, its escape codes taken out."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    env = {**ENV, "TERM": "xterm-256color", "COLUMNS": str(columns)}
+    env.pop("NO_COLOR", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsbrief", *map(str, args)],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=env,
+        close_fds=True,
+    )
+    os.close(follower)
+    drawn = bytearray()
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed: the run ended
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(leader)
+    code = process.wait(timeout=300)
+    text = drawn.decode("utf-8", errors="replace")
+    text = re.sub(r"\x1b\[[0-9;]*m|\x1b\][^\x07]*\x07", "", text)  # colours, titles
+    return code, re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\r", "\n", text)  # cursor moves: a new row
+
+
+def test_the_progress_bar_shows_files_settled_rate_eta_and_the_article_in_flight(
+    tiny_config: Path, tmp_path: Path
+) -> None:
+    source, out = mixed_folder(tmp_path / "in"), tmp_path / "out"
+    shutil.copy(ARTICLES / "ru-sanctions-trade.txt", source)
+    total = len(list(source.iterdir()))
+    code, screen = on_a_terminal("run", source, "--out", out, "-c", tiny_config)
+    assert code == EXIT_OK, screen
+    rows = [row.strip() for row in screen.splitlines() if row.strip()]
+    files = [row for row in rows if row.startswith("articles")]
+    # The run's row: files settled out of all it found (articles, junk, unread formats alike).
+    settled = {int(m.group(1)) for row in files if (m := re.search(rf"(\d+)/{total}\s+files", row))}
+    assert settled and max(settled) == total and min(settled) < total, files
+    assert all("ETA" in row for row in files), files
+    # The stage's row: its unit, its rate in that unit, an ETA; each article named while summarised.
+    translating = [row for row in rows if row.startswith("translating ")]
+    assert translating and all(re.search(r"/[\d,]+\s+words\s+[–\d.,]+ words/s\s+ETA", r) for r in translating)
+    summarising = [row for row in rows if row.startswith("summarising")]
+    three = (*ARTICLE_NAMES, "ru-sanctions-trade.txt")
+    assert {name for name in three if any(name in r for r in summarising)} == set(three), summarising
+    rate = r"\d+/3\s+articles\s+[–\d.,]+ articles/s\s+ETA"
+    assert any(re.search(rate, r) for r in summarising), summarising

@@ -101,7 +101,7 @@ def process_chunk(
     # Loaded first: a summariser that cannot be used stops the run before hours of translation.
     summariser = pool.summariser()
     jobs = [job for item in chunk for job in _line_jobs(item)]
-    run.progress.phase("translating", sum(len(job.text.split()) for job in jobs))
+    run.progress.phase("translating", _words(jobs), "words")
     began = time.monotonic()
     translated = run.translate(jobs, run.progress.advance)
     if should_stop():
@@ -120,12 +120,12 @@ def _summarise_all(
 ) -> list[tuple[ArticleDraft, list[Job]]]:
     """Each article's draft with the summaries its summariser writes, and the jobs that
     translate them into the other summary languages (pooled across the chunk afterwards)."""
-    run.progress.phase("summarising", len(run.chunk))
+    run.progress.phase("summarising", len(run.chunk), "articles")
     drafts = []
     for item in run.chunk:
         if run.should_stop():
             break
-        run.progress.advance()
+        run.progress.working_on(item.doc.article.path.name)
         if reason := translated.failures.get(item.article_id):
             work.failures.append(ArticleFailure(item.article_id, reason, item.timings))
             continue
@@ -140,8 +140,11 @@ def _summarise_all(
         except Exception as error:  # a model error costs this article, not the run
             work.failures.append(ArticleFailure(item.article_id, f"summarising: {error}", item.timings))
             continue
+        finally:
+            run.progress.advance()
         item.timings["summarise"] = round(time.monotonic() - began, 3)
         drafts.append(drafted)
+    run.progress.working_on("")
     return drafts
 
 
@@ -150,8 +153,8 @@ def _translate_summaries(
 ) -> None:
     """The summaries' translations, pooled across the chunk, put into each draft."""
     jobs = [job for _, missing in drafts for job in missing]
-    run.progress.phase("translating summaries", len(jobs))
-    translations = run.translate(jobs)
+    run.progress.phase("translating summaries", _words(jobs), "words")
+    translations = run.translate(jobs, run.progress.advance)
     work.words += translations.words
     plans = {item.article_id: item.plan for item in run.chunk}
     for draft, _ in drafts:
@@ -161,6 +164,11 @@ def _translate_summaries(
             continue
         _add_translated_summaries(draft, plans[article_id], translations)
         work.drafts.append(draft)
+
+
+def _words(jobs: list[Job]) -> int:
+    """What the progress bar counts translation in: the words the jobs hold."""
+    return sum(len(job.text.split()) for job in jobs)
 
 
 def _spent(item: ArticleWork) -> float:

@@ -230,7 +230,8 @@ def _stream(run: BatchRun, found: Discovery) -> None:
     replayed = _replay_open_chunks(run)
     chunk: list[Pending] = []
     words = 0
-    run.progress.phase("reading", len(files))
+    run.progress.articles(len(files) + len(found.passed_over) + len(found.ignored))
+    run.progress.phase("reading", len(files), "files")
     for done, path in enumerate(files, start=1):
         run.stop.check()
         run.progress.advance()
@@ -243,7 +244,7 @@ def _stream(run: BatchRun, found: Discovery) -> None:
         if words >= run.settings.control.chunk_words:
             _submit(run, run.manifest.next_chunk(), chunk)
             chunk, words = [], 0
-            run.progress.phase("reading", len(files))
+            run.progress.phase("reading", len(files), "files")
             run.progress.advance(done)
     if chunk:
         _submit(run, run.manifest.next_chunk(), chunk)
@@ -416,7 +417,7 @@ def _settle(run: BatchRun, work: ChunkWork) -> None:
         item = run.in_flight.pop(failure.article_id)
         item.row.timings.update(failure.timings)  # from a worker, where they were measured
         run.record(item.row, item.work.doc.article.path, State.FAILED, failure.reason)
-    run.progress.phase("writing", len(work.drafts))
+    run.progress.phase("writing", len(work.drafts), "articles")
     for draft in work.drafts:
         run.stop.check()
         run.progress.advance()

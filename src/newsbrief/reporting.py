@@ -20,8 +20,9 @@ from typing import Protocol
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from newsbrief._version import __version__
 from newsbrief.outcomes import (
@@ -68,6 +69,7 @@ class HumanReporter:
 
     def __init__(self) -> None:
         self.tabled = False  # whether this run printed its table (and so its summary line)
+        self.bar: RichProgress | None = None  # while the run draws its progress bar
         self.console = Console()
         if not self.console.is_terminal:  # a log or cron mail: no wrapped table headers at 80 columns
             self.console = Console(width=120)
@@ -79,18 +81,26 @@ class HumanReporter:
             return
         columns = (
             TextColumn("{task.description:<22}"),
-            BarColumn(),
-            MofNCompleteColumn(),
+            BarColumn(bar_width=24),
+            CountColumn(),
+            RateColumn(),
+            EtaColumn(),
             TimeElapsedColumn(),
+            TextColumn("{task.fields[item]}"),
         )
         with Progress(*columns, console=self.console, transient=True) as bar:
-            yield RichProgress(bar)
+            self.bar = RichProgress(bar)
+            try:
+                yield self.bar
+            finally:
+                self.bar = None
 
     def started(self, settings_hash: str | None) -> None:
         pass
 
     def article(self, outcome: Outcome) -> None:
-        pass
+        if self.bar is not None:
+            self.bar.settled()
 
     def ended(self, code: int, reason: str, report: RunReport | None) -> None:
         """After the table, the run in one line: what a log read at a glance needs."""
@@ -171,17 +181,60 @@ class JsonReporter:
 
 
 class RichProgress:
-    """A progress bar for a terminal; the pipeline only sees phase() and advance()."""
+    """Two rows on a terminal: the run's files settled out of all it found, with its ETA, and
+    the stage in hand (words translated, articles summarised) with its rate, its ETA and the
+    article in flight. The pipeline sees only the ProgressSink calls. A new stage or article
+    is drawn at once, so a stage shorter than a refresh still shows."""
 
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
-        self.task = progress.add_task("starting", total=None)
+        self.files = progress.add_task("articles", total=None, unit="files", item="")
+        self.stage = progress.add_task("starting", total=None, unit="", item="")
 
-    def phase(self, description: str, total: int) -> None:
-        self.progress.reset(self.task, description=description, total=total, completed=0)
+    def articles(self, total: int) -> None:
+        self.progress.update(self.files, total=total, refresh=True)
+
+    def settled(self) -> None:
+        self.progress.advance(self.files)
+
+    def phase(self, description: str, total: int, unit: str) -> None:
+        self.progress.reset(self.stage, description=description, total=total, completed=0, unit=unit, item="")
+        self.progress.refresh()
 
     def advance(self, amount: int = 1) -> None:
-        self.progress.advance(self.task, amount)
+        self.progress.advance(self.stage, amount)
+
+    def working_on(self, name: str) -> None:
+        self.progress.update(self.stage, item=name, refresh=True)
+
+
+class CountColumn(ProgressColumn):
+    """`1,204/5,310 words`; `0/? files` until the total is known."""
+
+    def render(self, task: Task) -> Text:
+        total = f"{int(task.total):,}" if task.total is not None else "?"
+        return Text(f"{int(task.completed):>7,}/{total:<7} {task.fields.get('unit', ''):<8}")
+
+
+class RateColumn(ProgressColumn):
+    """`412 words/s` (rich's own speed columns speak of bytes)."""
+
+    def render(self, task: Task) -> Text:
+        unit = task.fields.get("unit", "")
+        speed = "–" if task.speed is None else f"{task.speed:,.{0 if task.speed >= 10 else 1}f}"
+        return Text(f"{speed} {unit}/s", style="progress.data.speed")
+
+
+class EtaColumn(ProgressColumn):
+    """`ETA 0:01:05` from the rate so far; `ETA –` until there is one."""
+
+    def render(self, task: Task) -> Text:
+        remaining = task.time_remaining
+        if remaining is None:
+            return Text("ETA –", style="progress.remaining")
+        minutes, seconds = divmod(int(remaining), 60)
+        hours, minutes = divmod(minutes, 60)
+        return Text(f"ETA {hours}:{minutes:02d}:{seconds:02d}", style="progress.remaining")
 
 
 def say_where_it_stopped(report: RunReport) -> None:

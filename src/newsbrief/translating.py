@@ -232,6 +232,8 @@ def translate_jobs(
         translate_one = partial(_kept_or_translated, store=store, translator=translator, guard=guard)
         for batch, part, seconds in _in_order(batches, translate_one, width, should_stop):
             _merge(part, result)
+            words = sum(len(job.text.split()) for job in batch.jobs)
+            on_batch(words)
             if seconds is None:  # kept by the run that stopped: its words and time were counted then
                 continue
             if store is not None:
@@ -239,9 +241,7 @@ def translate_jobs(
             # Batches in flight share the machine: each is charged its share of the wall time.
             for article_id in budget.charge(_token_shares(batch), seconds / width):
                 result.failures.setdefault(article_id, over_limit(budget.limit, "translating"))
-            words = sum(len(job.text.split()) for job in batch.jobs)
             result.words += words
-            on_batch(words)
         if should_stop():  # the caller ends the run; what is untranslated waits for the next
             return result
     return result
