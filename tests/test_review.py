@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
+from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -216,3 +218,105 @@ def test_pages_render_in_a_real_browser_without_errors(reviewed: Path, tmp_path:
     rendered = Page(dom.stdout)
     assert "script" not in rendered.tags
     assert any(SCRIPT_LINE in cell["text"] for row in rendered.rows for cell in row["cells"])
+
+
+def links(text: str) -> dict[str, str]:
+    """rel → href of the page's previous/next links."""
+    return dict(re.findall(r'<a rel="(prev|next)" href="([^"]+)\.html">', text))
+
+
+def index_order(out: Path) -> list[str]:
+    """The ids of the index's rows that have a page, top to bottom."""
+    index = (out / "_review" / "index.html").read_text(encoding="utf-8")
+    rows = re.findall(r'<tr[^>]* data-id="([^"]+)"[^>]*><td>(<a href)?', index)
+    return [article_id for article_id, linked in rows if linked]
+
+
+def assert_neighbours_follow_the_index(out: Path) -> None:
+    order = index_order(out)
+    assert len(order) >= 2
+    for k, article_id in enumerate(order):
+        text = (out / "_review" / f"{article_id}.html").read_text(encoding="utf-8")
+        wanted = {"prev": order[k - 1] if k else None, "next": order[k + 1] if k + 1 < len(order) else None}
+        assert links(text) == {rel: i for rel, i in wanted.items() if i}, article_id
+
+
+def test_each_page_links_the_articles_before_and_after_it_in_the_index(reviewed: Path) -> None:
+    assert_neighbours_follow_the_index(reviewed)
+
+
+def test_a_new_article_rewrites_the_pages_whose_neighbours_changed_and_no_other(
+    tiny_config: Path, tmp_path: Path
+) -> None:
+    source, out = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    names = ("en-imf-budget.md", "uk-grain-exports.txt", "uk-power-grid.txt", "ru-sanctions-trade.txt")
+    for name in names[:3]:
+        shutil.copy(ARTICLES / name, source / name)
+    command = ["run", str(source), "--out", str(out), "-c", str(tiny_config), "-q"]
+    assert CliRunner().invoke(app, command).exit_code == EXIT_OK
+    assert_neighbours_follow_the_index(out)
+    before = {p.name: p.stat().st_mtime_ns for p in (out / "_review").glob("*.html")}
+    order_before = index_order(out)
+    shutil.copy(ARTICLES / names[3], source / names[3])
+    assert CliRunner().invoke(app, command).exit_code == EXIT_OK
+    assert_neighbours_follow_the_index(out)
+    order = index_order(out)
+    new = Path(names[3]).stem
+    k = order.index(new)
+    moved = {order[j] for j in (k - 1, k + 1) if 0 <= j < len(order)}
+    # Pages whose neighbours are the same as before were left as they were.
+    for article_id in set(order_before) - moved:
+        page = f"{article_id}.html"
+        same = order_before.index(article_id), order.index(article_id)
+        was = order_before[max(0, same[0] - 1) : same[0] + 2]
+        now = order[max(0, same[1] - 1) : same[1] + 2]
+        if was == now:
+            assert (out / "_review" / page).stat().st_mtime_ns == before[page], page
+
+
+def test_line_numbers_run_on_over_paragraph_breaks_and_flags_link_to_their_line(reviewed: Path) -> None:
+    for article_id in article_ids(reviewed):
+        text = (reviewed / "_review" / f"{article_id}.html").read_text(encoding="utf-8")
+        lines = [int(n) for n in re.findall(r'<tr[^>]* data-line="(\d+)"', text)]
+        breaks = [int(n) for n in re.findall(r'<tr class="break" id="line-\d+" data-break="(\d+)"', text)]
+        assert sorted(lines + breaks) == list(range(1, max(lines) + 1)), article_id
+        source = (reviewed / article_id).glob("source.*.txt")
+        blank = [
+            n for n, line in enumerate(next(source).read_text(encoding="utf-8").splitlines(), 1) if not line
+        ]
+        assert breaks == [n for n in blank if n < max(lines)], article_id
+        targets = re.findall(r'<li><a href="#line-(\d+)">line (\d+)</a>', text)
+        assert all(a == b and f'id="line-{a}"' in text for a, b in targets), article_id
+        problems = re.search(
+            r'<details class="problems" id="flagged"( open)?><summary>Flagged \((\d+)\)', text
+        )
+        if problems:  # folded when long: the content is on the first screen, not 35 flags
+            assert (problems.group(1) is None) == (int(problems.group(2)) > 5), article_id
+        for anchor in ("flagged", "summaries", "lines", "metadata"):
+            assert f'id="{anchor}"' in text and f'href="#{anchor}"' in text, (article_id, anchor)
+
+
+def test_figures_never_wrap_and_the_languages_share_the_width(reviewed: Path) -> None:
+    text = (reviewed / "_review" / "uk-power-grid.html").read_text(encoding="utf-8")
+    css = re.search(r"<style>(.*?)</style>", text, re.S).group(1)
+    rules = re.findall(r"([^{}]+)\{white-space:nowrap\}", css)
+    nowrap = {selector for rule in rules for selector in rule.strip().split(",")}
+    used = set(re.findall(r'<mark class="(f\d|invented)"', text))
+    assert used and {f"mark.{css_class}" for css_class in used} <= nowrap
+    assert "table.segments{table-layout:fixed}" in css
+    assert re.search(r'<colgroup><col class="line">(<col>)+</colgroup>', text)
+
+
+def test_the_index_has_the_articles_dates_and_a_filter_by_state(reviewed: Path) -> None:
+    text = (reviewed / "_review" / "index.html").read_text(encoding="utf-8")
+    shows = re.findall(r'<tr[^>]* data-id="([^"]+)" data-show="(\w+)"', text)
+    assert {group for _, group in shows} <= {"failed", "flagged", "clean", "skipped"}
+    assert dict(shows)["truncated"] == "failed"
+    for group, count in Counter(group for _, group in shows).items():
+        radio = f"show-{group}"
+        assert re.search(rf'id="{radio}"><label for="{radio}">[^<]+ \({count}\)</label>', text), group
+        assert f'body:has(#{radio}:checked) tr[data-show]:not([data-show="{group}"]){{display:none}}' in text
+    record = json.loads((reviewed / "en-imf-budget" / "article.json").read_text(encoding="utf-8"))
+    row = re.search(r'data-id="en-imf-budget".*?</tr>', text).group(0)
+    assert f"<td>{record['metadata']['date']}</td>" in row

@@ -1,11 +1,14 @@
 """Review pages for editors: static HTML, the original and its translations side by side.
 
-`OUTPUT_DIR/_review/index.html` lists every article (failed and flagged first) and
-`_review/<id>.html` shows one: what was flagged, in red at the top; the summaries; one row per
-aligned segment, with figure k and quote k in the same colour in every column; the metadata.
-Each summary sentence links to the lines it was traced to (provenance.py): hovering or focusing
-it lights those rows up, by CSS `:has()` rules written for the page, and one with no source is
-struck through in red.
+`OUTPUT_DIR/_review/index.html` lists every article (failed and flagged first), with the
+article's date and a filter by state; `_review/<id>.html` shows one: a bar that stays on top
+(the index, the previous and next article in the index's order, the page's sections); what was
+flagged, folded into one line when it is long, each item a link to its line; the summaries; one
+row per line of the aligned files (paragraph breaks too, so the numbers run on as in the files),
+with figure k and quote k in the same colour in every column; the metadata. Each summary
+sentence links to the lines it was traced to (provenance.py): hovering or focusing it lights
+those rows up, by CSS `:has()` rules written for the page, and one with no source is struck
+through in red. The filter, too, is CSS (radio buttons and `:has()`).
 
 Article text is untrusted input: every piece of it goes through `html.escape`, and the pages
 carry no script at all and a Content-Security-Policy that would forbid one. Nothing is fetched
@@ -46,7 +49,30 @@ mark.q4{border-color:#3a6ec0}mark.q5{border-color:#9e8a2f}mark.q6{border-color:#
 a.sentence{color:inherit;text-decoration:none;border-bottom:1px dotted #888}
 a.sentence:hover,a.sentence:focus{background:#fff3b0}
 .unsupported{text-decoration:line-through;text-decoration-color:#c00;color:#700}
+nav.bar{position:sticky;top:0;background:#fff;padding:.4em 0;border-bottom:1px solid #ddd;z-index:1}
+nav.bar a{margin-right:.9em}nav.bar .sections{color:#777}
+details.problems>summary{cursor:pointer;font-weight:bold;color:#c00;font-size:1.1em}
+details.problems ul{max-height:45vh;overflow:auto}
+table.segments{table-layout:fixed}col.line{width:3.2em}td{overflow-wrap:anywhere}
+tr.break td{padding:0 .5em;height:.7em;font-size:.7em;background:#fafafa}
+mark.f0,mark.f1,mark.f2,mark.f3,mark.f4,mark.f5,mark.f6,mark.f7,mark.invented{white-space:nowrap}
+.filter label{margin-right:1em}.filter input{margin-right:.3em}
 """
+FILTERS = (  # radio id, label, the rows it shows (data-show)
+    ("show-all", "all", None),
+    ("show-failed", "failed or parked", "failed"),
+    ("show-flagged", "flagged", "flagged"),
+    ("show-clean", "done, nothing flagged", "clean"),
+    ("show-skipped", "skipped", "skipped"),
+)
+OPEN_PROBLEMS = 5  # a longer flagged list is folded into its one-line summary
+SECTIONS = (
+    ("flagged", "flagged"),
+    ("summaries", "summaries"),
+    ("lines", "side by side"),
+    ("metadata", "metadata"),
+)
+NEIGHBOURS = "neighbours.json"  # each page's previous and next article, as its links say
 SOURCE_CSS = "{background:#fff3b0;outline:2px solid #e0b000}"  # a summary sentence's source rows
 HEAD = (
     '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -83,6 +109,14 @@ class IndexRow:
     flagged: bool = False  # the fidelity record's verdict: what the run, `status` and --strict count
     reason: str = ""
     has_page: bool = False
+    date: str = ""  # the article's own date (its metadata), not when it was processed
+
+    @property
+    def group(self) -> str:
+        """Which filter of the index shows it."""
+        if self.state in ("failed", "parked", "skipped"):
+            return "failed" if self.state != "skipped" else "skipped"
+        return "flagged" if self.flagged else "clean"
 
 
 def write_review(out_dir: Path, manifest: Manifest, touched: set[str] | None = None) -> Path:
@@ -90,16 +124,36 @@ def write_review(out_dir: Path, manifest: Manifest, touched: set[str] | None = N
     is missing) when given, every page otherwise. Returns the index's path."""
     folder = out_dir / REVIEW_DIR
     folder.mkdir(exist_ok=True)
-    rows = []
-    for article in manifest.articles():
-        row = _index_row(out_dir, article)
-        rows.append(row)
+    articles = manifest.articles()
+    rows = {article.id: _index_row(out_dir, article) for article in articles}
+    neighbours = _neighbours(sorted(rows.values(), key=_order))
+    linked = _read_neighbours(folder)  # what the pages written before link to
+    for article in articles:
         page = folder / f"{article.id}.html"
-        if touched is None or article.id in touched or not page.exists():
-            _write_atomically(page, _article_page(out_dir, article, row))
+        stale = linked.get(article.id) != neighbours.get(article.id)
+        if touched is None or article.id in touched or not page.exists() or stale:
+            _write_atomically(page, _article_page(out_dir, article, rows[article.id], neighbours))
+    _write_atomically(folder / NEIGHBOURS, json.dumps(neighbours, sort_keys=True, indent=0) + "\n")
     index = folder / "index.html"
-    _write_atomically(index, _index_page(rows))
+    _write_atomically(index, _index_page(list(rows.values())))
     return index
+
+
+def _neighbours(ordered: list[IndexRow]) -> dict[str, list[str]]:
+    """Each page's previous and next page in the index's order ("" at either end): a page is
+    rewritten when these change, so its links never point at the wrong article."""
+    ids = [row.id for row in ordered if row.has_page]
+    return {
+        article_id: [ids[k - 1] if k else "", ids[k + 1] if k + 1 < len(ids) else ""]
+        for k, article_id in enumerate(ids)
+    }
+
+
+def _read_neighbours(folder: Path) -> dict[str, list[str]]:
+    try:
+        return json.loads((folder / NEIGHBOURS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # none yet, or damaged: every page is rewritten
+        return {}
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -123,6 +177,8 @@ def _index_row(out_dir: Path, article: ArticleRow) -> IndexRow:
         return row
     totals = record["fidelity"]["totals"]
     row.title = record.get("title", "")
+    metadata = record.get("metadata", {})
+    row.date = str(metadata.get("date") or metadata.get("published") or "")
     row.translations = ", ".join(record.get("translations", {}))
     row.figures = f"{totals['figures_kept']}/{totals['figures_total']}"
     row.quotes = f"{totals['quotes_kept']}/{totals['quotes_total']}"
@@ -145,15 +201,16 @@ def _index_page(rows: list[IndexRow]) -> str:
     rows = sorted(rows, key=_order)
     flagged = sum(1 for r in rows if r.flagged)
     failed = sum(1 for r in rows if r.state in ("failed", "parked"))
-    parts = [HEAD.format(title="newsbrief review", css=CSS)]
+    parts = [HEAD.format(title="newsbrief review", css=CSS + _filter_css())]
     parts.append(
         f"<h1>newsbrief review</h1><p>{len(rows)} article(s): {failed} failed or parked, "
         f"{flagged} flagged. Failed first, then the most flagged.</p>"
     )
+    parts.append(_filter(rows))
     parts.append(
-        "<table><thead><tr><th>article</th><th>state</th><th>language</th><th>translations</th>"
-        "<th>figures kept</th><th>quotes kept</th><th>flagged lines</th><th>summary problems</th>"
-        "</tr></thead><tbody>\n"
+        "<table><thead><tr><th>article</th><th>state</th><th>date</th><th>language</th>"
+        "<th>translations</th><th>figures kept</th><th>quotes kept</th><th>flagged lines</th>"
+        "<th>summary problems</th></tr></thead><tbody>\n"
     )
     for row in rows:
         name = escape(row.title or row.id)
@@ -161,8 +218,9 @@ def _index_page(rows: list[IndexRow]) -> str:
         reason = f'<div class="reason">{escape(row.reason)}</div>' if row.reason else ""
         css = ' class="flagged"' if row.flagged else ""
         parts.append(
-            f'<tr{css} data-id="{escape(row.id)}"><td>{link}<div class="line">{escape(row.id)}</div>'
-            f'{reason}</td><td class="state-{escape(row.state)}">{escape(row.state)}</td>'
+            f'<tr{css} data-id="{escape(row.id)}" data-show="{row.group}"><td>{link}'
+            f'<div class="line">{escape(row.id)}</div>{reason}</td>'
+            f'<td class="state-{escape(row.state)}">{escape(row.state)}</td><td>{escape(row.date)}</td>'
             f"<td>{escape(row.lang)}</td><td>{escape(row.translations)}</td><td>{row.figures}</td>"
             f"<td>{row.quotes}</td><td>{row.flagged_segments}</td><td>{row.summary_problems}</td></tr>\n"
         )
@@ -170,11 +228,33 @@ def _index_page(rows: list[IndexRow]) -> str:
     return "".join(parts)
 
 
-def _article_page(out_dir: Path, article: ArticleRow, row: IndexRow) -> str:
+def _filter(rows: list[IndexRow]) -> str:
+    """Radio buttons, each with its count; the CSS of `_filter_css` hides the other rows."""
+    counts = {group: sum(1 for r in rows if r.group == group) for _, _, group in FILTERS if group}
+    buttons = []
+    for radio, label, group in FILTERS:
+        count = len(rows) if group is None else counts[group]
+        checked = " checked" if group is None else ""
+        buttons.append(
+            f'<input type="radio" name="show" id="{radio}"{checked}>'
+            f'<label for="{radio}">{label} ({count})</label>'
+        )
+    return f'<p class="filter">Show: {"".join(buttons)}</p>'
+
+
+def _filter_css() -> str:
+    return "".join(
+        f'body:has(#{radio}:checked) tr[data-show]:not([data-show="{group}"]){{display:none}}'
+        for radio, _, group in FILTERS
+        if group
+    )
+
+
+def _article_page(out_dir: Path, article: ArticleRow, row: IndexRow, neighbours: dict[str, list[str]]) -> str:
     record = _record(out_dir, article.id) if row.state == "done" else None
     title = record.get("title") if record else ""
     parts = [HEAD.format(title=escape(title or article.id), css=CSS)]
-    parts.append('<p><a href="index.html">← all articles</a></p>')
+    parts.append(_nav(neighbours.get(article.id, ["", ""]), record is not None))
     parts.append(f"<h1>{escape(title or article.id)}</h1>")
     if record is None:
         parts.append(
@@ -191,6 +271,25 @@ def _article_page(out_dir: Path, article: ArticleRow, row: IndexRow) -> str:
     return "".join(parts)
 
 
+def _nav(neighbours: list[str], sections: bool) -> str:
+    """The bar on top: the index, the articles before and after this one in the index, and
+    (a written article) the page's own sections."""
+    links = ['<a href="index.html">← all articles</a>']
+    for article_id, rel, label in ((neighbours[0], "prev", "‹ previous"), (neighbours[1], "next", "next ›")):
+        if article_id:
+            links.append(f'<a rel="{rel}" href="{escape(article_id)}.html">{label}</a>')
+    if sections:
+        jumps = (
+            ("flagged", "flagged"),
+            ("summaries", "summaries"),
+            ("lines", "side by side"),
+            ("metadata", "metadata"),
+        )
+        inner = "".join(f'<a href="#{anchor}">{label}</a>' for anchor, label in jumps)
+        links.append(f'<span class="sections">on this page: {inner}</span>')
+    return f'<nav class="bar">{"".join(links)}</nav>'
+
+
 def _alignment(folder: Path) -> list[dict]:
     lines = (folder / "alignment.jsonl").read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
@@ -201,7 +300,10 @@ def _problems(record: dict, records: list[dict]) -> str:
     for segment in records:
         for lang, flags in sorted(segment.get("flags", {}).items()):
             for flag in flags:
-                items.append(f"<li>line {segment['line']} ({escape(lang)}): {escape(flag)}</li>")
+                line = segment["line"]
+                items.append(
+                    f'<li><a href="#line-{line}">line {line}</a> ({escape(lang)}): {escape(flag)}</li>'
+                )
     for lang, summary in sorted(record["fidelity"].get("summaries", {}).items()):
         for figure in summary["figures"]["not_in_article"]:
             items.append(f"<li>summary.{escape(lang)}.md: figure not in the article: {escape(figure)}</li>")
@@ -214,12 +316,18 @@ def _problems(record: dict, records: list[dict]) -> str:
         for problem in summary.get("problems", []):
             items.append(f"<li>summary.{escape(lang)}.md: {escape(problem)}</li>")
     if not items:
-        return '<p class="meta">Nothing flagged: every figure and quote came through verbatim.</p>'
-    return f'<div class="problems"><h2>Flagged ({len(items)})</h2><ul>{"".join(items)}</ul></div>'
+        return (
+            '<p class="meta" id="flagged">Nothing flagged: every figure and quote came through verbatim.</p>'
+        )
+    opened = " open" if len(items) <= OPEN_PROBLEMS else ""
+    return (
+        f'<details class="problems" id="flagged"{opened}><summary>Flagged ({len(items)})</summary>'
+        f"<ul>{''.join(items)}</ul></details>"
+    )
 
 
 def _summaries(folder: Path, record: dict) -> str:
-    parts = ["<h2>Summaries</h2>"]
+    parts = ['<h2 id="summaries">Summaries</h2>']
     rules: list[str] = []
     for lang, entry in record.get("summaries", {}).items():
         path = folder / entry["file"]
@@ -262,10 +370,15 @@ def _segments_table(record: dict, records: list[dict]) -> str:
     source_lang = record["language"]
     languages = [source_lang, *record.get("translations", {})]
     header = "".join(f"<th>{escape(lang)}</th>" for lang in languages)
+    columns = '<col class="line">' + "<col>" * len(languages)  # the languages share the width
     parts = [
-        f'<h2>Side by side</h2><table class="segments"><thead><tr><th>line</th>{header}</tr></thead><tbody>'
+        f'<h2 id="lines">Side by side</h2><table class="segments"><colgroup>{columns}</colgroup>'
+        f"<thead><tr><th>line</th>{header}</tr></thead><tbody>"
     ]
+    previous = 0
     for segment in records:
+        parts += [_break_row(n, len(languages)) for n in range(previous + 1, segment["line"])]
+        previous = segment["line"]
         spans = segment.get("spans", [])
         figures = [s for s in spans if s["kind"] == "figure"]
         quotes = [s for s in spans if s["kind"] == "quote"]
@@ -284,6 +397,14 @@ def _segments_table(record: dict, records: list[dict]) -> str:
         parts.append(f'<tr{css} id="line-{line}" data-line="{line}">{"".join(cells)}</tr>\n')
     parts.append("</tbody></table>")
     return "".join(parts)
+
+
+def _break_row(line: int, languages: int) -> str:
+    """A blank line of the aligned files (a paragraph break), so the numbers run on."""
+    return (
+        f'<tr class="break" id="line-{line}" data-break="{line}"><td class="line">{line}</td>'
+        f'<td colspan="{languages}"></td></tr>\n'
+    )
 
 
 def source_marks(figures: list[dict], quotes: list[dict]) -> list[Mark]:
@@ -358,4 +479,4 @@ def _metadata(record: dict) -> str:
     rows.append(("summariser", f"{summariser.get('strategy', '')} {summariser.get('model', '')}".strip()))
     rows += [("warning", w) for w in record.get("warnings", [])]
     cells = "".join(f"<tr><th>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>" for k, v in rows)
-    return f'<h2>Metadata</h2><table class="meta">{cells}</table>'
+    return f'<h2 id="metadata">Metadata</h2><table class="meta">{cells}</table>'
