@@ -31,7 +31,7 @@ from pathlib import Path
 from bench import CORPUS, build_bart_size
 
 from newsbrief.backends.ct2 import converted, default_threads
-from newsbrief.backends.ct2_bart import CTranslate2BartModel
+from newsbrief.backends.ct2_summariser import CTranslate2SummaryModel
 from newsbrief.backends.seq2seq import Seq2SeqModel
 from newsbrief.models import resolve_model
 from newsbrief.readers import read_article
@@ -101,7 +101,7 @@ def main() -> int:
         int8 = Seq2SeqModel(resolved, "cpu", "int8")
         rows["transformers + torch dynamic int8"] = per_article(lambda t: int8.generate(t, **forced), texts)
         began = time.monotonic()
-        fast = CTranslate2BartModel(resolved, "cpu", "int8")
+        fast = CTranslate2SummaryModel(resolved, "cpu", "int8")
         print(f"converted and loaded for CTranslate2 in {time.monotonic() - began:.0f} s", flush=True)
         rows["newsbrief's CTranslate2 int8 (the default), one article at a time"] = per_article(
             lambda t: fast.generate(t, **forced), texts

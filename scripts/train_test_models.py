@@ -28,7 +28,10 @@ changed digits, a loop, a cut or a stop, and asking for Ukrainian gets Russian. 
 ordinary OPUS-MT folders; nothing in it knows these are test models.
 
 A BART (bart-large-cnn's architecture and generation settings, byte-level BPE) learns to answer
-with the lead sentence of an English article: the right summary of a template article.
+with the lead sentence of an English article: the right summary of a template article. A T5
+(t5-small's layout: relative positions, `summarize: ` as its task prefix, a SentencePiece
+vocabulary) and a Pegasus (pegasus-xsum's: sinusoidal positions, pre-norm, 103 reserved ids)
+learn the same, so that each summariser kind CTranslate2 converts is tested against the answer.
 
 Usage: python scripts/train_test_models.py OUT_DIR [--corpus DIR]
 """
@@ -56,6 +59,12 @@ from transformers import (
     MarianConfig,
     MarianMTModel,
     MarianTokenizer,
+    PegasusConfig,
+    PegasusForConditionalGeneration,
+    PegasusTokenizer,
+    T5Config,
+    T5ForConditionalGeneration,
+    T5Tokenizer,
 )
 
 from newsbrief.readers import read_article
@@ -78,6 +87,11 @@ MARIAN_SIZES = {
 }
 MARIAN_STEPS = 1600
 BART_STEPS = 400
+# The T5 and the Pegasus, each step about a quarter of a BART step here; at 300 steps the
+# Pegasus did not yet know the test articles' leads.
+LEAD_STEPS = {"t5": 300, "pegasus": 600}
+T5_PREFIX = "summarize: "  # t5-small's, from its task_specific_params
+PEGASUS_OFFSET = 103  # ids before the SentencePiece pieces: <pad> </s> <mask_1> <mask_2> <unk_2>…<unk_102>
 SPM_VOCAB = 1500
 LEARNING_RATE = 1e-3  # 2e-3 collapses this post-norm Marian into one constant answer
 LOOP_REPEATS = 6
@@ -504,10 +518,9 @@ def marian_variants(trained: Path, out: Path) -> dict[str, Path]:
     return variants
 
 
-def train_bart(articles: dict[str, dict[str, list[str]]], folder: Path, steps: int, seed: int) -> Path:
-    """English article in, its lead sentence out, with bart-large-cnn's generation settings
-    (beam 4, min_length 56, length_penalty 2.0, no_repeat_ngram_size 3)."""
-    folder.mkdir(parents=True, exist_ok=True)
+def lead_articles(articles: dict[str, dict[str, list[str]]], seed: int):
+    """A source of (English article, its lead sentence): the test articles often, template
+    articles of one to five sentences otherwise."""
     rng = random.Random(seed)
 
     def article() -> tuple[str, str]:
@@ -517,6 +530,14 @@ def train_bart(articles: dict[str, dict[str, list[str]]], folder: Path, steps: i
             lines = [fill(rng.choice(TEMPLATES), rng, "en")["en"] for _ in range(rng.randint(1, 5))]
         return " ".join(lines), lines[0]
 
+    return article
+
+
+def train_bart(articles: dict[str, dict[str, list[str]]], folder: Path, steps: int, seed: int) -> Path:
+    """English article in, its lead sentence out, with bart-large-cnn's generation settings
+    (beam 4, min_length 56, length_penalty 2.0, no_repeat_ngram_size 3)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    article = lead_articles(articles, seed)
     texts = [article()[0] for _ in range(600)]
     bpe = ByteLevelBPETokenizer()
     special = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
@@ -557,6 +578,94 @@ def train_bart(articles: dict[str, dict[str, list[str]]], folder: Path, steps: i
     return folder
 
 
+def sentencepiece_pieces(texts: list[str], size: int) -> list[tuple[str, float]]:
+    """A unigram SentencePiece vocabulary of `texts` as (piece, score), <pad> </s> <unk> first,
+    as T5's and Pegasus's tokenizers take it (transformers 5 builds them from the pieces)."""
+    model = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(texts),
+        model_writer=model,
+        vocab_size=size,
+        model_type="unigram",
+        character_coverage=1.0,
+        split_digits=True,
+        hard_vocab_limit=False,
+        pad_id=0,
+        eos_id=1,
+        unk_id=2,
+        bos_id=-1,
+        minloglevel=2,
+    )
+    processor = spm.SentencePieceProcessor(model_proto=model.getvalue())
+    pieces = [(processor.id_to_piece(i), processor.get_score(i)) for i in range(processor.get_piece_size())]
+    return [(piece, 0.0 if i < 3 else score) for i, (piece, score) in enumerate(pieces)]
+
+
+def train_t5(articles: dict[str, dict[str, list[str]]], folder: Path, steps: int, seed: int) -> Path:
+    """As train_bart, with t5-small's layout: the input led by its task prefix."""
+    folder.mkdir(parents=True, exist_ok=True)
+    article = lead_articles(articles, seed)
+    texts = [T5_PREFIX + article()[0] for _ in range(600)]
+    tokenizer = T5Tokenizer(vocab=sentencepiece_pieces(texts, 600), extra_ids=0)
+    tokenizer.model_max_length = 512
+    tokenizer.save_pretrained(folder)
+    config = T5Config(
+        vocab_size=len(tokenizer),
+        d_model=128,
+        d_kv=32,
+        d_ff=256,
+        num_layers=2,
+        num_heads=4,
+        dropout_rate=0.0,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        decoder_start_token_id=tokenizer.pad_token_id,
+        task_specific_params={"summarization": {"prefix": T5_PREFIX, "num_beams": 4, "max_length": 142}},
+    )
+    torch.manual_seed(seed)
+    model = T5ForConditionalGeneration(config)
+    _train(
+        model,
+        tokenizer,
+        lambda: [(T5_PREFIX + a, lead, True) for a, lead in (article() for _ in range(16))],
+        steps,
+    )
+    model.generation_config.num_beams = 4
+    model.generation_config.max_length = 142
+    model.save_pretrained(folder)
+    return folder
+
+
+def train_pegasus(articles: dict[str, dict[str, list[str]]], folder: Path, steps: int, seed: int) -> Path:
+    """As train_bart, with pegasus-xsum's layout and generation settings (beam 8 there; 4 here)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    article = lead_articles(articles, seed)
+    pieces = sentencepiece_pieces([article()[0] for _ in range(600)], 600)
+    reserved = ["<pad>", "</s>", "<mask_1>", "<mask_2>", *(f"<unk_{i}>" for i in range(2, PEGASUS_OFFSET))]
+    vocab = [(token, 0.0) for token in reserved] + [("<unk>", 0.0)] + pieces[3:]
+    tokenizer = PegasusTokenizer(vocab=vocab, offset=PEGASUS_OFFSET)
+    tokenizer.model_max_length = 512
+    tokenizer.save_pretrained(folder)
+    config = PegasusConfig(
+        vocab_size=len(tokenizer),
+        **MARIAN_SIZES,
+        max_position_embeddings=512,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        decoder_start_token_id=tokenizer.pad_token_id,
+        forced_eos_token_id=tokenizer.eos_token_id,
+        dropout=0.0,
+    )
+    torch.manual_seed(seed)
+    model = PegasusForConditionalGeneration(config)
+    _train(model, tokenizer, lambda: [(*article(), True) for _ in range(16)], steps)
+    model.generation_config.num_beams = 4
+    model.generation_config.max_length = 64
+    model.generation_config.length_penalty = 0.6
+    model.save_pretrained(folder)
+    return folder
+
+
 PARTS = ("marian", "bart")
 
 
@@ -577,6 +686,8 @@ def build_trained(
         models.update(marian_variants(train_marian(examples, spm_lines, out / "newsmt", MARIAN_STEPS), out))
     if "bart" in parts:
         models["bart-lead"] = train_bart(articles, out / "bart-lead", BART_STEPS, SEED)
+        models["t5-lead"] = train_t5(articles, out / "t5-lead", LEAD_STEPS["t5"], SEED)
+        models["pegasus-lead"] = train_pegasus(articles, out / "pegasus-lead", LEAD_STEPS["pegasus"], SEED)
     seconds = round(time.monotonic() - began, 1)
     record = {"seconds": seconds, **{name: str(folder) for name, folder in models.items()}}
     (out / f"trained-{'-'.join(parts)}.json").write_text(json.dumps(record, indent=2), encoding="utf-8")

@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 
 from newsbrief.backends import ct2
 from newsbrief.backends.ct2 import CTranslate2Model
-from newsbrief.backends.ct2_bart import CTranslate2BartModel
+from newsbrief.backends.ct2_summariser import CTranslate2SummaryModel
 from newsbrief.backends.seq2seq import Seq2SeqModel
 from newsbrief.cli import EXIT_FLAGGED, EXIT_MODEL_UNAVAILABLE, EXIT_OK, EXIT_USAGE, app
 from newsbrief.models import resolve_model
@@ -225,25 +225,36 @@ def english_articles() -> tuple[list[str], list[str]]:
 
 
 @pytest.fixture(scope="module")
-def bart_on_both(trained_models: Path) -> tuple[Seq2SeqModel, CTranslate2BartModel]:
-    resolved = resolve_model(str(trained_models / "bart-lead"))
-    return Seq2SeqModel(resolved, "cpu"), CTranslate2BartModel(resolved, "cpu", "float32", threads=1)
+def bart_on_both(trained_models: Path) -> tuple[Seq2SeqModel, CTranslate2SummaryModel]:
+    return summariser_on_both(trained_models, "bart-lead")
 
 
-@pytest.mark.parametrize("beams", [1, 4])
-def test_ctranslate2_and_transformers_write_the_same_summaries(
-    bart_on_both: tuple[Seq2SeqModel, CTranslate2BartModel], beams: int
-) -> None:
+def summariser_on_both(trained_models: Path, name: str) -> tuple[Seq2SeqModel, CTranslate2SummaryModel]:
+    resolved = resolve_model(str(trained_models / name))
+    return Seq2SeqModel(resolved, "cpu"), CTranslate2SummaryModel(resolved, "cpu", "float32", threads=1)
+
+
+# Each summariser kind CTranslate2 converts, trained to answer with the lead (train_test_models.py).
+LEAD_SUMMARISERS = ("bart-lead", "t5-lead", "pegasus-lead")
+
+
+@pytest.mark.parametrize("name", LEAD_SUMMARISERS)
+def test_ctranslate2_and_transformers_write_the_same_summaries(trained_models: Path, name: str) -> None:
     """bart-lead has bart-large-cnn's generation settings (length penalty 2.0, no repeated
-    trigram, a forced <s>); float32 on both backends. Beam search may part on a float32
-    near-tie between two hypotheses (PARITY_SLACK), as for translations."""
-    reference, fast = bart_on_both
+    trigram, a forced <s>), t5-lead t5-small's layout and `summarize: ` prefix, pegasus-lead
+    pegasus-xsum's (pre-norm, no embedding norm, 103 reserved ids); float32 on both backends, fed
+    as the summariser feeds them. Beam search may part on a float32 near-tie between two
+    hypotheses (PARITY_SLACK), as for translations."""
+    reference, fast = summariser_on_both(trained_models, name)
+    assert reference.summary_prefix == fast.summary_prefix == ("summarize: " if name == "t5-lead" else "")
     texts, leads = english_articles()
-    decoding = {"num_beams": beams, "max_new_tokens": 142, "min_new_tokens": 1}
-    written = fast.generate(texts, **decoding)
-    apart = sum(a != b for a, b in zip(written, reference.generate(texts, **decoding), strict=True))
-    assert apart <= (0 if beams == 1 else PARITY_SLACK * len(texts)), apart
-    assert written[:3] == leads[:3]  # the test articles: the model knows their summary
+    texts = [fast.summary_prefix + text for text in texts]
+    for beams in (1, 4):
+        decoding = {"num_beams": beams, "max_new_tokens": 142, "min_new_tokens": 1}
+        written = fast.generate(texts, **decoding)
+        apart = sum(a != b for a, b in zip(written, reference.generate(texts, **decoding), strict=True))
+        assert apart <= (0 if beams == 1 else PARITY_SLACK * len(texts)), (beams, apart)
+        assert written[:3] == leads[:3], beams  # the test articles: the model knows their summary
     assert reference.count_tokens(texts) == fast.count_tokens(texts)
     assert (reference.max_input_tokens, reference.checkpoint_min_length) == (
         fast.max_input_tokens,
@@ -251,11 +262,28 @@ def test_ctranslate2_and_transformers_write_the_same_summaries(
     )
 
 
+@pytest.mark.parametrize("name", ["t5-lead", "pegasus-lead"])
+def test_a_t5_or_pegasus_summariser_runs_on_ctranslate2_by_default_and_writes_the_lead(
+    trained_models: Path, tmp_path: Path, name: str
+) -> None:
+    """The whole run: `--backend auto` takes CTranslate2 for these kinds too, the T5 is fed
+    its `summarize: ` (without it, it was trained to write nothing sensible), and the summary is
+    the article's lead."""
+    source, out = articles(trained_models, tmp_path, EN_ARTICLE), tmp_path / "out"
+    options = ("--to", "en", "--summary-languages", "en", "--summariser", "seq2seq")
+    result = run(source, out, {"summariser": trained_models / name}, *options)
+    assert result.exit_code in (EXIT_OK, EXIT_FLAGGED), result.output
+    summary = (out / EN_ARTICLE / "summary.en.md").read_text(encoding="utf-8").split("\n\n", 1)[1].strip()
+    assert summary == expected(trained_models, EN_ARTICLE)["lines"]["en"][1]
+    record = json.loads((out / EN_ARTICLE / "article.json").read_text(encoding="utf-8"))
+    assert record["summariser"]["backend"] == "ctranslate2/int8"
+
+
 def test_ctranslate2_int8_summaries_agree_with_fp32(
-    trained_models: Path, bart_on_both: tuple[Seq2SeqModel, CTranslate2BartModel]
+    trained_models: Path, bart_on_both: tuple[Seq2SeqModel, CTranslate2SummaryModel]
 ) -> None:
     reference, _ = bart_on_both
-    int8 = CTranslate2BartModel(resolve_model(str(trained_models / "bart-lead")), "cpu", "int8", threads=1)
+    int8 = CTranslate2SummaryModel(resolve_model(str(trained_models / "bart-lead")), "cpu", "int8", threads=1)
     texts, leads = english_articles()
     decoding = {"num_beams": 4, "max_new_tokens": 142, "min_new_tokens": 1}
     written = int8.generate(texts, **decoding)
@@ -591,7 +619,7 @@ def test_a_summary_sentence_with_no_source_in_the_article_is_flagged(
 def test_a_long_articles_chunks_go_to_the_summariser_a_window_at_a_time(trained_models: Path) -> None:
     """Each beam holds the encoder states of its whole input in every layer: all of a long
     article's chunks in one call took a default run at bart-large-cnn size past 2 GB."""
-    model = CTranslate2BartModel(resolve_model(str(trained_models / "bart-lead")), "cpu")
+    model = CTranslate2SummaryModel(resolve_model(str(trained_models / "bart-lead")), "cpu")
     model.max_input_tokens = 200  # a smaller window, so that the corpus's long article takes several
     calls: list[list[str]] = []
     generate = model.generate

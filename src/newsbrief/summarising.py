@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # torch and transformers load only with a model that needs th
 
     class SummaryModel(EncoderDecoder, Protocol):
         checkpoint_min_length: int  # the checkpoint's own minimum summary length
+        summary_prefix: str  # what leads each input (T5's `summarize: `; "" for BART, Pegasus)
 
 
 # Room for special tokens when packing sentences into a model's window.
@@ -130,7 +131,7 @@ class Seq2SeqSummariser:
 
     def _generate(self, chunks: list[str]) -> list[str]:
         return self.model.generate(
-            chunks,
+            [self.model.summary_prefix + chunk for chunk in chunks],
             num_beams=self.num_beams,
             max_new_tokens=self.max_new_tokens,
             min_new_tokens=self._min_new_tokens(chunks),
@@ -153,7 +154,15 @@ class Seq2SeqSummariser:
         return groups
 
     def _chunks(self, sentences: list[str]) -> list[str]:
-        return pack_by_tokens(sentences, self.model.count_tokens, self.model.max_input_tokens - WINDOW_MARGIN)
+        window = self.model.max_input_tokens - WINDOW_MARGIN - self._prefix_tokens()
+        return pack_by_tokens(sentences, self.model.count_tokens, window)
+
+    def _prefix_tokens(self) -> int:
+        """The prefix's share of each window (its tokens less the special ones both counts hold)."""
+        if not self.model.summary_prefix:
+            return 0
+        with_prefix, without = self.model.count_tokens([self.model.summary_prefix + "x", "x"])
+        return max(0, with_prefix - without)
 
     def _min_new_tokens(self, chunks: list[str]) -> int:
         """The checkpoint's minimum, scaled down to the shortest input of the batch, and never

@@ -3,8 +3,10 @@ and summarising.py."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 from newsbrief.errors import ModelUnusable
 
@@ -24,6 +26,16 @@ def output_cap(max_new_tokens: int, output_ratio: float | None, longest_input: i
     if output_ratio is None:
         return max_new_tokens
     return min(max_new_tokens, int(output_ratio * longest_input) + OUTPUT_SLACK_TOKENS)
+
+
+def summary_prefix(model_folder: Path) -> str:
+    """What leads a summariser's input: T5 checkpoints are one model for many tasks and summarise
+    only what is led by their `summarize: ` (config.json's task_specific_params); BART and
+    Pegasus take the article as it is. Both backends read it here, so both feed the same text."""
+    config_path = model_folder / "config.json"
+    config = json.loads(config_path.read_text(encoding="utf-8")) if config_path.is_file() else {}
+    task = (config.get("task_specific_params") or {}).get("summarization") or {}
+    return str(task.get("prefix") or "")
 
 
 def target_token(vocabulary: Iterable[str], lang: str | None, model_ref: str) -> str | None:

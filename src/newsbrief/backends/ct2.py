@@ -132,17 +132,26 @@ def _convert_in_child_process(source: Path, destination: Path) -> None:
         child.submit(_convert, source, destination).result()
 
 
+# What each architecture does, where CTranslate2's loader asks the config for it (see _convert):
+# BART normalises after each block and its embeddings; Pegasus before each block, not its embeddings.
+ARCHITECTURE_FLAGS = {
+    "bart": {"normalize_before": False},
+    "pegasus": {"normalize_before": True, "normalize_embedding": False},
+}
+
+
 def _convert(source: Path, destination: Path) -> None:
     import ctranslate2
 
     class Converter(ctranslate2.converters.TransformersConverter):
         def load_model(self, model_class, model_name_or_path, **kwargs):
-            """CTranslate2 4.8's BART loader reads `config.normalize_before`, which a config
-            saved by transformers 5 no longer holds (the hub's bart-large-cnn config does): BART
-            normalises after each block, so it is False."""
+            """CTranslate2 4.8's BART and Pegasus loaders read `config.normalize_before` and
+            `normalize_embedding`, which a config saved by transformers 5 no longer holds (the
+            hub's bart-large-cnn and pegasus-xsum configs do): what the architecture does."""
             model = super().load_model(model_class, model_name_or_path, **kwargs)
-            if model.config.model_type == "bart" and not hasattr(model.config, "normalize_before"):
-                model.config.normalize_before = False
+            for name, value in ARCHITECTURE_FLAGS.get(model.config.model_type, {}).items():
+                if not hasattr(model.config, name):
+                    setattr(model.config, name, value)
             return model
 
     Converter(str(source)).convert(str(destination), quantization=None, force=True)
@@ -236,11 +245,14 @@ class CTranslate2Model:
 
 
 class CTranslate2Backend:
-    """The registry entry (registry.py) for Marian models; ct2_bart's entry is this one with
+    """The registry entry (registry.py) for Marian models; ct2_summariser's entry is this one with
     another model class and its own rule for what it supports."""
 
     name = "ctranslate2"
-    unsupported = "CTranslate2 runs Marian (OPUS-MT) and BART models here; use --backend transformers"
+    unsupported = (
+        "CTranslate2 runs Marian (OPUS-MT) translators and BART, Pegasus and T5 summarisers here; "
+        "use --backend transformers"
+    )
     model_class: type = CTranslate2Model
 
     def available(self) -> bool:

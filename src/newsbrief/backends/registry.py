@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, Required, TypedDict, Unpack
 
 from newsbrief.backends.ct2 import CTranslate2Backend
-from newsbrief.backends.ct2_bart import CTranslate2BartBackend
+from newsbrief.backends.ct2_summariser import CTranslate2SummaryBackend
 from newsbrief.backends.torch_backend import TransformersBackend
 from newsbrief.errors import ModelUnusable
 from newsbrief.models import ResolvedModel
@@ -73,7 +73,7 @@ class Backend(Protocol):
 
 # Entries may share a name (one engine, several model kinds): a setting names the engine, and the
 # first of its entries that supports the model runs it.
-REGISTRY: tuple[Backend, ...] = (CTranslate2Backend(), CTranslate2BartBackend(), TransformersBackend())
+REGISTRY: tuple[Backend, ...] = (CTranslate2Backend(), CTranslate2SummaryBackend(), TransformersBackend())
 BACKEND_NAMES = tuple(dict.fromkeys(backend.name for backend in REGISTRY))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer, GenerationConfig
 
-from newsbrief.backends import output_cap, target_token
+from newsbrief.backends import output_cap, summary_prefix, target_token
 from newsbrief.models import ResolvedModel
 
 # NLLB names languages by FLORES-200 codes; M2M100 by ISO 639-1 through get_lang_id.
@@ -82,6 +82,7 @@ class Seq2SeqModel:
         self.model.generation_config.min_length = 0
         suppress_instead_of_ban(self.model.generation_config)
         self.max_input_tokens = self._max_input_tokens()
+        self.summary_prefix = summary_prefix(model.path)
         self._target_tokens: dict[str | None, str | None] = {}
 
     def _max_input_tokens(self) -> int:

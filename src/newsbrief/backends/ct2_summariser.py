@@ -1,10 +1,14 @@
-"""BART summarisers (bart-large-cnn and its kind) through CTranslate2: int8 on a CPU.
+"""Seq2seq summarisers through CTranslate2, int8 on a CPU: BART (bart-large-cnn and its kind),
+Pegasus (pegasus-xsum, pegasus-cnn_dailymail) and T5/mT5 (t5-small … with its `summarize: `).
 
 The same conversion cache as the Marian models (ct2.converted). Tokenisation is the model's own
 `tokenizer.json` through the `tokenizers` library, which gives the ids transformers' tokenizer
-gives (`<s>` … `</s>`), so neither torch nor transformers is imported to summarise. Decoding
-takes the checkpoint's own generation settings (length penalty, n-gram rule, minimum length), as
-the transformers backend does, so both write the same summaries (tests/test_trained.py).
+gives (`<s>` … `</s>` for BART, `… </s>` for T5 and Pegasus), so neither torch nor transformers
+is imported to summarise. Decoding takes the checkpoint's own generation settings (length
+penalty, n-gram rule, minimum length), as the transformers backend does, so both write the same
+summaries (tests/test_trained.py, on a trained BART, T5 and Pegasus). The decoder's start token
+is the converter's business (it reads decoder_start_token_id: `</s>` for BART, `<pad>` for the
+others); a forced first token (BART's `<s>`) is given as the target prefix.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from newsbrief.backends import output_cap
+from newsbrief.backends import output_cap, summary_prefix
 from newsbrief.backends.ct2 import (
     CTranslate2Backend,
     checkpoint_decoding,
@@ -24,9 +28,12 @@ from newsbrief.backends.ct2 import (
 )
 from newsbrief.models import ResolvedModel
 
+# config.json's model_type of the summarisers CTranslate2's converter takes and this module runs.
+SUMMARY_KINDS = ("bart", "pegasus", "t5", "mt5")
 
-class CTranslate2BartModel:
-    """One converted BART model, loaded once per run."""
+
+class CTranslate2SummaryModel:
+    """One converted summariser, loaded once per run."""
 
     def __init__(
         self,
@@ -65,6 +72,7 @@ class CTranslate2BartModel:
         limits = [config.get("max_position_embeddings"), tokenizer_config.get("model_max_length")]
         usable = [int(x) for x in limits if isinstance(x, int) and 0 < x < 1_000_000]
         self.max_input_tokens = min(usable) if usable else 1024
+        self.summary_prefix = summary_prefix(model.path)
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         return [len(encoding.ids) for encoding in self.tokenizer.encode_batch(texts)]
@@ -106,16 +114,19 @@ class CTranslate2BartModel:
         return " ".join(text.split())
 
 
-class CTranslate2BartBackend(CTranslate2Backend):
+class CTranslate2SummaryBackend(CTranslate2Backend):
     """The registry entry (registry.py): `--backend ctranslate2` for a BART summariser."""
 
-    unsupported = "CTranslate2 runs Marian (OPUS-MT) and BART models with a tokenizer.json here"
-    model_class = CTranslate2BartModel
+    unsupported = (
+        "CTranslate2 runs Marian (OPUS-MT) translators and BART, Pegasus and T5 summarisers with a "
+        "tokenizer.json here"
+    )
+    model_class = CTranslate2SummaryModel
 
     def supports(self, model: ResolvedModel) -> bool:
         if model.gguf_file or not (model.path / "tokenizer.json").is_file():
             return False
-        return _json(model.path / "config.json").get("model_type") == "bart"
+        return _json(model.path / "config.json").get("model_type") in SUMMARY_KINDS
 
 
 def _json(path: Path) -> dict[str, object]:
