@@ -29,7 +29,7 @@ from newsbrief.outcomes import State
 
 ARTICLE_NAMES = ("en-imf-budget.md", "uk-grain-exports.txt")
 JUNK = ("empty.txt", "binary-garbage.txt", "unsupported-language-ja.txt")
-UNREAD = ("memo.docx", "scan.pdf", "captions.srt", "NOTES")
+UNREAD = ("memo.doc", "scan.pdf", "captions.srt", "NOTES")
 STATES = [state.value for state in State]
 
 
@@ -80,7 +80,7 @@ def test_every_file_is_counted_once_in_one_state_by_every_report(tiny_config: Pa
     for name in UNREAD:
         lines = [line for line in human.stderr.splitlines() if name in line]
         assert len(lines) == 1 and lines[0].startswith("ignored: ")
-        assert "not a format newsbrief reads (.htm, .html, .json" in lines[0]
+        assert "not a format newsbrief reads (.docx, .htm, .html, .json" in lines[0]
     for name in JUNK:
         assert next(line for line in human.stderr.splitlines() if name in line).startswith("skipped: ")
 
@@ -107,7 +107,7 @@ def test_the_json_log_has_a_start_and_an_end_line_however_the_run_ends(
     source = tmp_path / "in"
     source.mkdir()
     shutil.copy(ARTICLES / "en-imf-budget.md", source)
-    (source / "memo.docx").write_bytes(b"PK")  # settled (ignored) before the model is looked for
+    (source / "memo.doc").write_bytes(b"PK")  # settled (ignored) before the model is looked for
     out = tmp_path / "out"
     endings = {
         EXIT_USAGE: ((tmp_path / "nowhere", "--out", out, "-c", tiny_config), "does not exist"),

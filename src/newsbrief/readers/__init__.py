@@ -11,10 +11,10 @@ from types import ModuleType
 
 from newsbrief.article import Article
 from newsbrief.errors import ArticleSkipped
-from newsbrief.readers import html, json_article, markdown, plain
+from newsbrief.readers import html, json_article, markdown, opendocument, plain, word
 from newsbrief.readers.decoding import remove_control_characters
 
-FORMATS: tuple[ModuleType, ...] = (plain, markdown, json_article, html)
+FORMATS: tuple[ModuleType, ...] = (plain, markdown, json_article, html, word, opendocument)
 
 
 def supported_suffixes() -> set[str]:

@@ -1,0 +1,114 @@
+"""OpenDocument text (.odt, LibreOffice's own), through odfpy: headings, paragraphs, list items
+and table cells in document order.
+
+As for Word files (word.py): the title is the first paragraph in the Title style, or else the
+first heading, or else the first line; notes (footnotes, endnotes) and annotations (comments)
+are left out and counted in a warning; the author and date come from the document's metadata
+(dc:creator, else meta:initial-creator; dc:date, else meta:creation-date).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from newsbrief.article import Article
+from newsbrief.errors import ArticleFailed
+from newsbrief.readers.header import split_title_and_datelines
+from newsbrief.readers.package import left_out_warning, open_package
+
+SUFFIXES = (".odt",)
+LEFT_OUT = (
+    ("content.xml", r"<text:note ", "note(s)"),
+    ("content.xml", r"<office:annotation[ >]", "comment(s)"),
+)
+SKIPPED = {"note", "annotation", "tracked-changes", "sequence-decls"}  # not the article's text
+
+
+def read(path: Path, data: bytes) -> Article:
+    from odf.opendocument import load  # odfpy: loaded only when an OpenDocument file is read
+
+    package = open_package(data, "OpenDocument")
+    try:
+        document = load(package.fp)
+    except Exception as error:  # odfpy raises whatever its XML parser or zip reader raised
+        raise ArticleFailed(f"not a readable OpenDocument text: {error}") from error
+    title, lines = _title_and_lines(document)
+    title, body, dateline = split_title_and_datelines(lines, title)
+    return Article(
+        path=path,
+        title=title,
+        paragraphs=body,
+        metadata={**dateline, **_properties(document)},
+        encoding="utf-8",
+        warnings=left_out_warning(package, LEFT_OUT),
+    )
+
+
+def _title_and_lines(document) -> tuple[str | None, list[str]]:
+    title: str | None = None
+    heading: int | None = None
+    lines: list[str] = []
+    for kind, style, text in _blocks(document.text):
+        if title is None and style == "Title":
+            title = text
+        elif heading is None and kind == "h":
+            heading = len(lines)
+            lines.append(text)
+        else:
+            lines.append(text)
+    if title is None and heading is not None:
+        title = lines.pop(heading)
+    return title, lines
+
+
+def _blocks(element) -> list[tuple[str, str, str]]:
+    """(h or p, style name, text) of each heading and paragraph under `element`, in order:
+    lists and tables are walked into, notes and comments passed over."""
+    blocks = []
+    for child in element.childNodes:
+        if child.nodeType != child.ELEMENT_NODE or child.tagName.split(":")[-1] in SKIPPED:
+            continue
+        kind = child.tagName.split(":")[-1]
+        if kind in ("h", "p"):
+            text = " ".join(_text(child).split())
+            if text:
+                style = str(child.getAttribute("stylename") or "")
+                blocks.append((kind, style, text))
+        else:
+            blocks += _blocks(child)
+    return blocks
+
+
+def _text(element) -> str:
+    """The text of a paragraph, its spans and links included, its notes and comments not; a
+    line break or tab is a space."""
+    parts = []
+    for child in element.childNodes:
+        if child.nodeType == child.TEXT_NODE:
+            parts.append(str(child.data))
+        elif child.nodeType == child.ELEMENT_NODE:
+            name = child.tagName.split(":")[-1]
+            if name in SKIPPED:
+                continue
+            if name in ("line-break", "tab"):
+                parts.append(" ")
+            elif name == "s":
+                parts.append(" " * int(child.getAttribute("c") or 1))
+            else:
+                parts.append(_text(child))
+    return "".join(parts)
+
+
+def _properties(document) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for child in document.meta.childNodes:
+        if child.nodeType == child.ELEMENT_NODE:
+            found.setdefault(child.tagName, _text(child).strip())
+    metadata = {}
+    author = found.get("dc:creator") or found.get("meta:initial-creator")
+    if author:
+        metadata["author"] = author
+    date = found.get("dc:date") or found.get("meta:creation-date")
+    if date:
+        metadata["date"] = date
+    return metadata

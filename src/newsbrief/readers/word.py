@@ -1,0 +1,98 @@
+"""Word documents (.docx), through python-docx: the body's paragraphs and tables in order.
+
+The title is the first paragraph in the Title style, or else the first heading, or else the first
+line (as in a text file). Table cells are read as paragraphs, row by row. Footnotes, endnotes,
+comments, headers and footers are not the article's text: they are left out, and a warning in
+article.json says how many there were. The author and the date come from the document's core
+properties (what Word fills in from its user and clock). A paragraph is one line of the aligned
+files; a line break inside one (Shift+Enter) becomes a space.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from newsbrief.article import Article
+from newsbrief.errors import ArticleFailed
+from newsbrief.readers.header import split_title_and_datelines
+from newsbrief.readers.package import left_out_warning, open_package
+
+SUFFIXES = (".docx",)
+# Left out of the article, and counted: (package member, element, what to call them).
+LEFT_OUT = (
+    ("word/footnotes.xml", r"<w:footnote (?![^>]*w:type=)", "footnote(s)"),
+    ("word/endnotes.xml", r"<w:endnote (?![^>]*w:type=)", "endnote(s)"),
+    ("word/comments.xml", r"<w:comment ", "comment(s)"),
+)
+
+
+def read(path: Path, data: bytes) -> Article:
+    import docx  # python-docx and lxml: loaded only when a Word file is read
+    from docx.opc.exceptions import PackageNotFoundError
+
+    package = open_package(data, "Word")
+    try:
+        document = docx.Document(package.fp)
+    except (PackageNotFoundError, KeyError, ValueError, SyntaxError) as error:
+        raise ArticleFailed(f"not a readable Word document: {error}") from error
+    title, lines = _title_and_lines(document)
+    title, body, dateline = split_title_and_datelines(lines, title)
+    return Article(
+        path=path,
+        title=title,
+        paragraphs=body,
+        metadata={**dateline, **_properties(document)},
+        encoding="utf-8",
+        warnings=left_out_warning(package, LEFT_OUT),
+    )
+
+
+def _title_and_lines(document) -> tuple[str | None, list[str]]:
+    """The title (None: the first line is the title) and the other lines, in document order."""
+    from docx.table import Table
+
+    title: str | None = None
+    heading: int | None = None  # where the first heading stands among the lines
+    lines: list[str] = []
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            lines += [text for row in block.rows for cell in _unique_cells(row) if (text := _text(cell))]
+            continue
+        text = _text(block)
+        if not text:
+            continue
+        style = (block.style.name if block.style is not None else "") or ""
+        if title is None and style == "Title":
+            title = text
+        elif heading is None and style.startswith("Heading"):
+            heading = len(lines)
+            lines.append(text)
+        else:
+            lines.append(text)
+    if title is None and heading is not None:
+        title = lines.pop(heading)
+    return title, lines
+
+
+def _unique_cells(row) -> list:
+    """A merged cell appears once per grid column it spans: read once."""
+    seen: list = []
+    for cell in row.cells:
+        if all(cell._tc is not other._tc for other in seen):
+            seen.append(cell)
+    return seen
+
+
+def _text(block) -> str:
+    return " ".join(block.text.split())
+
+
+def _properties(document) -> dict[str, str]:
+    core = document.core_properties
+    metadata = {}
+    if core.author:
+        metadata["author"] = core.author.strip()
+    date = core.created or core.modified
+    if date is not None:
+        metadata["date"] = date.isoformat()
+    return metadata

@@ -1,0 +1,195 @@
+"""Word (.docx) and OpenDocument (.odt) articles: made here with python-docx and odfpy, read
+back through the same path as every format, and run through the real CLI beside a text file.
+What they should read as is annotated by hand in tests/data/documents/*.expected.json."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import ARTICLES, ROOT
+from typer.testing import CliRunner
+
+from newsbrief.article import Article
+from newsbrief.cli import EXIT_ARTICLES_FAILED, app
+from newsbrief.language import LanguageIdentifier
+from newsbrief.readers import read_article
+from newsbrief.readers.package import MAX_UNPACKED_BYTES
+from newsbrief.segmenting import segment_article
+
+EXPECTED = json.loads((ROOT / "tests" / "data" / "documents" / "uk-word-energy.expected.json").read_text())
+TITLE = EXPECTED["title"]
+DATELINE, LEAD, QUOTE, HEADING, AFTER = EXPECTED["paragraphs"][:5]
+TABLE = [["Область", "Без світла"], ["Харківщина", "35 400 абонентів"], ["Одещина", "12 900 абонентів"]]
+FOOTNOTE = "Дані НЕК «Укренерго»"
+COMMENT = "Перевірити цифру з міністерством"
+AUTHOR = EXPECTED["metadata"]["author"]
+CREATED = datetime.datetime(2023, 11, 24, 8, 15)
+
+
+def make_docx(path: Path) -> Path:
+    """A newsroom's Word file: Title style, a heading, a table, a comment and a footnote."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph(TITLE, style="Title")
+    document.add_paragraph(DATELINE)
+    lead = document.add_paragraph(LEAD)
+    document.add_comment(lead.runs, text=COMMENT, author="Редактор")
+    document.add_paragraph("")  # an empty paragraph is no line
+    quote = document.add_paragraph(QUOTE.split("Ми")[0])
+    quote.add_run("Ми" + QUOTE.split("Ми", 1)[1]).bold = True  # formatting inside a paragraph
+    document.add_heading(HEADING, level=2)
+    document.add_paragraph(AFTER)
+    table = document.add_table(rows=3, cols=2)
+    for row, cells in zip(table.rows, TABLE, strict=True):
+        for cell, text in zip(row.cells, cells, strict=True):
+            cell.text = text
+    document.core_properties.author = AUTHOR
+    document.core_properties.created = CREATED
+    document.save(path)
+    _add_footnote(path)
+    return path
+
+
+def _add_footnote(path: Path) -> None:
+    """python-docx writes no footnotes: the part Word writes for one, added to the package."""
+    footnotes = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<w:footnotes xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        '<w:footnote w:type="separator" w:id="-1"><w:p/></w:footnote>'
+        '<w:footnote w:type="continuationSeparator" w:id="0"><w:p/></w:footnote>'
+        f'<w:footnote w:id="1"><w:p><w:r><w:t>{FOOTNOTE}</w:t></w:r></w:p></w:footnote>'
+        "</w:footnotes>"
+    )
+    with zipfile.ZipFile(path, "a") as package:
+        package.writestr("word/footnotes.xml", footnotes)
+
+
+def make_odt(path: Path) -> Path:
+    """The same article as LibreOffice writes it: a Title paragraph, a heading, a table, a
+    footnote and a comment (annotation)."""
+    from odf import dc, meta
+    from odf.office import Annotation
+    from odf.opendocument import OpenDocumentText
+    from odf.style import Style
+    from odf.table import Table, TableCell, TableColumn, TableRow
+    from odf.text import H, Note, NoteBody, NoteCitation, P, Span
+
+    document = OpenDocumentText()
+    title_style = Style(name="Title", family="paragraph")
+    document.styles.addElement(title_style)
+    document.text.addElement(P(stylename=title_style, text=TITLE))
+    document.text.addElement(P(text=DATELINE))
+    lead = P(text=LEAD)
+    note = Note(noteclass="footnote", id="ftn1")
+    note.addElement(NoteCitation(text="1"))
+    body = NoteBody()
+    body.addElement(P(text=FOOTNOTE))
+    note.addElement(body)
+    lead.addElement(note)
+    comment = Annotation()
+    comment.addElement(P(text=COMMENT))
+    lead.addElement(comment)
+    document.text.addElement(lead)
+    quote = P(text=QUOTE.split("Ми")[0])
+    quote.addElement(Span(text="Ми" + QUOTE.split("Ми", 1)[1]))
+    document.text.addElement(quote)
+    document.text.addElement(H(outlinelevel=2, text=HEADING))
+    document.text.addElement(P(text=AFTER))
+    table = Table(name="Дані")
+    table.addElement(TableColumn(numbercolumnsrepeated=2))
+    for cells in TABLE:
+        row = TableRow()
+        for text in cells:
+            cell = TableCell()
+            cell.addElement(P(text=text))
+            row.addElement(cell)
+        table.addElement(row)
+    document.text.addElement(table)
+    document.meta.addElement(dc.Creator(text=AUTHOR))
+    document.meta.addElement(meta.CreationDate(text=CREATED.isoformat()))
+    document.save(str(path))
+    return path
+
+
+MAKERS = {"docx": make_docx, "odt": make_odt}
+
+
+@pytest.fixture(scope="module")
+def documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("documents")
+    return {kind: make(folder / f"uk-word-energy.{kind}") for kind, make in MAKERS.items()}
+
+
+def figures_and_quotes(article: Article) -> tuple[list[str], list[str]]:
+    doc = segment_article(article, "uk", LanguageIdentifier(), {"uk", "en", "ru"})
+    spans = [span for segment in doc.sentences for span in segment.spans]
+    return [s.text for s in spans if s.kind == "figure"], [s.text for s in spans if s.kind == "quote"]
+
+
+@pytest.mark.parametrize("kind", sorted(MAKERS))
+def test_a_document_reads_as_its_hand_annotation(documents: dict[str, Path], kind: str) -> None:
+    article = read_article(documents[kind])
+    assert article.title == EXPECTED["title"]
+    assert article.paragraphs == EXPECTED["paragraphs"]
+    assert FOOTNOTE not in " ".join(article.paragraphs) and COMMENT not in " ".join(article.paragraphs)
+    assert article.metadata == {**EXPECTED["metadata"], "date": EXPECTED["date"][kind]}
+    assert article.warnings == [EXPECTED["left_out"][kind]]
+    assert figures_and_quotes(article) == (EXPECTED["figures"], EXPECTED["quotes"])
+
+
+def test_without_a_title_style_the_first_heading_is_the_title(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("КИЇВ")
+    document.add_heading("Уряд виділив 500 млн гривень на ремонт доріг", level=1)
+    document.add_paragraph("Гроші підуть на 12 мостів.")
+    document.save(tmp_path / "a.docx")
+    article = read_article(tmp_path / "a.docx")
+    assert (article.title, article.paragraphs) == (
+        "Уряд виділив 500 млн гривень на ремонт доріг",
+        ["КИЇВ", "Гроші підуть на 12 мостів."],
+    )
+
+
+def test_a_damaged_or_bomb_document_fails_alone_and_the_batch_goes_on(
+    documents: dict[str, Path], tiny_config: Path, tmp_path: Path
+) -> None:
+    """Beside the .docx, the .odt and a text article: a .docx that is no zip, an .odt cut in
+    half, and a .docx of a few hundred KB that unpacks past the limit (refused unread)."""
+    source, out = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    for path in documents.values():
+        shutil.copy(path, source / path.name)
+    shutil.copy(ARTICLES / "uk-grain-exports.txt", source)
+    (source / "not-a-zip.docx").write_bytes(b"PK\x03\x04 this is no Word file")
+    whole = documents["odt"].read_bytes()
+    (source / "cut.odt").write_bytes(whole[: len(whole) // 2])
+    chunk = b"\0" * (1 << 20)
+    with (
+        zipfile.ZipFile(source / "bomb.docx", "w", zipfile.ZIP_DEFLATED) as bomb,
+        bomb.open("word/document.xml", "w") as member,
+    ):
+        for _ in range(MAX_UNPACKED_BYTES // len(chunk) + 1):
+            member.write(chunk)
+    assert (source / "bomb.docx").stat().st_size < 2 << 20
+    result = CliRunner().invoke(app, ["run", str(source), "--out", str(out), "-c", str(tiny_config)])
+    assert result.exit_code == EXIT_ARTICLES_FAILED, result.output
+    written = sorted(p.parent.name for p in out.glob("*/article.json"))
+    assert len(written) == 3 and "uk-grain-exports" in written, written
+    assert len([name for name in written if name.startswith("uk-word-energy")]) == 2, written
+    lines = " ".join(result.output.split())
+    assert "failed: " in lines and "not-a-zip.docx: not a readable Word file" in lines
+    assert "cut.odt: not a readable OpenDocument file" in lines
+    assert "bomb.docx: a Word file that unpacks to 257 MB (over 256 MB): refused unread" in lines
+    for folder in out.glob("uk-word-energy*"):
+        source_lines = (folder / "source.uk.txt").read_text(encoding="utf-8").split("\n")
+        assert source_lines[0] == TITLE and LEAD in source_lines
+        record = json.loads((folder / "article.json").read_text(encoding="utf-8"))
+        assert record["warnings"] and record["warnings"][0].startswith("left out of the article: 1 ")
