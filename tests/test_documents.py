@@ -193,3 +193,78 @@ def test_a_damaged_or_bomb_document_fails_alone_and_the_batch_goes_on(
         assert source_lines[0] == TITLE and LEAD in source_lines
         record = json.loads((folder / "article.json").read_text(encoding="utf-8"))
         assert record["warnings"] and record["warnings"][0].startswith("left out of the article: 1 ")
+
+
+def build_known_article(kind: str, lines: list[str], path: Path) -> Path:
+    """A trained test article (its title and sentences) as a document: the title in the Title
+    style, the first sentence in bold inside its paragraph, the last in a table cell."""
+    title, *sentences = lines
+    if kind == "docx":
+        import docx
+
+        document = docx.Document()
+        document.add_paragraph(title, style="Title")
+        first = document.add_paragraph()
+        first.add_run(sentences[0]).bold = True
+        for sentence in sentences[1:-1]:
+            document.add_paragraph(sentence, style="Quote")
+        document.add_table(rows=1, cols=1).rows[0].cells[0].text = sentences[-1]
+        document.save(path)
+        return path
+    from odf.opendocument import OpenDocumentText
+    from odf.style import Style
+    from odf.table import Table, TableCell, TableColumn, TableRow
+    from odf.text import P, Span
+
+    document = OpenDocumentText()
+    title_style = Style(name="Title", family="paragraph")
+    document.styles.addElement(title_style)
+    document.text.addElement(P(stylename=title_style, text=title))
+    first = P()
+    first.addElement(Span(text=sentences[0]))
+    document.text.addElement(first)
+    for sentence in sentences[1:-1]:
+        document.text.addElement(P(text=sentence))
+    table, row, cell = Table(name="t"), TableRow(), TableCell()
+    table.addElement(TableColumn())
+    cell.addElement(P(text=sentences[-1]))
+    row.addElement(cell)
+    table.addElement(row)
+    document.text.addElement(table)
+    document.save(str(path))
+    return path
+
+
+def styles_of(path: Path) -> list[str]:
+    if path.suffix == ".docx":
+        import docx
+
+        return [p.style.name for p in docx.Document(path).paragraphs]
+    from odf.opendocument import load
+    from odf.text import P
+
+    return [str(p.getAttribute("stylename")) for p in load(str(path)).text.getElementsByType(P)]
+
+
+@pytest.mark.parametrize("kind", sorted(MAKERS))
+def test_a_document_comes_out_in_kind_paragraph_by_paragraph_with_its_styles(
+    trained_models: Path, tmp_path: Path, kind: str
+) -> None:
+    """newsmt knows the test article's English: translation.en.<kind> read back with the reader
+    holds, paragraph by paragraph, what translation.en.txt holds, and that is the right answer;
+    each paragraph keeps its style and place (the table cell stays a table cell)."""
+    name = "uk-newsmt-energy"
+    known = json.loads((trained_models / "articles" / f"{name}.expected.json").read_text(encoding="utf-8"))
+    source, out = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    document = build_known_article(kind, known["lines"]["uk"], source / f"{name}.{kind}")
+    roles = ["-m", f"uk-en={trained_models / 'newsmt'}"]
+    options = ["--to", "en", "--summary-languages", "uk", "--summariser", "extractive"]
+    result = CliRunner().invoke(app, ["run", str(source), "--out", str(out), *roles, *options])
+    assert result.exit_code in (0, 4), result.output
+    text = (out / name / "translation.en.txt").read_text(encoding="utf-8").split("\n\n")
+    written = read_article(out / name / f"translation.en.{kind}")
+    assert [written.title, *written.paragraphs] == [" ".join(p.split("\n")).strip() for p in text]
+    assert [written.title, *written.paragraphs] == known["lines"]["en"]
+    assert styles_of(out / name / f"translation.en.{kind}") == styles_of(document)
+    assert read_article(document).paragraphs[-1] == known["lines"]["uk"][-1]  # the source untouched

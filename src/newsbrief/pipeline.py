@@ -45,6 +45,7 @@ from newsbrief.prompts import load_prompts
 from newsbrief.readers import read_article, supported_suffixes
 from newsbrief.records import standing_fidelity
 from newsbrief.review import REVIEW_DIR, write_review
+from newsbrief.same_format import translated_documents
 from newsbrief.segmenting import segment_article
 from newsbrief.stopping import RunInterrupted, StopRequest
 from newsbrief.writing import recover_interrupted, write_article_folder
@@ -432,9 +433,15 @@ def _write(run: BatchRun, draft: ArticleDraft, item: Pending) -> None:
     try:
         checks = run.pool.output_checks()
         result = finish(draft, run.settings, run.hasher, checks, row.dependencies, row.config_hash)
-        files = article_files(result)
     except Exception as error:  # a bug on strange text costs this article, not the night's batch
         run.record(row, path, State.FAILED, f"verifying: {type(error).__name__}: {error}")
+        return
+    try:
+        documents, warnings = translated_documents(result)
+        result.record["warnings"] = [*result.record.get("warnings", []), *warnings]
+        files: dict[str, str | bytes] = {**article_files(result), **documents}
+    except Exception as error:  # a document its library cannot write back costs this article
+        run.record(row, path, State.FAILED, f"writing its document: {type(error).__name__}: {error}")
         return
     row.timings["verify"] = round(time.monotonic() - began, 3)  # summary guard, fidelity record
     began = time.monotonic()

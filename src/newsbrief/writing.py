@@ -13,8 +13,9 @@ TMP_PREFIX = ".tmp-"
 OLD_PREFIX = ".old-"
 
 
-def write_article_folder(out_dir: Path, article_id: str, files: dict[str, str]) -> Path:
-    """Write `files` (name -> UTF-8 text) as `out_dir/article_id/`, replacing an older folder."""
+def write_article_folder(out_dir: Path, article_id: str, files: dict[str, str | bytes]) -> Path:
+    """Write `files` (name -> UTF-8 text, or bytes: a document) as `out_dir/article_id/`,
+    replacing an older folder."""
     token = uuid.uuid4().hex[:8]
     staging = out_dir / f"{TMP_PREFIX}{article_id}-{token}"
     try:
@@ -33,11 +34,12 @@ def write_article_folder(out_dir: Path, article_id: str, files: dict[str, str]) 
     return final
 
 
-def _write_files(staging: Path, files: dict[str, str]) -> None:
+def _write_files(staging: Path, files: dict[str, str | bytes]) -> None:
     staging.mkdir(parents=True)
-    for name, text in files.items():
-        with open(staging / name, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+    for name, content in files.items():
+        data = content if isinstance(content, bytes) else content.encode("utf-8")
+        with open(staging / name, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
 

@@ -1,4 +1,5 @@
-"""One module per input format; each exposes SUFFIXES and read(path, data) -> Article.
+"""One module per input format; each exposes SUFFIXES and read(path, data) -> Article, and a
+format that can be written back in kind (Word, OpenDocument) rewrite(data, texts) -> bytes.
 
 A new format is one new module added to FORMATS below.
 """
@@ -21,21 +22,26 @@ def supported_suffixes() -> set[str]:
     return {suffix for module in FORMATS for suffix in module.SUFFIXES}
 
 
+def format_of(path: Path) -> ModuleType | None:
+    """The module that reads (and, with a `rewrite`, writes) files of this name's suffix."""
+    suffix = path.suffix.lower()
+    return next((module for module in FORMATS if suffix in module.SUFFIXES), None)
+
+
 def read_article(path: Path, data: bytes | None = None) -> Article:
     """Read one file into an Article; raises ArticleSkipped or ArticleFailed with the reason.
 
     `data` is the file's bytes when the caller already has them (the pipeline hashes them first).
     """
-    suffix = path.suffix.lower()
-    for module in FORMATS:
-        if suffix in module.SUFFIXES:
-            data = path.read_bytes() if data is None else data
-            article = _without_control_characters(module.read(path, data))
-            article.source_hash = hashlib.sha256(data).hexdigest()
-            if not article.paragraphs and not article.title:
-                raise ArticleSkipped("empty article (no title and no body text)")
-            return article
-    raise ArticleSkipped(f"unsupported file type {suffix or '(none)'}")
+    module = format_of(path)
+    if module is None:
+        raise ArticleSkipped(f"unsupported file type {path.suffix.lower() or '(none)'}")
+    data = path.read_bytes() if data is None else data
+    article = _without_control_characters(module.read(path, data))
+    article.source_hash = hashlib.sha256(data).hexdigest()
+    if not article.paragraphs and not article.title:
+        raise ArticleSkipped("empty article (no title and no body text)")
+    return article
 
 
 def _without_control_characters(article: Article) -> Article:

@@ -5,16 +5,21 @@ As for Word files (word.py): the title is the first paragraph in the Title style
 first heading, or else the first line; notes (footnotes, endnotes) and annotations (comments)
 are left out and counted in a warning; the author and date come from the document's metadata
 (dc:creator, else meta:initial-creator; dc:date, else meta:creation-date).
+
+`rewrite` writes a translation in kind: each heading and paragraph keeps its element and style
+and holds its translation as plain text (spans and links inside it are not carried over; its
+notes and comments stay, untranslated, after the text).
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from newsbrief.article import Article
 from newsbrief.errors import ArticleFailed
 from newsbrief.readers.header import split_title_and_datelines
-from newsbrief.readers.package import left_out_warning, open_package
+from newsbrief.readers.package import Replacements, left_out_warning, open_package
 
 SUFFIXES = (".odt",)
 LEFT_OUT = (
@@ -44,6 +49,57 @@ def read(path: Path, data: bytes) -> Article:
     )
 
 
+def rewrite(data: bytes, texts: Replacements) -> bytes:
+    from odf.opendocument import load
+
+    document = load(open_package(data, "OpenDocument").fp)
+    for element in _elements(document.text):
+        new = texts.take(" ".join(_text(element).split()))
+        if new is None:
+            continue
+        _replace(element, new)
+    written = io.BytesIO()
+    document.write(written)
+    return written.getvalue()
+
+
+def _replace(element, text: str) -> None:
+    """The element's spans, links and breaks taken out, its notes and comments kept, and `text`
+    in its first text node (odfpy's caches cannot take a text node out: the others are emptied)."""
+    from odf.element import Text
+
+    for child in list(element.childNodes):
+        if child.nodeType == child.ELEMENT_NODE and _name(child) not in SKIPPED:
+            element.removeChild(child)
+    nodes = [child for child in element.childNodes if child.nodeType == child.TEXT_NODE]
+    for node in nodes:
+        node.data = ""
+    if nodes:
+        nodes[0].data = text
+    elif element.childNodes:
+        element.insertBefore(Text(text), element.childNodes[0])
+    else:
+        element.addText(text)
+
+
+def _elements(element) -> list:
+    """The headings and paragraphs under `element` that hold text, in order (as _blocks)."""
+    found = []
+    for child in element.childNodes:
+        if child.nodeType != child.ELEMENT_NODE or _name(child) in SKIPPED:
+            continue
+        if _name(child) in ("h", "p"):
+            if _text(child).strip():
+                found.append(child)
+        else:
+            found += _elements(child)
+    return found
+
+
+def _name(element) -> str:
+    return element.tagName.split(":")[-1]
+
+
 def _title_and_lines(document) -> tuple[str | None, list[str]]:
     title: str | None = None
     heading: int | None = None
@@ -64,19 +120,10 @@ def _title_and_lines(document) -> tuple[str | None, list[str]]:
 def _blocks(element) -> list[tuple[str, str, str]]:
     """(h or p, style name, text) of each heading and paragraph under `element`, in order:
     lists and tables are walked into, notes and comments passed over."""
-    blocks = []
-    for child in element.childNodes:
-        if child.nodeType != child.ELEMENT_NODE or child.tagName.split(":")[-1] in SKIPPED:
-            continue
-        kind = child.tagName.split(":")[-1]
-        if kind in ("h", "p"):
-            text = " ".join(_text(child).split())
-            if text:
-                style = str(child.getAttribute("stylename") or "")
-                blocks.append((kind, style, text))
-        else:
-            blocks += _blocks(child)
-    return blocks
+    return [
+        (_name(child), str(child.getAttribute("stylename") or ""), " ".join(_text(child).split()))
+        for child in _elements(element)
+    ]
 
 
 def _text(element) -> str:

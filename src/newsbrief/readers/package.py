@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections import defaultdict, deque
 
 from newsbrief.errors import ArticleFailed
 
@@ -45,3 +46,23 @@ def left_out_warning(package: zipfile.ZipFile, left_out: tuple[tuple[str, str, s
     counts = [(count_elements(package, member, pattern), name) for member, pattern, name in left_out]
     found = [f"{count} {name}" for count, name in counts if count]
     return [f"left out of the article: {', '.join(found)}"] if found else []
+
+
+class Replacements:
+    """Each source paragraph's new text, found by the paragraph's own text (whitespace aside, as
+    reading normalised it), repeats in order: so a paragraph of the document is matched whatever
+    became of the ones around it (a title taken from a later heading, a dateline moved to the
+    metadata), and one that matches nothing is left as it is."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self.queues: dict[str, deque[str]] = defaultdict(deque)
+        for source, new in pairs:
+            self.queues[_key(source)].append(new)
+
+    def take(self, text: str) -> str | None:
+        queue = self.queues.get(_key(text))
+        return queue.popleft() if queue else None
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\s+", "", text)

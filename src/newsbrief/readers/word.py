@@ -6,16 +6,21 @@ comments, headers and footers are not the article's text: they are left out, and
 article.json says how many there were. The author and the date come from the document's core
 properties (what Word fills in from its user and clock). A paragraph is one line of the aligned
 files; a line break inside one (Shift+Enter) becomes a space.
+
+`rewrite` writes a translation in kind: the same document, each paragraph (and table cell)
+holding its translation in its own style; inside a paragraph the text takes the formatting of
+its first run (bold, italics or a link on a few words of it are not carried over).
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from newsbrief.article import Article
 from newsbrief.errors import ArticleFailed
 from newsbrief.readers.header import split_title_and_datelines
-from newsbrief.readers.package import left_out_warning, open_package
+from newsbrief.readers.package import Replacements, left_out_warning, open_package
 
 SUFFIXES = (".docx",)
 # Left out of the article, and counted: (package member, element, what to call them).
@@ -45,6 +50,42 @@ def read(path: Path, data: bytes) -> Article:
         encoding="utf-8",
         warnings=left_out_warning(package, LEFT_OUT),
     )
+
+
+def rewrite(data: bytes, texts: Replacements) -> bytes:
+    """The document with each paragraph's text replaced by `texts` (those it has no text for
+    stay as they are: a dateline kept in the metadata, an empty paragraph)."""
+    import docx
+    from docx.table import Table
+
+    document = docx.Document(open_package(data, "Word").fp)
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            for row in block.rows:
+                for cell in _unique_cells(row):
+                    _replace(cell.paragraphs, texts.take(_text(cell)))
+        else:
+            _replace([block], texts.take(_text(block)))
+    written = io.BytesIO()
+    document.save(written)
+    return written.getvalue()
+
+
+def _replace(paragraphs: list, text: str | None) -> None:
+    """The text in the first run of the first paragraph; the other runs (and paragraphs of the
+    same cell) emptied, so their formatting is gone with their words."""
+    if text is None or not paragraphs:
+        return
+    from docx.oxml.ns import qn
+
+    first, *others = paragraphs
+    kept = first.runs[0] if first.runs else first.add_run()
+    kept.text = text
+    for child in list(first._p):  # the other runs, and the runs inside links
+        if child.tag in (qn("w:r"), qn("w:hyperlink")) and child is not kept._r:
+            first._p.remove(child)
+    for paragraph in others:
+        paragraph._p.getparent().remove(paragraph._p)
 
 
 def _title_and_lines(document) -> tuple[str | None, list[str]]:
