@@ -89,7 +89,8 @@ InputDir = Annotated[
     Path,
     typer.Argument(
         metavar="INPUT_DIR",
-        help="Folder of articles (.txt .md .json .html), searched recursively; or one file.",
+        help="Folder of articles (.txt .md .json .html .docx .odt, and .rss/.atom feeds), searched "
+        "recursively; or one file.",
         show_default=False,
     ),
 ]
@@ -265,6 +266,16 @@ Exclude = Annotated[
         "*.expected.json).",
     ),
 ]
+Feeds = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--feed",
+        metavar="URL|FILE",
+        help="An RSS or Atom feed whose entries are articles too (repeatable; `feeds` in the "
+        "config file). .rss and .atom files in INPUT_DIR are read as feeds without it.",
+        show_default=False,
+    ),
+]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing unless an article failed.")]
 LogFormat = Annotated[
     str,
@@ -326,6 +337,7 @@ def run(
     quantize: Quantize = None,
     threads: Threads = None,
     exclude: Exclude = None,
+    feeds: Feeds = None,
     quiet: Quiet = False,
     log_format: LogFormat = "human",
     article_timeout: ArticleTimeout = None,

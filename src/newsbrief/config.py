@@ -176,6 +176,7 @@ class RunControl:
     ray_address: str = field(default="", metadata=OPERATIONAL)  # "" = start Ray on this machine
     ray_actors: int = field(default=0, metadata=OPERATIONAL)  # 0 = one per GPU, or one per two CPUs
     exclude: tuple[str, ...] = field(default=DEFAULT_EXCLUDE, metadata=OPERATIONAL)
+    feeds: tuple[str, ...] = field(default=(), metadata=OPERATIONAL)  # RSS/Atom URLs or files (feeds.py)
     chunk_words: int = field(
         default=20000, metadata=OPERATIONAL
     )  # articles read ahead and translated together

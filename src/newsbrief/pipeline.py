@@ -31,6 +31,7 @@ from newsbrief.errors import (
     OutputUnwritable,
     is_output_failure,
 )
+from newsbrief.feeds import FEED_SUFFIXES, FEEDS_DIR, stage_feeds
 from newsbrief.finishing import finish
 from newsbrief.ids import unique_id
 from newsbrief.language import LanguageIdentifier
@@ -121,7 +122,7 @@ def run_batch(
     run = _start(input_dir, out_dir, settings, pool, progress, stop, on_outcome)
     outcome = "finished"
     try:
-        _stream(run, discover(input_dir, settings.control.exclude, out_dir))
+        _stream(run, _with_feeds(run, discover(input_dir, settings.control.exclude, out_dir)))
     except RunInterrupted as stopped:
         run.report.interrupted = str(stopped)
     except OutputUnwritable as error:
@@ -218,6 +219,19 @@ def _update_review(run: BatchRun) -> None:
         write_review(run.out_dir, run.manifest, touched)
 
 
+def _with_feeds(run: BatchRun, found: Discovery) -> Discovery:
+    """The folder's files and every feed's entries (the configured feeds, and the .rss and .atom
+    files of the folder), each entry staged as a JSON article under OUTPUT_DIR/_feeds/; a feed
+    that cannot be read fails as a file does, and the rest goes on."""
+    in_folder = [path for path in found.ignored if path.suffix.lower() in FEED_SUFFIXES]
+    found.ignored = [path for path in found.ignored if path not in in_folder]
+    staged = stage_feeds((*run.settings.control.feeds, *map(str, in_folder)), run.out_dir)
+    for feed, reason in staged.problems:
+        run.report.add(Outcome(Path(feed), "", State.FAILED, reason))
+    found.files += staged.files
+    return found
+
+
 def _stream(run: BatchRun, found: Discovery) -> None:
     """Read files in order and process them a chunk at a time; chunks left open by a killed or
     stopped run are redone first, each whole. Entries the folder walk passed over (links out of
@@ -255,17 +269,21 @@ def _stream(run: BatchRun, found: Discovery) -> None:
 def _replay_open_chunks(run: BatchRun) -> set[str]:
     """Redo the chunks a killed run was in, with the same articles in the same order (so the
     same batches); the source paths they cover, which the stream then passes over."""
-    inside = run.input_dir.resolve()
+    roots = {
+        run.input_dir.resolve(): run.input_dir,
+        (run.out_dir / FEEDS_DIR).resolve(): run.out_dir / FEEDS_DIR,
+    }
     covered: set[str] = set()
     for number, source_paths in run.manifest.open_chunks().items():
         covered |= set(source_paths)
         chunk = []
         for source_path in source_paths:
             resolved = Path(source_path)
-            if not resolved.is_file() or not (resolved == inside or inside in resolved.parents):
+            inside = next((root for root in roots if resolved == root or root in resolved.parents), None)
+            if not resolved.is_file() or inside is None:
                 continue  # gone since, or this run is over another folder
             # The path as the folder walk spells it, since article.json records it.
-            path = run.input_dir / resolved.relative_to(inside)
+            path = roots[inside] / resolved.relative_to(inside)
             if (item := _read_one(run, path, redo=True)) is not None:
                 chunk.append(item)
         if chunk:
@@ -376,7 +394,14 @@ def _planned(run: BatchRun, doc: SegmentedArticle, row: ArticleRow, began: float
 
 
 def _new_id(run: BatchRun, path: Path) -> str:
-    relative = path.relative_to(run.input_dir) if path != run.input_dir else Path(path.name)
+    """From the path in the input folder, or a feed entry's in OUTPUT_DIR/_feeds/."""
+    feeds = run.out_dir / FEEDS_DIR
+    if path == run.input_dir:
+        relative = Path(path.name)
+    elif path.is_relative_to(run.input_dir):
+        relative = path.relative_to(run.input_dir)
+    else:
+        relative = path.relative_to(feeds)
     article_id = unique_id(relative, run.taken_ids)
     run.taken_ids.add(article_id)
     return article_id
