@@ -388,24 +388,28 @@ def corpus_sentences(corpus: Path) -> list[str]:
     return [s for s in sentences if len(s) < 200]  # the longest cost most steps, and teach least
 
 
-def train_spm(lines: list[str], folder: Path) -> spm.SentencePieceProcessor:
+def unigram_model(lines: list[str], size: int, **special_ids: int) -> bytes:
+    """A unigram SentencePiece model of `lines`, each digit its own piece (as in OPUS-MT's
+    vocabularies); `special_ids` place <unk>, </s>, <pad>, <s> (-1: none)."""
     model = io.BytesIO()
     spm.SentencePieceTrainer.train(
         sentence_iterator=iter(lines),
         model_writer=model,
-        vocab_size=SPM_VOCAB,
+        vocab_size=size,
         model_type="unigram",
         character_coverage=1.0,
-        split_digits=True,  # each digit its own piece, as in OPUS-MT's vocabularies
+        split_digits=True,
         hard_vocab_limit=False,
-        bos_id=-1,
-        eos_id=1,
-        unk_id=0,
-        pad_id=-1,
         minloglevel=2,
+        **special_ids,
     )
-    (folder / "source.spm").write_bytes(model.getvalue())
-    (folder / "target.spm").write_bytes(model.getvalue())
+    return model.getvalue()
+
+
+def train_spm(lines: list[str], folder: Path) -> spm.SentencePieceProcessor:
+    model = unigram_model(lines, SPM_VOCAB, bos_id=-1, eos_id=1, unk_id=0, pad_id=-1)
+    (folder / "source.spm").write_bytes(model)
+    (folder / "target.spm").write_bytes(model)
     return spm.SentencePieceProcessor(model_file=str(folder / "source.spm"))
 
 
@@ -582,22 +586,8 @@ def train_bart(articles: dict[str, dict[str, list[str]]], folder: Path, steps: i
 def sentencepiece_pieces(texts: list[str], size: int) -> list[tuple[str, float]]:
     """A unigram SentencePiece vocabulary of `texts` as (piece, score), <pad> </s> <unk> first,
     as T5's and Pegasus's tokenizers take it (transformers 5 builds them from the pieces)."""
-    model = io.BytesIO()
-    spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(texts),
-        model_writer=model,
-        vocab_size=size,
-        model_type="unigram",
-        character_coverage=1.0,
-        split_digits=True,
-        hard_vocab_limit=False,
-        pad_id=0,
-        eos_id=1,
-        unk_id=2,
-        bos_id=-1,
-        minloglevel=2,
-    )
-    processor = spm.SentencePieceProcessor(model_proto=model.getvalue())
+    model = unigram_model(texts, size, pad_id=0, eos_id=1, unk_id=2, bos_id=-1)
+    processor = spm.SentencePieceProcessor(model_proto=model)
     pieces = [(processor.id_to_piece(i), processor.get_score(i)) for i in range(processor.get_piece_size())]
     return [(piece, 0.0 if i < 3 else score) for i, (piece, score) in enumerate(pieces)]
 

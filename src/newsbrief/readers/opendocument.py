@@ -18,8 +18,7 @@ from pathlib import Path
 
 from newsbrief.article import Article
 from newsbrief.errors import ArticleFailed
-from newsbrief.readers.header import split_title_and_datelines
-from newsbrief.readers.package import Replacements, left_out_warning, open_package
+from newsbrief.readers.package import Block, Replacements, document_article, open_package
 
 SUFFIXES = (".odt",)
 LEFT_OUT = (
@@ -37,16 +36,7 @@ def read(path: Path, data: bytes) -> Article:
         document = load(package.fp)
     except Exception as error:  # odfpy raises whatever its XML parser or zip reader raised
         raise ArticleFailed(f"not a readable OpenDocument text: {error}") from error
-    title, lines = _title_and_lines(document)
-    title, body, dateline = split_title_and_datelines(lines, title)
-    return Article(
-        path=path,
-        title=title,
-        paragraphs=body,
-        metadata={**dateline, **_properties(document)},
-        encoding="utf-8",
-        warnings=left_out_warning(package, LEFT_OUT),
-    )
+    return document_article(path, package, _blocks(document.text), _properties(document), LEFT_OUT)
 
 
 def rewrite(data: bytes, texts: Replacements) -> bytes:
@@ -100,28 +90,15 @@ def _name(element) -> str:
     return element.tagName.split(":")[-1]
 
 
-def _title_and_lines(document) -> tuple[str | None, list[str]]:
-    title: str | None = None
-    heading: int | None = None
-    lines: list[str] = []
-    for kind, style, text in _blocks(document.text):
-        if title is None and style == "Title":
-            title = text
-        elif heading is None and kind == "h":
-            heading = len(lines)
-            lines.append(text)
-        else:
-            lines.append(text)
-    if title is None and heading is not None:
-        title = lines.pop(heading)
-    return title, lines
-
-
-def _blocks(element) -> list[tuple[str, str, str]]:
-    """(h or p, style name, text) of each heading and paragraph under `element`, in order:
-    lists and tables are walked into, notes and comments passed over."""
+def _blocks(element) -> list[Block]:
+    """Each heading and paragraph with text under `element`, in order: lists and tables are
+    walked into, notes and comments passed over."""
     return [
-        (_name(child), str(child.getAttribute("stylename") or ""), " ".join(_text(child).split()))
+        Block(
+            " ".join(_text(child).split()),
+            titled=child.getAttribute("stylename") == "Title",
+            heading=_name(child) == "h",
+        )
         for child in _elements(element)
     ]
 

@@ -1,6 +1,7 @@
-"""Word and OpenDocument files are zip packages of XML: checked here before a library parses
-them, so that a damaged file is one failed article and a zip bomb (a few KB that unpack to
-gigabytes) is refused unread."""
+"""What Word and OpenDocument files share: they are zip packages of XML, checked here before a
+library parses them, so that a damaged file is one failed article and a zip bomb (a few KB that
+unpack to gigabytes) is refused unread; their paragraphs become an Article by one rule for the
+title; and a translation is written back into them paragraph by paragraph (Replacements)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,12 @@ import io
 import re
 import zipfile
 from collections import defaultdict, deque
+from dataclasses import dataclass
+from pathlib import Path
 
+from newsbrief.article import Article
 from newsbrief.errors import ArticleFailed
+from newsbrief.readers.header import split_title_and_datelines
 
 # A news article's document unpacks to a few MB at most (images included); far beyond is a bomb.
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024
@@ -66,3 +71,49 @@ class Replacements:
 
 def _key(text: str) -> str:
     return re.sub(r"\s+", "", text)
+
+
+@dataclass
+class Block:
+    """One paragraph, heading or table cell of a document, in document order."""
+
+    text: str
+    titled: bool = False  # in the Title style
+    heading: bool = False
+
+
+def document_article(
+    path: Path,
+    package: zipfile.ZipFile,
+    blocks: list[Block],
+    properties: dict[str, str],
+    left_out: tuple[tuple[str, str, str], ...],
+) -> Article:
+    """The title is the first block in the Title style, else the first heading, else the first
+    line (as in a text file); the other blocks are the lines; a dateline among them is metadata."""
+    title, lines = _title_and_lines(blocks)
+    title, body, dateline = split_title_and_datelines(lines, title)
+    return Article(
+        path=path,
+        title=title,
+        paragraphs=body,
+        metadata={**dateline, **properties},
+        encoding="utf-8",
+        warnings=left_out_warning(package, left_out),
+    )
+
+
+def _title_and_lines(blocks: list[Block]) -> tuple[str | None, list[str]]:
+    title: str | None = None
+    heading: int | None = None  # where the first heading stands among the lines
+    lines: list[str] = []
+    for block in blocks:
+        if title is None and block.titled:
+            title = block.text
+            continue
+        if heading is None and block.heading:
+            heading = len(lines)
+        lines.append(block.text)
+    if title is None and heading is not None:
+        title = lines.pop(heading)
+    return title, lines

@@ -19,8 +19,7 @@ from pathlib import Path
 
 from newsbrief.article import Article
 from newsbrief.errors import ArticleFailed
-from newsbrief.readers.header import split_title_and_datelines
-from newsbrief.readers.package import Replacements, left_out_warning, open_package
+from newsbrief.readers.package import Block, Replacements, document_article, open_package
 
 SUFFIXES = (".docx",)
 # Left out of the article, and counted: (package member, element, what to call them).
@@ -40,16 +39,7 @@ def read(path: Path, data: bytes) -> Article:
         document = docx.Document(package.fp)
     except (PackageNotFoundError, KeyError, ValueError, SyntaxError) as error:
         raise ArticleFailed(f"not a readable Word document: {error}") from error
-    title, lines = _title_and_lines(document)
-    title, body, dateline = split_title_and_datelines(lines, title)
-    return Article(
-        path=path,
-        title=title,
-        paragraphs=body,
-        metadata={**dateline, **_properties(document)},
-        encoding="utf-8",
-        warnings=left_out_warning(package, LEFT_OUT),
-    )
+    return document_article(path, package, _blocks(document), _properties(document), LEFT_OUT)
 
 
 def rewrite(data: bytes, texts: Replacements) -> bytes:
@@ -88,31 +78,19 @@ def _replace(paragraphs: list, text: str | None) -> None:
         paragraph._p.getparent().remove(paragraph._p)
 
 
-def _title_and_lines(document) -> tuple[str | None, list[str]]:
-    """The title (None: the first line is the title) and the other lines, in document order."""
+def _blocks(document) -> list[Block]:
+    """The body's paragraphs with text, and its tables' cells row by row, in document order."""
     from docx.table import Table
 
-    title: str | None = None
-    heading: int | None = None  # where the first heading stands among the lines
-    lines: list[str] = []
-    for block in document.iter_inner_content():
-        if isinstance(block, Table):
-            lines += [text for row in block.rows for cell in _unique_cells(row) if (text := _text(cell))]
-            continue
-        text = _text(block)
-        if not text:
-            continue
-        style = (block.style.name if block.style is not None else "") or ""
-        if title is None and style == "Title":
-            title = text
-        elif heading is None and style.startswith("Heading"):
-            heading = len(lines)
-            lines.append(text)
-        else:
-            lines.append(text)
-    if title is None and heading is not None:
-        title = lines.pop(heading)
-    return title, lines
+    blocks: list[Block] = []
+    for item in document.iter_inner_content():
+        if isinstance(item, Table):
+            cells = [cell for row in item.rows for cell in _unique_cells(row)]
+            blocks += [Block(text) for cell in cells if (text := _text(cell))]
+        elif text := _text(item):
+            style = (item.style.name if item.style is not None else "") or ""
+            blocks.append(Block(text, titled=style == "Title", heading=style.startswith("Heading")))
+    return blocks
 
 
 def _unique_cells(row) -> list:
