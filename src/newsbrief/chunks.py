@@ -20,7 +20,7 @@ from newsbrief.pool import ModelPool
 from newsbrief.progress import NoProgress, ProgressSink
 from newsbrief.provenance import projected_lines, trace
 from newsbrief.summarising import Summariser, Summary, SummaryInput
-from newsbrief.translating import TITLE, BatchStore, Job, JobKey, PooledResult, translate_jobs
+from newsbrief.translating import TITLE, BatchStore, Job, JobKey, PooledResult, job_words, translate_jobs
 
 
 @dataclass
@@ -101,7 +101,7 @@ def process_chunk(
     # Loaded first: a summariser that cannot be used stops the run before hours of translation.
     summariser = pool.summariser()
     jobs = [job for item in chunk for job in _line_jobs(item)]
-    run.progress.phase("translating", _words(jobs), "words")
+    run.progress.phase("translating", job_words(jobs), "words")
     began = time.monotonic()
     translated = run.translate(jobs, run.progress.advance)
     if should_stop():
@@ -153,7 +153,7 @@ def _translate_summaries(
 ) -> None:
     """The summaries' translations, pooled across the chunk, put into each draft."""
     jobs = [job for _, missing in drafts for job in missing]
-    run.progress.phase("translating summaries", _words(jobs), "words")
+    run.progress.phase("translating summaries", job_words(jobs), "words")
     translations = run.translate(jobs, run.progress.advance)
     work.words += translations.words
     plans = {item.article_id: item.plan for item in run.chunk}
@@ -164,11 +164,6 @@ def _translate_summaries(
             continue
         _add_translated_summaries(draft, plans[article_id], translations)
         work.drafts.append(draft)
-
-
-def _words(jobs: list[Job]) -> int:
-    """What the progress bar counts translation in: the words the jobs hold."""
-    return sum(len(job.text.split()) for job in jobs)
 
 
 def _spent(item: ArticleWork) -> float:

@@ -29,11 +29,12 @@ class StagedFeeds:
     problems: list[tuple[str, str]] = field(default_factory=list)  # (feed, why it could not be read)
 
 
-def stage_feeds(sources: tuple[str, ...], out_dir: Path) -> StagedFeeds:
+def stage_feeds(sources: tuple[str, ...], folder: Path) -> StagedFeeds:
+    """Each feed's entries as files under `folder` (OUTPUT_DIR/_feeds), and the feeds that failed."""
     staged = StagedFeeds()
     for source in sources:
         try:
-            staged.files += _stage_one(source, out_dir / FEEDS_DIR)
+            staged.files += _stage_one(source, folder)
         except FeedUnreadable as error:
             staged.problems.append((source, str(error)))
     return staged

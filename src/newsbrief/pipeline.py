@@ -83,6 +83,11 @@ class BatchRun:
     taken_ids: set[str] = field(default_factory=set)
     in_flight: dict[str, Pending] = field(default_factory=dict)  # article id -> sent to the models
 
+    @property
+    def feeds_dir(self) -> Path:
+        """Where the feeds' entries are staged as articles (feeds.py): the run's second root."""
+        return self.out_dir / FEEDS_DIR
+
     def identifier(self) -> LanguageIdentifier:
         """Built on first use: a run with nothing new never loads the language models."""
         return self.pool.identifier()
@@ -225,7 +230,7 @@ def _with_feeds(run: BatchRun, found: Discovery) -> Discovery:
     that cannot be read fails as a file does, and the rest goes on."""
     in_folder = [path for path in found.ignored if path.suffix.lower() in FEED_SUFFIXES]
     found.ignored = [path for path in found.ignored if path not in in_folder]
-    staged = stage_feeds((*run.settings.control.feeds, *map(str, in_folder)), run.out_dir)
+    staged = stage_feeds((*run.settings.control.feeds, *map(str, in_folder)), run.feeds_dir)
     for feed, reason in staged.problems:
         run.report.add(Outcome(Path(feed), "", State.FAILED, reason))
     found.files += staged.files
@@ -269,10 +274,7 @@ def _stream(run: BatchRun, found: Discovery) -> None:
 def _replay_open_chunks(run: BatchRun) -> set[str]:
     """Redo the chunks a killed run was in, with the same articles in the same order (so the
     same batches); the source paths they cover, which the stream then passes over."""
-    roots = {
-        run.input_dir.resolve(): run.input_dir,
-        (run.out_dir / FEEDS_DIR).resolve(): run.out_dir / FEEDS_DIR,
-    }
+    roots = {run.input_dir.resolve(): run.input_dir, run.feeds_dir.resolve(): run.feeds_dir}
     covered: set[str] = set()
     for number, source_paths in run.manifest.open_chunks().items():
         covered |= set(source_paths)
@@ -395,13 +397,12 @@ def _planned(run: BatchRun, doc: SegmentedArticle, row: ArticleRow, began: float
 
 def _new_id(run: BatchRun, path: Path) -> str:
     """From the path in the input folder, or a feed entry's in OUTPUT_DIR/_feeds/."""
-    feeds = run.out_dir / FEEDS_DIR
     if path == run.input_dir:
         relative = Path(path.name)
     elif path.is_relative_to(run.input_dir):
         relative = path.relative_to(run.input_dir)
     else:
-        relative = path.relative_to(feeds)
+        relative = path.relative_to(run.feeds_dir)
     article_id = unique_id(relative, run.taken_ids)
     run.taken_ids.add(article_id)
     return article_id
@@ -461,6 +462,8 @@ def _write(run: BatchRun, draft: ArticleDraft, item: Pending) -> None:
     except Exception as error:  # a bug on strange text costs this article, not the night's batch
         run.record(row, path, State.FAILED, f"verifying: {type(error).__name__}: {error}")
         return
+    row.timings["verify"] = round(time.monotonic() - began, 3)  # summary guard, fidelity record
+    began = time.monotonic()
     try:
         documents, warnings = translated_documents(result)
         result.record["warnings"] = [*result.record.get("warnings", []), *warnings]
@@ -468,8 +471,6 @@ def _write(run: BatchRun, draft: ArticleDraft, item: Pending) -> None:
     except Exception as error:  # a document its library cannot write back costs this article
         run.record(row, path, State.FAILED, f"writing its document: {type(error).__name__}: {error}")
         return
-    row.timings["verify"] = round(time.monotonic() - began, 3)  # summary guard, fidelity record
-    began = time.monotonic()
     try:
         write_article_folder(run.out_dir, draft.doc.article.id, files)
     except OSError as error:

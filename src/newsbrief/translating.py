@@ -198,6 +198,11 @@ class TranslatorSource(Protocol):
     def translator(self, source: str, target: str) -> Translator: ...
 
 
+def job_words(jobs: list[Job]) -> int:
+    """Words the jobs hold: what a run counts as translated, and the progress bar counts in."""
+    return sum(len(job.text.split()) for job in jobs)
+
+
 def translate_jobs(
     jobs: list[Job],
     pool: TranslatorSource,
@@ -232,7 +237,7 @@ def translate_jobs(
         translate_one = partial(_kept_or_translated, store=store, translator=translator, guard=guard)
         for batch, part, seconds in _in_order(batches, translate_one, width, should_stop):
             _merge(part, result)
-            words = sum(len(job.text.split()) for job in batch.jobs)
+            words = job_words(batch.jobs)
             on_batch(words)
             if seconds is None:  # kept by the run that stopped: its words and time were counted then
                 continue

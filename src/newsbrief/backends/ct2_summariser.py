@@ -115,7 +115,7 @@ class CTranslate2SummaryModel:
 
 
 class CTranslate2SummaryBackend(CTranslate2Backend):
-    """The registry entry (registry.py): `--backend ctranslate2` for a BART summariser."""
+    """The registry entry (registry.py): `--backend ctranslate2` for a BART, Pegasus or T5 summariser."""
 
     unsupported = (
         "CTranslate2 runs Marian (OPUS-MT) translators and BART, Pegasus and T5 summarisers with a "

@@ -111,7 +111,7 @@ def _text(element) -> str:
         if child.nodeType == child.TEXT_NODE:
             parts.append(str(child.data))
         elif child.nodeType == child.ELEMENT_NODE:
-            name = child.tagName.split(":")[-1]
+            name = _name(child)
             if name in SKIPPED:
                 continue
             if name in ("line-break", "tab"):
