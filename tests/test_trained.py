@@ -13,6 +13,8 @@ import json
 import random
 import re
 import shutil
+import threading
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -277,6 +279,104 @@ def test_a_t5_or_pegasus_summariser_runs_on_ctranslate2_by_default_and_writes_th
     assert summary == expected(trained_models, EN_ARTICLE)["lines"]["en"][1]
     record = json.loads((out / EN_ARTICLE / "article.json").read_text(encoding="utf-8"))
     assert record["summariser"]["backend"] == "ctranslate2/int8"
+
+
+class RecordedCalls:
+    """The real generate of the CTranslate2 summariser, each call's thread and span recorded,
+    and a chosen input held back after its summary is written (a slow article)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, slow: str = "", seconds: float = 0.0) -> None:
+        self.spans: list[tuple[int, float, float]] = []
+        real = CTranslate2SummaryModel.generate
+
+        def generate(model: CTranslate2SummaryModel, texts: list[str], **options: object) -> list[str]:
+            began = time.monotonic()
+            written = real(model, texts, **options)
+            if slow and any(slow in text for text in texts):
+                time.sleep(seconds)
+            self.spans.append((threading.get_ident(), began, time.monotonic()))
+            return written
+
+        monkeypatch.setattr(CTranslate2SummaryModel, "generate", generate)
+
+    def overlapping(self) -> int:
+        """Pairs of calls that ran at the same time."""
+        return sum(
+            1
+            for i, (_, start, end) in enumerate(self.spans)
+            for _, other_start, other_end in self.spans[i + 1 :]
+            if start < other_end and other_start < end
+        )
+
+
+# What the summary is is tested, not how much this tiny BART loses to int8.
+ON_CT2_FLOAT32 = ("--summariser", "seq2seq", "--backend", "ctranslate2", "--compute-type", "float32")
+
+
+def lead_articles(tmp_path: Path, count: int) -> tuple[Path, list[str]]:
+    """`count` English articles of the kind bart-lead was trained on, as text files, and their
+    leads (of one to five sentences: one window each, so each summary is one generation)."""
+    texts, leads = (pieces[3:] for pieces in english_articles())
+    source = tmp_path / "in"
+    source.mkdir()
+    for number, text in enumerate(texts[:count]):
+        (source / f"article-{number:02}.txt").write_text(f"Article {number}\n\n{text}\n", encoding="utf-8")
+    return source, leads[:count]
+
+
+def written_summaries(out: Path) -> dict[str, str]:
+    return {
+        path.parent.name: path.read_text(encoding="utf-8").split("\n\n", 1)[1].strip()
+        for path in sorted(out.glob("*/summary.en.md"))
+    }
+
+
+def test_two_articles_are_summarised_at_once_on_ctranslate2_and_write_what_one_at_a_time_writes(
+    trained_models: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With two cores the summariser is two translators of one thread each, and two articles are
+    in flight (one thread of the run each); with one core, one article at a time. Both write
+    the same summaries, in the articles' order."""
+    source, leads = lead_articles(tmp_path, 6)
+    options = ("--to", "en", "--summary-languages", "en", *ON_CT2_FLOAT32)
+    summaries = {}
+    for threads in (2, 1):
+        calls = RecordedCalls(monkeypatch)
+        out = tmp_path / f"out-{threads}"
+        bart = {"summariser": trained_models / "bart-lead"}
+        result = run(source, out, bart, *options, "--threads", str(threads))
+        assert result.exit_code in (EXIT_OK, EXIT_FLAGGED), result.output
+        summaries[threads] = written_summaries(out)
+        threads_used = {thread for thread, _, _ in calls.spans}
+        if threads == 2:
+            assert len(threads_used) == 2 and calls.overlapping() >= 1, calls.spans
+        else:
+            assert len(threads_used) == 1 and calls.overlapping() == 0, calls.spans
+    assert summaries[2] == summaries[1]
+    assert len(summaries[2]) == len(leads) and all(summaries[2].values())
+
+
+def test_an_article_over_its_time_limit_while_another_is_in_flight_fails_alone(
+    trained_models: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The time limit of articles summarised side by side is kept by the run's main thread: the
+    slow article fails with the limit's words as soon as its time is up, the articles after
+    it are summarised meanwhile, and the run does not wait for the slow call to end."""
+    source, leads = lead_articles(tmp_path, 5)
+    slow = leads[1]
+    calls = RecordedCalls(monkeypatch, slow=slow, seconds=8.0)
+    out = tmp_path / "out"
+    options = ("--to", "en", "--summary-languages", "en", *ON_CT2_FLOAT32, "--threads", "2")
+    began = time.monotonic()
+    bart = {"summariser": trained_models / "bart-lead"}
+    result = run(source, out, bart, *options, "--article-timeout", "3")
+    elapsed = time.monotonic() - began
+    assert result.exit_code == 1, result.output
+    over = r"failed: .*article-01\.txt: over the time limit of 3 s per article \(while summarising\)"
+    assert re.search(over, result.output), result.output
+    assert len(written_summaries(out)) == len(leads) - 1
+    assert elapsed < 8.0, f"the run waited {elapsed:.1f} s for the slow article"
+    assert len(calls.spans) >= 4
 
 
 def test_ctranslate2_int8_summaries_agree_with_fp32(

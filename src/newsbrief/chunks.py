@@ -6,15 +6,20 @@ cluster worker (engine ray); what it returns is verified and written by that one
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Protocol
 
 from newsbrief.article import SegmentedArticle
 from newsbrief.config import Settings
 from newsbrief.layout import ArticleDraft
-from newsbrief.limits import OverTimeLimit, TimeBudget, time_limit
+from newsbrief.limits import OverTimeLimit, TimeBudget, over_limit, time_limit
 from newsbrief.plan import ArticlePlan
 from newsbrief.pool import ModelPool
 from newsbrief.progress import NoProgress, ProgressSink
@@ -121,31 +126,109 @@ def _summarise_all(
     """Each article's draft with the summaries its summariser writes, and the jobs that
     translate them into the other summary languages (pooled across the chunk afterwards)."""
     run.progress.phase("summarising", len(run.chunk), "articles")
-    drafts = []
+    items = []
     for item in run.chunk:
-        if run.should_stop():
-            break
-        run.progress.working_on(item.doc.article.path.name)
         if reason := translated.failures.get(item.article_id):
             work.failures.append(ArticleFailure(item.article_id, reason, item.timings))
-            continue
-        began = time.monotonic()
-        try:
-            limit = run.settings.control.article_timeout
-            with time_limit(limit - _spent(item), limit, "summarising"):
-                drafted = _draft(item, translated, summariser)
-        except OverTimeLimit as over:
-            work.failures.append(ArticleFailure(item.article_id, str(over), item.timings))
-            continue
-        except Exception as error:  # a model error costs this article, not the run
-            work.failures.append(ArticleFailure(item.article_id, f"summarising: {error}", item.timings))
-            continue
-        finally:
             run.progress.advance()
-        item.timings["summarise"] = round(time.monotonic() - began, 3)
-        drafts.append(drafted)
+        else:
+            items.append(item)
+    draft_one = partial(_draft, translated=translated, summariser=summariser)
+    if summariser.in_flight > 1:
+        outcomes = summarise_side_by_side(run, items, draft_one, summariser.in_flight)
+    else:
+        outcomes = summarise_in_turn(run, items, draft_one)
+    drafts = []
+    for item, outcome in outcomes:
+        run.progress.advance()
+        if isinstance(outcome, str):
+            work.failures.append(ArticleFailure(item.article_id, outcome, item.timings))
+        else:
+            drafts.append(outcome)
     run.progress.working_on("")
     return drafts
+
+
+Drafted = tuple[ArticleDraft, list[Job]]
+DraftOne = Callable[[ArticleWork], Drafted]
+# Each article with its draft, or why it failed (the one line its failure records).
+Summarised = Iterator[tuple[ArticleWork, Drafted | str]]
+
+
+def summarise_in_turn(run: ChunkRun, items: list[ArticleWork], draft_one: DraftOne) -> Summarised:
+    """One article at a time, its time limit a timer that interrupts it (limits.time_limit)."""
+    limit = run.settings.control.article_timeout
+    for item in items:
+        if run.should_stop():
+            return
+        run.progress.working_on(item.doc.article.path.name)
+        began = time.monotonic()
+        try:
+            with time_limit(limit - _spent(item), limit, "summarising"):
+                drafted = draft_one(item)
+        except OverTimeLimit as over:
+            yield item, str(over)
+            continue
+        except Exception as error:  # a model error costs this article, not the run
+            yield item, f"summarising: {error}"
+            continue
+        item.timings["summarise"] = round(time.monotonic() - began, 3)
+        yield item, drafted
+
+
+def summarise_side_by_side(
+    run: ChunkRun, items: list[ArticleWork], draft_one: DraftOne, width: int
+) -> Summarised:
+    """Up to `width` articles at once, each on a thread of its own (CTranslate2 releases
+    the GIL, and its two translators decode one article each); outcomes come back in the
+    chunk's order, so a run is the same whichever article finishes first. A timer signal
+    reaches the main thread only, so the time limit is kept here instead: an article not done
+    by its deadline fails, and its thread is left to finish unheard (CTranslate2 cannot stop a
+    call midway). After a stop no article is begun, and those in flight are finished."""
+    limit = run.settings.control.article_timeout
+    executor = _summary_threads(width)
+    in_flight: deque[tuple[ArticleWork, Future[Drafted], float]] = deque()
+    waiting = deque(items)
+    try:
+        while waiting or in_flight:
+            while waiting and len(in_flight) < width and not run.should_stop():
+                item = waiting.popleft()
+                deadline = time.monotonic() + limit - _spent(item) if limit > 0 else math.inf
+                in_flight.append((item, executor.submit(_timed, draft_one, item), deadline))
+            if not in_flight:
+                return
+            run.progress.working_on(", ".join(item.doc.article.path.name for item, _, _ in in_flight))
+            item, future, deadline = in_flight.popleft()
+            outcome = _outcome(future, deadline, limit)
+            if not future.done():  # over its limit and still running: its thread is no one's now
+                executor.shutdown(wait=False)
+                executor = _summary_threads(width)
+            yield item, outcome
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _summary_threads(width: int) -> ThreadPoolExecutor:
+    """Threads enough that every article submitted starts at once, so its deadline (counted
+    from then) is its own time; one over its limit keeps its old executor's thread."""
+    return ThreadPoolExecutor(max_workers=width, thread_name_prefix="summarise")
+
+
+def _timed(draft_one: DraftOne, item: ArticleWork) -> Drafted:
+    began = time.monotonic()
+    drafted = draft_one(item)
+    item.timings["summarise"] = round(time.monotonic() - began, 3)
+    return drafted
+
+
+def _outcome(future: Future[Drafted], deadline: float, limit: float) -> Drafted | str:
+    timeout = None if math.isinf(deadline) else max(0.0, deadline - time.monotonic())
+    try:
+        return future.result(timeout=timeout)
+    except FutureTimeout:
+        return over_limit(limit, "summarising")
+    except Exception as error:  # a model error costs this article, not the run
+        return f"summarising: {error}"
 
 
 def _translate_summaries(
@@ -193,9 +276,7 @@ def _line_jobs(item: ArticleWork) -> list[Job]:
     ]
 
 
-def _draft(
-    item: ArticleWork, translated: PooledResult, summariser: Summariser
-) -> tuple[ArticleDraft, list[Job]]:
+def _draft(item: ArticleWork, translated: PooledResult, summariser: Summariser) -> Drafted:
     """The article's lines in every language, its summary, and the summary translations it
     still needs."""
     doc, plan = item.doc, item.plan

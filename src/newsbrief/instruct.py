@@ -85,6 +85,7 @@ class InstructSummariser:
     quotes can be copied rather than translated twice."""
 
     name = "instruct"
+    in_flight = 1  # torch uses every core for one article
 
     def __init__(
         self,

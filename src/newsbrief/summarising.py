@@ -56,6 +56,9 @@ class Summary:
 
 class Summariser(Protocol):
     name: str
+    # Articles it can summarise at once, each on a thread of the run (chunks._summarise_all):
+    # 2 on CTranslate2's two translators, 1 where one article already takes every core.
+    in_flight: int
 
     def summarise(self, item: SummaryInput) -> Summary: ...
 
@@ -65,6 +68,7 @@ class ExtractiveSummariser:
     and in other languages the summary is the aligned translation of the same sentences."""
 
     name = "extractive"
+    in_flight = 1  # no model: each article takes milliseconds
 
     def __init__(self, sentences: int, languages: tuple[str, ...]) -> None:
         self.sentences = sentences
@@ -106,6 +110,7 @@ class Seq2SeqSummariser:
         self.language = language
         self.num_beams = num_beams
         self.max_new_tokens = max_new_tokens
+        self.in_flight = model.parallel_batches
 
     def summarise(self, item: SummaryInput) -> Summary:
         lines = item.lines[self.language]

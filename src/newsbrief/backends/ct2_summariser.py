@@ -25,6 +25,7 @@ from newsbrief.backends.ct2 import (
     limit_malloc_arenas,
     resolve_compute_type,
     resolve_device,
+    split_threads,
 )
 from newsbrief.models import ResolvedModel
 
@@ -49,16 +50,20 @@ class CTranslate2SummaryModel:
         self.resolved = model
         self.device = resolve_device(device)
         self.compute_type = resolve_compute_type(compute_type, device)
-        # One translator with every thread: the summariser writes one article at a time, and
-        # two translators of half the threads would leave one idle (scripts/bench_summaries.py:
-        # 12.2 s an article against 8.3 s, at bart-large-cnn's size on 2 cores).
-        self.parallel_batches = 1
+        # Two translators of half the threads, as for translation: chunks._summarise_all keeps
+        # as many articles in flight (scripts/bench_summaries.py, bart-large-cnn's size on 2
+        # cores: 3.1 s an article against 5.0 s with one translator of both threads). A run
+        # with one article to summarise leaves a core idle for it (about 1.5× its time).
+        self.parallel_batches, each = split_threads(threads or default_threads())
+        if self.device == "cuda":
+            self.parallel_batches, each = 1, 1  # one GPU: one translator
         limit_malloc_arenas()
         self.translator = ctranslate2.Translator(
             str(converted(model)),
             device=self.device,
             compute_type=self.compute_type,
-            intra_threads=1 if self.device == "cuda" else threads or default_threads(),
+            intra_threads=each,
+            inter_threads=self.parallel_batches,
         )
         self.tokenizer = Tokenizer.from_file(str(model.path / "tokenizer.json"))
         generation = _json(model.path / "generation_config.json")
