@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsbrief.checks import OutputChecks
+from newsbrief.glossary import glossary_of_record
 from newsbrief.guarding import GuardPolicy
 from newsbrief.language import LanguageIdentifier
 from newsbrief.spans import line_quotes
@@ -42,7 +43,9 @@ def check_article(folder: Path, identifier: LanguageIdentifier | None = None) ->
     lang = record["language"]
     settings = record.get("settings", {})
     policy = GuardPolicy(figures=settings.get("figures", "verbatim"))
-    checks = OutputChecks(identifier or LanguageIdentifier(), frozenset(_languages(record)))
+    glossary = glossary_of_record(record.get("glossary", {}).get("terms", []))
+    checks = OutputChecks(identifier or LanguageIdentifier(), frozenset(_languages(record)), glossary)
+    guard_flags = _guard_flags(folder / "alignment.jsonl")
     source = _lines(folder / f"source.{lang}.txt")
     checked.quotes = line_quotes(source)
     translations: dict[str, Record] = {}
@@ -53,7 +56,8 @@ def check_article(folder: Path, identifier: LanguageIdentifier | None = None) ->
             checked.problems.append(f"{path.name}: {len(lines)} lines, the source has {len(source)}")
             continue
         flags: dict[int, list[str]] = {}
-        translations[target] = verify_translation(source, lines, lang, target, policy, flags, checks)
+        done = guard_flags.get(target, {})
+        translations[target] = verify_translation(source, lines, lang, target, policy, flags, checks, done)
         checked.problems += [
             f"{path.name} line {i + 1}: {flag}" for i, found in sorted(flags.items()) for flag in found
         ]
@@ -85,6 +89,19 @@ def check_article(folder: Path, identifier: LanguageIdentifier | None = None) ->
         "totals": totals(translations, summaries),
     }
     return checked
+
+
+def _guard_flags(path: Path) -> dict[str, dict[int, list[str]]]:
+    """Each language's flags by segment as the run wrote them (what its guard did to a line
+    cannot be read from the text); none when the file is gone."""
+    if not path.is_file():
+        return {}
+    found: dict[str, dict[int, list[str]]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line)
+        for lang, flags in entry.get("flags", {}).items():
+            found.setdefault(lang, {})[entry["segment"]] = flags
+    return found
 
 
 def _languages(record: dict) -> set[str]:

@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from newsbrief.glossary import Glossary
 from newsbrief.language import LanguageIdentifier, language_name
 from newsbrief.spans import find_spans
 
@@ -43,18 +44,29 @@ SENTENCE_END = re.compile(r"[.!?…:;]['\"»”’)\]]*\s*$")
 class OutputChecks:
     """The checks of one run. `identifier` is the run's language detector (None: no language
     check, as for a caller that has no detector); `accepted` the languages a line may be told
-    apart among (the run's source and target languages)."""
+    apart among (the run's source and target languages); `glossary` the terms a translation
+    must render (glossary.py)."""
 
     identifier: LanguageIdentifier | None = None
     accepted: frozenset[str] = field(default_factory=frozenset)
+    glossary: Glossary = field(default_factory=Glossary)
 
     def problems(self, source: str, output: str, target: str) -> list[str]:
-        """Everything wrong with `output` as the translation of `source` into `target`."""
+        """Everything wrong with `output` as the translation of `source` into `target`, terms
+        aside (verifying.py counts those apart)."""
         if not output.strip():
             return ["empty output"]
         found = form_problems(source, output)
         wrong = self.untranslated(source, output, target) or self.language_problem(output, target)
         return [*found, wrong] if wrong else found
+
+    def problems_with_terms(self, source: str, output: str, source_lang: str, target: str) -> list[str]:
+        """`problems`, and each glossary term of `source` that `output` misses: what the guard
+        searches the beam candidates to be rid of."""
+        return [
+            *self.problems(source, output, target),
+            *self.glossary.missing(source, output, source_lang, target),
+        ]
 
     def untranslated(self, source: str, output: str, target: str) -> str | None:
         """The source line itself, in another language than `target`: told from the whole line,

@@ -17,6 +17,7 @@ import typer
 from newsbrief import Settings, __version__, run_batch
 from newsbrief.config import ConfigError, Engine
 from newsbrief.errors import ModelUnavailable, ModelUnusable, OutputUnwritable
+from newsbrief.glossary import load_glossary
 from newsbrief.locking import OutputLocked, output_lock, running_holder
 from newsbrief.outcomes import (
     EXIT_ARTICLES_FAILED,
@@ -266,6 +267,16 @@ Exclude = Annotated[
         "*.expected.json).",
     ),
 ]
+GlossaryFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--glossary",
+        metavar="FILE",
+        help="Terms the translations must render one way: TSV or CSV with a header of languages "
+        "(uk, en, ru), or TBX; a line that misses one is flagged (`glossary` in the config file).",
+        show_default=False,
+    ),
+]
 Feeds = Annotated[
     list[str] | None,
     typer.Option(
@@ -303,6 +314,14 @@ Review = Annotated[
     bool | None,
     typer.Option("--review/--no-review", help="Write or update the review pages (_review/; default: on)."),
 ]
+SummaryDocuments = Annotated[
+    bool | None,
+    typer.Option(
+        "--summary-documents/--no-summary-documents",
+        help="For a Word or OpenDocument article, write each summary as a document of its kind too "
+        "(summary.<lang>.docx or .odt; default: off).",
+    ),
+]
 # Options of `run` that are not settings.
 RUN_ONLY = ("input_dir", "out", "model", "config", "wait", "strict", "quiet", "log_format")
 
@@ -338,12 +357,14 @@ def run(
     threads: Threads = None,
     exclude: Exclude = None,
     feeds: Feeds = None,
+    glossary: GlossaryFile = None,
     quiet: Quiet = False,
     log_format: LogFormat = "human",
     article_timeout: ArticleTimeout = None,
     max_attempts: MaxAttempts = None,
     retry_parked: RetryParked = None,
     review: Review = None,
+    summary_documents: SummaryDocuments = None,
 ) -> None:
     """Translate and summarise every article in INPUT_DIR into OUT."""
     reporter = reporter_for(log_format, quiet, input_dir, out)
@@ -394,6 +415,8 @@ def _settings_for_run(config: Path | None, models: list[str], overrides: dict[st
     try:
         settings = Settings.from_sources(config, overrides, models)
         load_prompts(settings)
+        if settings.guard.glossary:
+            load_glossary(Path(settings.guard.glossary))
         if settings.control.engine == Engine.RAY:
             from newsbrief.cluster import import_ray
 
@@ -439,7 +462,20 @@ def check(
     flagged = [c for c in checked if c.problems]
     typer.echo(f"{len(checked)} article(s) checked, {len(flagged)} flagged", err=True)
     _report_narration(checked)
+    _report_terms(checked)
     raise typer.Exit(EXIT_FLAGGED if flagged else EXIT_OK)
+
+
+def _report_terms(checked: list) -> None:
+    """The glossary's terms over the articles that were made with one (none: nothing said)."""
+    totals = [c.fidelity["totals"] for c in checked if "terms_total" in c.fidelity["totals"]]
+    if not totals:
+        return
+    total, kept, again, missing = (
+        sum(t[f"terms_{name}"] for t in totals) for name in ("total", "kept", "re_searched", "missing")
+    )
+    found = f"{kept} kept ({again} found by re-search), {missing} missing"
+    typer.echo(f"{total} glossary term(s) in the sources: {found}", err=True)
 
 
 def _report_narration(checked: list) -> None:

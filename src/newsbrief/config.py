@@ -150,6 +150,8 @@ class GuardSettings:
     quotes: str = field(default="translated", metadata=OUTPUT)  # or "original", or "both"
     # Beam candidates the figure guard searches when a translation loses a figure; 0 = flag only.
     figure_candidates: int = field(default=4, metadata=OUTPUT)
+    # A glossary file (glossary.py); it enters the hash by its content (dependencies.py).
+    glossary: str = field(default="", metadata=BY_DEPENDENCY)
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,8 @@ class SummarySettings:
     summary_max_tokens: int = field(default=160, metadata=OUTPUT)
     summary_max_words: int = field(default=100, metadata=OUTPUT)  # asked of an instruction model
     extractive_sentences: int = field(default=4, metadata=OUTPUT)
+    # summary.<lang>.docx (or .odt) beside summary.<lang>.md, for a Word (OpenDocument) source.
+    summary_documents: bool = field(default=False, metadata=OUTPUT)
 
 
 @dataclass(frozen=True)
@@ -222,8 +226,9 @@ class Settings:
         roles = dict(parse_model_option(m) for m in models)
         strategies = {task: str(given.pop(task)) for task in ("summariser", "translator") if task in given}
         given.update(split_strategies(strategies, roles))
-        if isinstance(given.get("prompts"), Path):
-            given["prompts"] = str(given["prompts"])
+        for name in ("prompts", "glossary"):
+            if isinstance(given.get(name), Path):
+                given[name] = str(given[name])
         if "exclude" in given:
             given["exclude"] = (*settings.control.exclude, *given["exclude"])  # type: ignore[misc]
         return apply_models(apply_options(settings, **given), roles)
@@ -286,8 +291,9 @@ def load_settings(config_file: Path | None) -> Settings:
     for task, value in strategies.items():
         _check_type(task, value, str, origin)
     data.update(split_strategies(strategies, models))
-    if isinstance(data.get("prompts"), str):
-        data["prompts"] = str(_from_folder(data["prompts"], config_file.parent))
+    for name in ("prompts", "glossary"):
+        if isinstance(data.get(name), str) and data[name]:
+            data[name] = str(_from_folder(data[name], config_file.parent))
     settings = apply_options(settings, origin=origin, **data)
     return apply_models(settings, models, config_file.parent, origin)
 

@@ -24,7 +24,9 @@ class ConfigHasher:
     def __init__(self, settings: Settings, pool: ModelPool) -> None:
         self.settings = settings
         self.pool = pool
-        self.base = settings.fingerprint()
+        # The glossary by its content: an edited term re-runs every article (a term's absence
+        # is as much its output as its presence).
+        self.base = settings.fingerprint() + pool.glossary().sha256
         self._hashes: dict[tuple[str, ...], str] = {}
 
     def source_of(self, dependency: str) -> ResolvedModel | PromptTemplate | None:

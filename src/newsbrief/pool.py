@@ -8,11 +8,13 @@ nothing to do, never needs."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsbrief.backends.registry import Backend, EncoderDecoder, LoadOptions, backend_named, choose_backend
 from newsbrief.checks import OutputChecks
 from newsbrief.config import Settings, SummaryStrategy, TranslationStrategy
+from newsbrief.glossary import Glossary, load_glossary
 from newsbrief.instruct import InstructSummariser, InstructTranslator
 from newsbrief.language import LanguageIdentifier
 from newsbrief.models import ResolvedModel, resolve_model
@@ -34,6 +36,7 @@ class ModelPool:
         self._backends: dict[tuple[str, str], Backend] = {}  # per pair, decided once
         self._summariser_backend: Backend | None = None
         self._identifier: LanguageIdentifier | None = None
+        self._glossary: Glossary | None = None
         self.load_seconds = 0.0  # reported: a slow disk or a cold cache shows here
 
     def identifier(self) -> LanguageIdentifier:
@@ -50,7 +53,14 @@ class ModelPool:
             *settings.languages.targets,
             *settings.languages.summary_languages,
         }
-        return OutputChecks(self.identifier(), frozenset(accepted))
+        return OutputChecks(self.identifier(), frozenset(accepted), self.glossary())
+
+    def glossary(self) -> Glossary:
+        """The run's glossary, read once (the CLI read it before the run to check it)."""
+        if self._glossary is None:
+            path = self.settings.guard.glossary
+            self._glossary = load_glossary(Path(path)) if path else Glossary()
+        return self._glossary
 
     def resolve_ref(self, ref: str) -> ResolvedModel:
         if ref not in self.resolved:

@@ -9,6 +9,7 @@ from pathlib import Path
 from newsbrief._version import __version__
 from newsbrief.config import Settings
 from newsbrief.dependencies import ConfigHasher
+from newsbrief.glossary import Glossary
 from newsbrief.layout import ArticleResult
 from newsbrief.models import ResolvedModel
 from newsbrief.prompts import PromptTemplate
@@ -39,7 +40,7 @@ def article_record(
             models[name] = {**_model_entry(source), "backend": hasher.backend_of(dependency)}
         elif isinstance(source, ResolvedModel):
             summariser.update({**_model_entry(source), "backend": hasher.backend_of(dependency)})
-    return {
+    record = {
         "id": article.id,
         "title": article.title,
         "language": doc.lang,
@@ -82,6 +83,15 @@ def article_record(
         "fidelity": result.fidelity,
         "newsbrief": __version__,
     }
+    glossary = hasher.pool.glossary()
+    return {**record, "glossary": glossary_entry(glossary, result)} if glossary else record
+
+
+def glossary_entry(glossary: Glossary, result: ArticleResult) -> dict[str, object]:
+    """The glossary file and the terms of this article's source: what `check` verifies again."""
+    source = "\n".join(result.lines[result.doc.lang])
+    terms = [term.as_record() for term in glossary.found_in(source, result.doc.lang)]
+    return {"file": glossary.path, "sha256": glossary.sha256, "terms": terms}
 
 
 def _model_entry(model: ResolvedModel) -> dict[str, str]:

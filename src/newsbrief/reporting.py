@@ -266,12 +266,15 @@ def print_table(console: Console, report: RunReport) -> None:
     """One column per state (State's words, each file counted once), then the work and the flags."""
     table = Table(title="newsbrief run", show_header=True)
     counts = report.counts()
-    for column in (*counts, "words translated", "figures kept", "flagged", "time"):
+    kept = {"figures kept": _kept(report, "figures")}
+    if report.fidelity_total("terms_total"):  # a run with a glossary that found its terms
+        kept["glossary terms kept"] = _kept(report, "terms")
+    for column in (*counts, "words translated", *kept, "flagged", "time"):
         table.add_column(column, justify="right")
     table.add_row(
         *(str(count) for count in counts.values()),
         f"{report.words:,}",
-        f"{report.fidelity_total('figures_kept'):,}/{report.fidelity_total('figures_total'):,}",
+        *kept.values(),
         str(len(report.flagged())),
         f"{report.seconds:.1f} s",
     )
@@ -281,6 +284,10 @@ def print_table(console: Console, report: RunReport) -> None:
     if report.flagged():
         see = "see fidelity in each article.json, or run `newsbrief check`"
         console.print(f"{flagged_line(report)} ({see}).", soft_wrap=True, highlight=False)
+
+
+def _kept(report: RunReport, kind: str) -> str:
+    return f"{report.fidelity_total(f'{kind}_kept'):,}/{report.fidelity_total(f'{kind}_total'):,}"
 
 
 def summary_line(report: RunReport, code: int) -> str:

@@ -26,6 +26,7 @@ from html import escape
 from pathlib import Path
 
 from newsbrief.figures import values
+from newsbrief.glossary import Glossary, glossary_of_record, term_regex
 from newsbrief.manifest import ArticleRow, Manifest
 from newsbrief.spans import find_spans
 from newsbrief.verifying import unsupported_problem
@@ -55,6 +56,7 @@ details.problems>summary{cursor:pointer;font-weight:bold;color:#c00;font-size:1.
 details.problems ul{max-height:45vh;overflow:auto}
 table.segments{table-layout:fixed}col.line{width:3.2em}td{overflow-wrap:anywhere}
 tr.break td{padding:0 .5em;height:.7em;font-size:.7em;background:#fafafa}
+mark.term{background:none;outline:1px dashed #556;outline-offset:1px}
 mark.f0,mark.f1,mark.f2,mark.f3,mark.f4,mark.f5,mark.f6,mark.f7,mark.invented{white-space:nowrap}
 .filter label{margin-right:1em}.filter input{margin-right:.3em}
 """
@@ -375,6 +377,7 @@ def _segments_table(record: dict, records: list[dict]) -> str:
         f'<h2 id="lines">Side by side</h2><table class="segments"><colgroup>{columns}</colgroup>'
         f"<thead><tr><th>line</th>{header}</tr></thead><tbody>"
     ]
+    glossary = glossary_of_record(record.get("glossary", {}).get("terms", []))
     previous = 0
     for segment in records:
         parts += [_break_row(n, len(languages)) for n in range(previous + 1, segment["line"])]
@@ -391,6 +394,7 @@ def _segments_table(record: dict, records: list[dict]) -> str:
                 marks = source_marks(figures, quotes)
             else:
                 marks = target_marks(text, figures, quotes)
+            marks += term_marks(text, lang, source_lang, segment["text"].get(source_lang, ""), glossary)
             reasons = "".join(f'<div class="reason">{escape(f)}</div>' for f in flags.get(lang, []))
             cells.append(f'<td lang="{escape(lang)}">{highlight(text, marks)}{reasons}</td>')
         line = segment["line"]
@@ -430,6 +434,24 @@ def target_marks(text: str, figures: list[dict], quotes: list[dict]) -> list[Mar
         if k < len(quotes):
             marks.append(Mark(span.start, span.end, f"q{k % PALETTE}", f"quote {k + 1}"))
     return marks
+
+
+def term_marks(text: str, lang: str, source_lang: str, source: str, glossary: Glossary) -> list[Mark]:
+    """The glossary's terms, dashed: in the source line as found, in a translation the forms
+    the glossary wants for the terms of that source line (a missing one is in the flags)."""
+    if not glossary:
+        return []
+    if lang == source_lang:
+        wanted = [
+            (t.form(lang) or "", f"glossary term: {t.form(lang)}") for t in glossary.found_in(text, lang)
+        ]
+    else:
+        wanted = [(use.wanted, f"glossary: {use.label}") for use in glossary.uses(source, source_lang, lang)]
+    return [
+        Mark(match.start(), match.end(), "term", title)
+        for words, title in wanted
+        for match in term_regex(words, lang).finditer(text)
+    ]
 
 
 def highlight(text: str, marks: list[Mark]) -> str:

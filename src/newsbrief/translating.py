@@ -60,7 +60,7 @@ class Guard:
     checks: OutputChecks
 
     def problems_of(self, job: Job) -> ProblemsOf:
-        return lambda text: self.checks.problems(job.text, text, job.target)
+        return lambda text: self.checks.problems_with_terms(job.text, text, job.source, job.target)
 
 
 class JobKey(NamedTuple):

@@ -13,6 +13,7 @@ from typing import Any
 
 from newsbrief.checks import OutputChecks
 from newsbrief.figures import compare_figures, figures_in, in_figures
+from newsbrief.glossary import TermUse, missing_term
 from newsbrief.guarding import GuardPolicy, expected_figures
 from newsbrief.layout import ArticleResult
 from newsbrief.provenance import trace
@@ -31,14 +32,19 @@ def verify_translation(
     policy: GuardPolicy,
     flags: dict[int, list[str]],
     checks: OutputChecks | None = None,
+    guard_flags: dict[int, list[str]] | None = None,
 ) -> Record:
-    """Figures and quotes of each source line against its translation, and the output checks
-    (loops, length, a cut, the language); findings are added to `flags[line index]` so
-    alignment.jsonl shows them too."""
+    """Figures and quotes of each source line against its translation, the output checks
+    (loops, length, a cut, the language) and the glossary's terms; findings are added to
+    `flags[line index]` so alignment.jsonl shows them too. `guard_flags`: what the guard did to
+    each line (default: `flags` as given, which in a run holds them; `check` reads them back
+    from alignment.jsonl), from which a term found by re-search is told."""
     checks = checks or OutputChecks()
+    guard_flags = {i: list(f) for i, f in flags.items()} if guard_flags is None else guard_flags
     figures: Record = {"total": 0, "kept": 0, "changed": [], "missing": [], "invented": []}
     quotes: Record = {"total": 0, "kept": 0, "lost": [], "added": []}
     problems: list[Record] = []
+    terms: Record = {"total": 0, "kept": 0, "re_searched": 0, "missing": []}
     spans_of = line_spans(source_lines)
     # Quotes over the output's own paragraphs too: a quote that runs on is unclosed in a line.
     output_spans = line_spans(output_lines)
@@ -77,16 +83,44 @@ def verify_translation(
         for problem in checks.problems(source, output, target_lang):
             problems.append({"segment": index, "problem": problem})
             found.append(problem)
+        if checks.glossary:
+            found += _verify_terms(
+                terms,
+                index,
+                checks.glossary.uses(source, source_lang, target_lang),
+                output,
+                target_lang,
+                guard_flags.get(index, []),
+            )
         if found:
             flags.setdefault(index, []).extend(f for f in found if f not in flags.get(index, []))
     source_chars = sum(len(line) for line in source_lines)
-    return {
+    record = {
         "figures": figures,
         "quotes": quotes,
         "problems": problems,
         "flagged_segments": [{"segment": i, "flags": f} for i, f in sorted(flags.items()) if f],
         "length_ratio": round(sum(len(line) for line in output_lines) / max(1, source_chars), 3),
     }
+    return {**record, "glossary": terms} if checks.glossary else record
+
+
+def _verify_terms(
+    terms: Record, index: int, uses: list[TermUse], output: str, target_lang: str, guard_flags: list[str]
+) -> list[str]:
+    """Count the line's glossary terms into `terms`; the flags of those its translation misses.
+    A term is re-searched when the guard took a beam candidate because the best one missed it."""
+    found = []
+    for use in uses:
+        terms["total"] += 1
+        if not use.found_in(output, target_lang):
+            terms["missing"].append({"segment": index, "term": use.label})
+            found.append(missing_term(use.label))
+            continue
+        terms["kept"] += 1
+        if any(flag.startswith("beam candidate") and missing_term(use.label) in flag for flag in guard_flags):
+            terms["re_searched"] += 1
+    return found
 
 
 def verify_summary(
@@ -132,6 +166,7 @@ def totals(translations: dict[str, Record], summaries: dict[str, Record]) -> Rec
         + len(r.get("unsupported", []))
         for r in summaries.values()
     )
+    glossaries = [r["glossary"] for r in translations.values() if "glossary" in r]
     result = {
         "figures_total": sum(f["total"] for f in figures),
         "figures_kept": sum(f["kept"] for f in figures),
@@ -146,8 +181,14 @@ def totals(translations: dict[str, Record], summaries: dict[str, Record]) -> Rec
         "summary_problems": summary_problems,
         "summary_repairs": sum(len(r["repairs"]) for r in summaries.values()),
     }
+    if glossaries:  # a run with a glossary (glossary.py)
+        result["terms_total"] = sum(g["total"] for g in glossaries)
+        result["terms_kept"] = sum(g["kept"] for g in glossaries)
+        result["terms_re_searched"] = sum(g["re_searched"] for g in glossaries)
+        result["terms_missing"] = sum(len(g["missing"]) for g in glossaries)
     result["flagged"] = bool(
-        result["figures_changed"]
+        result.get("terms_missing", 0)
+        + result["figures_changed"]
         + result["figures_missing"]
         + result["figures_invented"]
         + result["quotes_total"]
