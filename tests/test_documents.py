@@ -268,3 +268,25 @@ def test_a_document_comes_out_in_kind_paragraph_by_paragraph_with_its_styles(
     assert [written.title, *written.paragraphs] == known["lines"]["en"]
     assert styles_of(out / name / f"translation.en.{kind}") == styles_of(document)
     assert read_article(document).paragraphs[-1] == known["lines"]["uk"][-1]  # the source untouched
+
+
+@pytest.mark.parametrize("kind", ["docx", "odt"])
+def test_summary_documents_come_on_request_and_read_back_as_the_summary(
+    documents: dict[str, Path], tiny_config: Path, tmp_path: Path, kind: str
+) -> None:
+    """`--summary-documents`: summary.<lang>.<kind> beside summary.<lang>.md, its title the
+    summary's title and its one paragraph the summary's text; without it, none."""
+    source = tmp_path / "in"
+    source.mkdir()
+    shutil.copy(documents[kind], source / f"memo.{kind}")
+    plain, asked = tmp_path / "plain", tmp_path / "asked"
+    options = ["-c", str(tiny_config), "--summariser", "extractive", "--summary-languages", "uk,en"]
+    for out, extra in ((plain, []), (asked, ["--summary-documents"])):
+        result = CliRunner().invoke(app, ["run", str(source), "--out", str(out), *options, *extra])
+        assert result.exit_code in (0, 4), result.output
+    assert not list(plain.glob(f"*/summary.*.{kind}"))
+    for lang in ("uk", "en"):
+        markdown = (asked / "memo" / f"summary.{lang}.md").read_text(encoding="utf-8")
+        title, body = markdown.removeprefix("# ").split("\n\n", 1)
+        written = read_article(asked / "memo" / f"summary.{lang}.{kind}")
+        assert (written.title, written.paragraphs) == (title, [body.strip()])

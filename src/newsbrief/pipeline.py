@@ -465,7 +465,7 @@ def _write(run: BatchRun, draft: ArticleDraft, item: Pending) -> None:
     row.timings["verify"] = round(time.monotonic() - began, 3)  # summary guard, fidelity record
     began = time.monotonic()
     try:
-        documents, warnings = translated_documents(result)
+        documents, warnings = translated_documents(result, run.settings.summaries.summary_documents)
         result.record["warnings"] = [*result.record.get("warnings", []), *warnings]
         files: dict[str, str | bytes] = {**article_files(result), **documents}
     except Exception as error:  # a document its library cannot write back costs this article

@@ -53,6 +53,22 @@ def rewrite(data: bytes, texts: Replacements) -> bytes:
     return written.getvalue()
 
 
+def summary_document(title: str, paragraphs: list[str]) -> bytes:
+    """A new text document: the title as a heading of level 1, then the paragraphs
+    (`summary.<lang>.odt`)."""
+    from odf.opendocument import OpenDocumentText
+    from odf.text import H, P
+
+    document = OpenDocumentText()
+    if title:
+        document.text.addElement(H(outlinelevel=1, text=title))
+    for text in paragraphs:
+        document.text.addElement(P(text=text))
+    written = io.BytesIO()
+    document.write(written)
+    return written.getvalue()
+
+
 def _replace(element, text: str) -> None:
     """The element's spans, links and breaks taken out, its notes and comments kept, and `text`
     in its first text node (odfpy's caches cannot take a text node out: the others are emptied)."""

@@ -61,6 +61,20 @@ def rewrite(data: bytes, texts: Replacements) -> bytes:
     return written.getvalue()
 
 
+def summary_document(title: str, paragraphs: list[str]) -> bytes:
+    """A new Word document: the title in the Title style, then the paragraphs (`summary.<lang>.docx`)."""
+    import docx
+
+    document = docx.Document()
+    if title:
+        document.add_paragraph(title, style="Title")
+    for text in paragraphs:
+        document.add_paragraph(text)
+    written = io.BytesIO()
+    document.save(written)
+    return written.getvalue()
+
+
 def _replace(paragraphs: list, text: str | None) -> None:
     """The text in the first run of the first paragraph; the other runs (and paragraphs of the
     same cell) emptied, so their formatting is gone with their words."""
