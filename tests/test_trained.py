@@ -287,6 +287,7 @@ class RecordedCalls:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, slow: str = "", seconds: float = 0.0) -> None:
         self.spans: list[tuple[int, float, float]] = []
+        self.inputs: list[str] = []  # each call's first input, in the order of self.spans
         real = CTranslate2SummaryModel.generate
 
         def generate(model: CTranslate2SummaryModel, texts: list[str], **options: object) -> list[str]:
@@ -295,6 +296,7 @@ class RecordedCalls:
             if slow and any(slow in text for text in texts):
                 time.sleep(seconds)
             self.spans.append((threading.get_ident(), began, time.monotonic()))
+            self.inputs.append(texts[0])
             return written
 
         monkeypatch.setattr(CTranslate2SummaryModel, "generate", generate)
@@ -354,6 +356,24 @@ def test_two_articles_are_summarised_at_once_on_ctranslate2_and_write_what_one_a
             assert len(threads_used) == 1 and calls.overlapping() == 0, calls.spans
     assert summaries[2] == summaries[1]
     assert len(summaries[2]) == len(leads) and all(summaries[2].values())
+
+
+def test_a_long_article_does_not_hold_the_other_translator_idle(
+    trained_models: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the first article is summarised (slowly), the other thread takes the next article
+    each time it finishes one: all the others are done before the first, and the summaries are
+    still written in the chunk's order (the same as one at a time)."""
+    source, leads = lead_articles(tmp_path, 5)
+    calls = RecordedCalls(monkeypatch, slow=leads[0], seconds=3.0)
+    out = tmp_path / "out"
+    options = ("--to", "en", "--summary-languages", "en", *ON_CT2_FLOAT32, "--threads", "2")
+    result = run(source, out, {"summariser": trained_models / "bart-lead"}, *options)
+    assert result.exit_code in (EXIT_OK, EXIT_FLAGGED), result.output
+    slow = next(i for i, text in enumerate(calls.inputs) if leads[0] in text)
+    others = [span for i, span in enumerate(calls.spans) if i != slow]
+    assert len(others) >= 4 and all(end < calls.spans[slow][2] for _, _, end in others), calls.spans
+    assert len(written_summaries(out)) == 5
 
 
 def test_an_article_over_its_time_limit_while_another_is_in_flight_fails_alone(

@@ -10,8 +10,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Protocol
@@ -179,33 +178,58 @@ def summarise_in_turn(run: ChunkRun, items: list[ArticleWork], draft_one: DraftO
 def summarise_side_by_side(
     run: ChunkRun, items: list[ArticleWork], draft_one: DraftOne, width: int
 ) -> Summarised:
-    """Up to `width` articles at once, each on a thread of its own (CTranslate2 releases
-    the GIL, and its two translators decode one article each); outcomes come back in the
-    chunk's order, so a run is the same whichever article finishes first. A timer signal
-    reaches the main thread only, so the time limit is kept here instead: an article not done
-    by its deadline fails, and its thread is left to finish unheard (CTranslate2 cannot stop a
-    call midway). After a stop no article is begun, and those in flight are finished."""
+    """Up to `width` articles at once, each on a thread of its own (CTranslate2 releases the GIL,
+    and its two translators decode one article each). A thread that finishes takes the next
+    article at once, whichever of those in flight it was (a long article beside short ones
+    would otherwise hold a translator idle); outcomes are given back in the chunk's order, so a
+    run is the same whichever finishes first. A timer signal reaches the main thread only, so
+    the time limit is kept here: an article not done by its deadline fails, and its thread is
+    left to finish unheard (CTranslate2 cannot stop a call midway). After a stop no article is
+    begun, and those in flight are finished."""
     limit = run.settings.control.article_timeout
     executor = _summary_threads(width)
-    in_flight: deque[tuple[ArticleWork, Future[Drafted], float]] = deque()
-    waiting = deque(items)
+    waiting = deque(enumerate(items))
+    running: Running = {}
+    settled: dict[int, Drafted | str] = {}
+    given = 0
     try:
-        while waiting or in_flight:
-            while waiting and len(in_flight) < width and not run.should_stop():
-                item = waiting.popleft()
+        while given < len(items):
+            while waiting and len(running) < width and not run.should_stop():
+                place, item = waiting.popleft()
                 deadline = time.monotonic() + limit - _spent(item) if limit > 0 else math.inf
-                in_flight.append((item, executor.submit(_timed, draft_one, item), deadline))
-            if not in_flight:
-                return
-            run.progress.working_on(", ".join(item.doc.article.path.name for item, _, _ in in_flight))
-            item, future, deadline = in_flight.popleft()
-            outcome = _outcome(future, deadline, limit)
-            if not future.done():  # over its limit and still running: its thread is no one's now
-                executor.shutdown(wait=False)
-                executor = _summary_threads(width)
-            yield item, outcome
+                running[executor.submit(_timed, draft_one, item)] = (place, deadline)
+            if not running and given not in settled:
+                return  # stopped: the rest was never begun
+            if running:
+                run.progress.working_on(
+                    ", ".join(items[p].doc.article.path.name for p, _ in running.values())
+                )
+                done, overdue = _wait_for_one(running)
+                settled.update({running.pop(future)[0]: _result(future) for future in done})
+                for future in overdue:
+                    settled[running.pop(future)[0]] = over_limit(limit, "summarising")
+                if overdue:  # their threads are no one's now: the next articles need free ones
+                    executor.shutdown(wait=False)
+                    executor = _summary_threads(width)
+            while given in settled:
+                yield items[given], settled.pop(given)
+                given += 1
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
+
+
+# Articles being summarised: each one's future, its place in the chunk and its deadline.
+Running = dict[Future[Drafted], tuple[int, float]]
+
+
+def _wait_for_one(running: Running) -> tuple[set[Future[Drafted]], list[Future[Drafted]]]:
+    """Until an article is done or one is past its deadline: those done, and those overdue."""
+    earliest = min(deadline for _, deadline in running.values())
+    timeout = None if math.isinf(earliest) else max(0.0, earliest - time.monotonic())
+    done, _ = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
+    now = time.monotonic()
+    overdue = [future for future, (_, deadline) in running.items() if future not in done and deadline <= now]
+    return done, overdue
 
 
 def _summary_threads(width: int) -> ThreadPoolExecutor:
@@ -221,12 +245,9 @@ def _timed(draft_one: DraftOne, item: ArticleWork) -> Drafted:
     return drafted
 
 
-def _outcome(future: Future[Drafted], deadline: float, limit: float) -> Drafted | str:
-    timeout = None if math.isinf(deadline) else max(0.0, deadline - time.monotonic())
+def _result(future: Future[Drafted]) -> Drafted | str:
     try:
-        return future.result(timeout=timeout)
-    except FutureTimeout:
-        return over_limit(limit, "summarising")
+        return future.result()
     except Exception as error:  # a model error costs this article, not the run
         return f"summarising: {error}"
 
