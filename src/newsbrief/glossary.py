@@ -28,6 +28,7 @@ import io
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from newsbrief.config import ConfigError
@@ -223,20 +224,11 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+@lru_cache(maxsize=4096)  # a pure function of its text: each term is compiled once per process
 def term_regex(words: str, lang: str) -> re.Pattern[str]:
     """The words of a term as a pattern over a text, case forms included where `lang` inflects."""
-    return _compiled(words, lang)
-
-
-_PATTERNS: dict[tuple[str, str], re.Pattern[str]] = {}
-
-
-def _compiled(words: str, lang: str) -> re.Pattern[str]:
-    key = (words, lang)
-    if key not in _PATTERNS:
-        parts = [word_pattern(word, lang) for word in words.split()]
-        _PATTERNS[key] = re.compile(r"(?<!\w)" + r"\s+".join(parts) + r"(?!\w)", re.IGNORECASE)
-    return _PATTERNS[key]
+    parts = [word_pattern(word, lang) for word in words.split()]
+    return re.compile(r"(?<!\w)" + r"\s+".join(parts) + r"(?!\w)", re.IGNORECASE)
 
 
 def word_pattern(word: str, lang: str) -> str:
