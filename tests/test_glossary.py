@@ -10,6 +10,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import ARTICLES
+from test_documents import make_docx, make_odt
+from test_feeds import ATOM, FIRST, SECOND, night, rss
 from typer.testing import CliRunner
 
 from newsbrief.checks import OutputChecks
@@ -314,3 +317,40 @@ def test_the_config_files_glossary_is_found_beside_it(trained_models: Path, tmp_
     configured = runner.invoke(app, [*args, "-c", str(folder / "newsbrief.toml")])
     assert configured.exit_code in (EXIT_OK, EXIT_FLAGGED), configured.output
     assert fidelity(out)["uk-newsmt-energy"]["glossary"]["file"] == str((folder / "terms.tsv").resolve())
+
+
+def test_documents_text_and_a_feed_run_in_one_command_with_every_term_kept_or_flagged(
+    tiny_config: Path, tmp_path: Path
+) -> None:
+    """Issue 21's whole job at once: a folder with a Word and an OpenDocument file, a text article
+    and an RSS feed (and an Atom feed by --feed), the glossary on. Every article is done, the
+    documents come back in kind, and every term its source holds is counted kept or flagged
+    with its name on its line. (The tiny models write nonsense: which terms survive is not the
+    point here, that none is passed over is.)"""
+    source, out = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    make_docx(source / "memo.docx")
+    make_odt(source / "desk.odt")
+    shutil.copy(ARTICLES / "uk-grain-exports.txt", source)
+    (source / "news.rss").write_text(rss(FIRST, SECOND), encoding="utf-8")
+    atom = tmp_path / "wire.atom"
+    atom.write_text(ATOM, encoding="utf-8")
+    code, events = night(source, out, tiny_config, "--feed", str(atom), "--glossary", str(NEWSROOM))
+    assert code == EXIT_OK, events
+    assert [e["state"] for e in events if e["event"] == "article"] == ["done"] * 6
+    assert list(out.glob("*/translation.en.docx")) and list(out.glob("*/translation.en.odt"))
+    total = 0
+    for name, record in fidelity(out).items():
+        assert record["glossary"]["file"] == str(NEWSROOM.resolve()), name
+        flags = [f for entry in alignment(out, name) for fs in entry["flags"].values() for f in fs]
+        for translation in record["fidelity"]["translations"].values():
+            terms = translation["glossary"]
+            assert terms["kept"] + len(terms["missing"]) == terms["total"], name
+            total += terms["total"]
+        missing = [
+            m["term"] for t in record["fidelity"]["translations"].values() for m in t["glossary"]["missing"]
+        ]
+        assert sorted(f"glossary term missing: {m}" for m in missing) == sorted(
+            f for f in flags if "glossary" in f
+        )
+    assert total >= 4
