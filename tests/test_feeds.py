@@ -50,6 +50,20 @@ ATOM = (
 )
 
 
+def newsroom_folder(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A folder of a Word file, an OpenDocument file, a text article and an RSS feed; the output
+    folder; an Atom feed outside the folder (for --feed)."""
+    source, out = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    make_docx(source / "memo.docx")
+    make_odt(source / "desk.odt")
+    shutil.copy(ARTICLES / "uk-grain-exports.txt", source)
+    (source / "news.rss").write_text(rss(FIRST, SECOND), encoding="utf-8")
+    atom = tmp_path / "wire.atom"
+    atom.write_text(ATOM, encoding="utf-8")
+    return source, out, atom
+
+
 def states(events: list[dict]) -> dict[str, str]:
     return {Path(e["source"]).name: e["state"] for e in events if e["event"] == "article"}
 
@@ -62,14 +76,7 @@ def night(source: Path, out: Path, config: Path, *extra: str) -> tuple[int, list
 def test_a_folder_of_documents_text_and_a_feed_runs_in_one_command_and_feeds_are_incremental(
     tiny_config: Path, tmp_path: Path
 ) -> None:
-    source, out = tmp_path / "in", tmp_path / "out"
-    source.mkdir()
-    make_docx(source / "memo.docx")
-    make_odt(source / "desk.odt")
-    shutil.copy(ARTICLES / "uk-grain-exports.txt", source)
-    (source / "news.rss").write_text(rss(FIRST, SECOND), encoding="utf-8")
-    atom = tmp_path / "wire.atom"
-    atom.write_text(ATOM, encoding="utf-8")
+    source, out, atom = newsroom_folder(tmp_path)
     code, events = night(source, out, tiny_config, "--feed", str(atom))
     assert code == EXIT_OK, events
     first = states(events)
