@@ -42,7 +42,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -221,10 +220,29 @@ def _encoding(path: Path) -> str:
     return "cp1251" if "cp1251" in path.name else "utf-8"
 
 
+# newsbrief's CLI, writing its own peak RSS (VmHWM) into argv[1] at exit. Not ru_maxrss of the
+# child: Linux keeps a forked child's ru_maxrss across exec, so it starts at this process's RSS.
+PEAK_REPORTING_RUN = """
+import atexit, sys
+peak_file = sys.argv[1]
+def save():
+    with open("/proc/self/status", encoding="ascii") as status:
+        peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    with open(peak_file, "w", encoding="ascii") as f:
+        f.write(peak)
+atexit.register(save)
+from newsbrief.cli import main
+sys.argv = ["newsbrief", *sys.argv[2:]]
+main()
+"""
+
+
 def pipeline_run(source: Path, out: Path, config: Path) -> dict:
     """(d) in a subprocess of its own, so that its peak RSS is its own."""
+    peak_file = out.with_name(out.name + ".peak")
     command = [
-        sys.executable, "-m", "newsbrief", "run", str(source), "--out", str(out), "-c", str(config),
+        sys.executable, "-c", PEAK_REPORTING_RUN, str(peak_file),
+        "run", str(source), "--out", str(out), "-c", str(config),
         "--backend", "ctranslate2", "--beams", "1", "--to", "en", "--summary-languages", "en",
         "--summariser", "extractive", "--figure-candidates", "0", "--no-review", "--log-format", "json",
         "--quiet",
@@ -234,7 +252,7 @@ def pipeline_run(source: Path, out: Path, config: Path) -> dict:
     seconds = time.monotonic() - began
     assert done.returncode == 0, done.stderr[-2000:]
     run_line = json.loads(done.stdout.strip().splitlines()[-1])
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    peak = int(peak_file.read_text(encoding="ascii")) / 1024
     return {"wall": seconds, "peak_mb": peak, **run_line}
 
 

@@ -21,7 +21,11 @@ without model loading: what of the engine's speed the whole pipeline keeps (read
 tokenise, guard, summarise, verify, write included). Printed too: where the run's time went per
 stage (the JSON article lines' timings), articles per hour per core, peak RSS.
 
-Usage: python scripts/bench_default.py --tiny DIR [--articles 4]
+`--run-option` (repeatable) adds an option to the run, to see where its peak memory comes from
+(`--run-option=--summariser=extractive`: no summariser; `--run-option=--figure-candidates=0`: no
+beam candidates); the default configuration is the run without any.
+
+Usage: python scripts/bench_default.py --tiny DIR [--articles 4] [--run-option=--OPTION=VALUE ...]
 """
 
 from __future__ import annotations
@@ -60,14 +64,22 @@ class Recording(ctranslate2.Translator):
         call = {"translator": id(self), "source": source, "options": options}
         call["thread"] = threading.current_thread().name
         calls.append(call)
-        began = time.monotonic()
+        began = call["began"] = time.monotonic()
         try:
             return super().translate_batch(source, **options)
         finally:
             call["seconds"] = time.monotonic() - began
 ctranslate2.Translator = Recording
+def own_peak_kb():
+    # VmHWM: this process's own high-water mark. Not ru_maxrss: Linux keeps a forked child's
+    # ru_maxrss across exec, so it starts at the parent's RSS (the benchmark's, models built).
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 def save():  # this process's own peak, and its children's (model conversions)
-    peaks = {"self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+    peaks = {"self": own_peak_kb()}
     peaks["children"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     with open(record, "w", encoding="utf-8") as f:
         translators = {str(k): v for k, v in settings.items()}
@@ -79,11 +91,13 @@ main()
 """
 
 
-def default_run(source: Path, out: Path, models: dict[str, Path], record: Path) -> tuple[float, list[dict]]:
-    """The run's wall seconds and its JSON lines; peak RSS is read from RUSAGE_CHILDREN after."""
+def default_run(
+    source: Path, out: Path, models: dict[str, Path], record: Path, options: list[str] = ()
+) -> tuple[float, list[dict]]:
+    """The run's wall seconds and its JSON lines; its peak RSS is in `record`."""
     roles = [arg for role, folder in models.items() for arg in ("-m", f"{role}={folder}")]
     command = [sys.executable, "-c", RECORDING_RUN, str(record), "run", str(source), "--out", str(out)]
-    command += [*roles, "--no-review", "--log-format", "json"]  # every article's line: its timings
+    command += [*roles, "--no-review", "--log-format", "json", *options]  # every article's line: its timings
     began = time.monotonic()
     done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     seconds = time.monotonic() - began
@@ -129,6 +143,16 @@ def _runs_of_one_translator(calls: list[dict]) -> list[tuple[str, list[dict]]]:
     return runs
 
 
+def covered(spans: list[tuple[float, float]]) -> float:
+    """Seconds in which at least one of the calls was running (their union)."""
+    total, end = 0.0, float("-inf")
+    for start, stop in sorted(spans):
+        if stop > end:
+            total += stop - max(start, end)
+            end = stop
+    return total
+
+
 def stage_seconds(lines: list[dict]) -> dict[str, float]:
     totals = dict.fromkeys(STAGES, 0.0)
     for line in lines:
@@ -142,11 +166,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tiny", type=Path, required=True, help="folder of the tiny models")
     parser.add_argument("--articles", type=int, default=4)
+    parser.add_argument("--run-option", action="append", default=[], help="an option added to the run")
     args = parser.parse_args()
-    measure(args.tiny, args.articles)
+    measure(args.tiny, args.articles, args.run_option)
 
 
-def measure(tiny: Path, articles: int) -> None:
+def measure(tiny: Path, articles: int, options: list[str] = ()) -> None:
     """Build the models, run, replay, print (scripts/bench.py prints this as its last row)."""
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -159,28 +184,35 @@ def measure(tiny: Path, articles: int) -> None:
             name = ARTICLES[i % len(ARTICLES)]
             shutil.copy(CORPUS / name, source / f"{i:03d}-{name}")
         record = work / "calls.json"
-        wall, lines = default_run(work / "in", work / "out", models, record)
+        wall, lines = default_run(work / "in", work / "out", models, record, list(options))
         recorded = json.loads(record.read_text(encoding="utf-8"))
         raw, per_model, calls = replay(recorded)
     in_run: dict[str, float] = defaultdict(float)
+    spans: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for call in recorded["calls"]:
-        in_run[Path(recorded["translators"][str(call["translator"])]["model_path"]).name] += call["seconds"]
+        name = Path(recorded["translators"][str(call["translator"])]["model_path"]).name
+        in_run[name] += call["seconds"]
+        spans[name].append((call["began"], call["began"] + call["seconds"]))
     run_line = next(line for line in lines if line.get("event") == "end")
     working = run_line["seconds"] - run_line["model_load_seconds"]
     done = run_line["counts"]["done"]
     cores = default_threads()
-    print(f"default newsbrief run: {done} articles (en, uk, ru) into uk and en, beam 4, figure guard on,")
+    added = f" with {' '.join(options)}" if options else ""
+    print(
+        f"default newsbrief run{added}: {done} articles (en, uk, ru) into uk and en, beam 4, figure guard on,"
+    )
     print(f"  seq2seq summaries at bart-large-cnn size, {len(PAIRS)} OPUS-size translators; {cores} cores")
     rate = done / (working / 3600) / cores
     print(f"  {run_line['seconds']:.1f} s ({wall:.1f} s wall with start-up), models loaded in")
     print(f"  {run_line['model_load_seconds']:.1f} s; {rate:.0f} articles/hour/core")
     peaks = recorded["peak_kb"]
     print(f"  peak RSS {peaks['self'] / 1024:.0f} MB (its model conversions, in child processes of their")
-    print(f"  own and once per model and machine: {peaks['children'] / 1024:.0f} MB)")
+    print(f"  own and once per model and machine: at most {peaks['children'] / 1024:.0f} MB, a figure that")
+    print("  includes the run's own RSS when it forked them)")
     print(f"raw CTranslate2, the same {calls} translate_batch calls: {raw:.1f} s")
-    print("  model                          raw wall   the run's calls (summed; two in flight count twice)")
+    print("  model                          raw wall   the run's calls: summed (two in flight twice), wall")
     for name, seconds in sorted(per_model.items()):
-        print(f"  {name:30} {seconds:7.1f} s  {in_run[name]:7.1f} s")
+        print(f"  {name:30} {seconds:7.1f} s  {in_run[name]:7.1f} s  {covered(spans[name]):7.1f} s")
     print(f"newsbrief / raw = {raw / working:.2f}  (raw seconds over the run's seconds, models loaded)")
     stages = stage_seconds(lines)
     accounted = sum(stages.values())
