@@ -74,12 +74,20 @@ def clean_run(corpus_copy: Path, chunked_config: Path, tmp_path_factory: pytest.
     return out
 
 
-def long_article(folder: Path, copies: int = 60) -> Path:
-    """One article of `copies` times uk-grain-exports' body: tens of seconds on transformers."""
+def long_article(folder: Path, copies: int = 60, distinct: bool = False) -> Path:
+    """One article of `copies` times uk-grain-exports' body: tens of seconds on transformers.
+    `distinct` numbers each copy's paragraphs, so that no line is translated once for all its
+    copies: the work then grows with `copies` on any machine, however fast."""
     folder.mkdir(parents=True, exist_ok=True)
     body = (ARTICLES / "uk-grain-exports.txt").read_text(encoding="utf-8")
+    text = body.split("\n", 1)[1]
+    paragraphs = [paragraph.strip() for paragraph in text.split("\n\n") if paragraph.strip()]
+    copied = [
+        "\n\n".join(f"Частина {n}. {paragraph}" for paragraph in paragraphs) if distinct else text
+        for n in range(1, copies)
+    ]
     path = folder / "uk-long.txt"
-    path.write_text(body + "\n\n".join([body.split("\n", 1)[1]] * (copies - 1)), encoding="utf-8")
+    path.write_text(body + "\n\n".join(copied), encoding="utf-8")
     return path
 
 
@@ -285,9 +293,10 @@ def test_incremental_runs_process_exactly_what_changed(
 def test_an_article_over_its_time_limit_fails_then_is_parked_until_it_changes(
     tiny_config: Path, tmp_path: Path
 ) -> None:
-    # Reading and translating it take far over 3 s on transformers (fp32), however idle the
-    # machine: 60 copies took 2.5-3.5 s on an idle one, and the article was sometimes done.
-    long = long_article(tmp_path / "in", copies=200)
+    # Reading and translating it take far over 3 s on transformers (fp32), however fast the
+    # machine: 200 copies of one body took 2.9 s on an idle one after its edit (its lines are
+    # translated once for all copies), and the article was done; numbered, each line is work.
+    long = long_article(tmp_path / "in", copies=200, distinct=True)
     source, out = long.parent, tmp_path / "out"
     limits = (
         "--article-timeout",
