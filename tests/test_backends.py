@@ -153,6 +153,26 @@ def test_tokenisation_matches_marians_and_hypotheses_come_n_per_input(tiny_model
     assert len(outputs) == 9
 
 
+def test_a_summarisers_saved_truncation_never_cuts_its_input(tiny_models: Path, tmp_path: Path) -> None:
+    """A tokenizer.json saved after training with `truncation=True` keeps that setting, and the
+    `tokenizers` library honours it: CTranslate2 was fed the first 16 tokens of each article,
+    and counted 16, while transformers (which sets truncation per call) counted them all."""
+    from newsbrief.backends.ct2_summariser import CTranslate2SummaryModel
+
+    folder = tmp_path / "bart"
+    shutil.copytree(tiny_models / "bart-summariser", folder)
+    saved = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))
+    saved["truncation"] = {"direction": "Right", "max_length": 16, "strategy": "LongestFirst", "stride": 0}
+    saved["padding"] = {"strategy": {"Fixed": 24}, "direction": "Right", "pad_to_multiple_of": None,
+                        "pad_id": 1, "pad_type_id": 0, "pad_token": "<pad>"}  # fmt: skip
+    (folder / "tokenizer.json").write_text(json.dumps(saved), encoding="utf-8")
+    resolved = resolve_model(str(folder))
+    fast, reference = CTranslate2SummaryModel(resolved, "cpu"), Seq2SeqModel(resolved, "cpu")
+    texts = [" ".join(read_article(ARTICLES / "en-imf-budget.md").paragraphs), "Kyiv."]
+    assert fast.count_tokens(texts) == reference.count_tokens(texts)
+    assert fast.count_tokens(texts)[0] > 100
+
+
 def test_the_pad_ban_becomes_a_suppression_with_the_same_outputs(tiny_models: Path) -> None:
     model = Seq2SeqModel(resolve_model(str(tiny_models / "marian-uk-en")), "cpu")
     config, pad = model.model.generation_config, model.tokenizer.pad_token_id

@@ -66,6 +66,11 @@ class CTranslate2SummaryModel:
             inter_threads=self.parallel_batches,
         )
         self.tokenizer = Tokenizer.from_file(str(model.path / "tokenizer.json"))
+        # A tokenizer.json saved after training may keep the truncation and padding it was
+        # trained with; the `tokenizers` library would apply them to every input. An input
+        # is never cut here (it is checked against max_input_tokens), nor padded.
+        self.tokenizer.no_truncation()
+        self.tokenizer.no_padding()
         generation = _json(model.path / "generation_config.json")
         config = _json(model.path / "config.json")
         # As Seq2SeqModel: the checkpoint's minimum is a ceiling the summariser lowers for short inputs.
