@@ -55,19 +55,11 @@ def expected_for(path: Path) -> dict:
 
 def load_trainer():
     """scripts/train_test_models.py as a module (its templates and corpus splitting)."""
-    spec = importlib.util.spec_from_file_location("train_test_models", TRAINER)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module("train_test_models")
 
 
 def load_builder():
-    spec = importlib.util.spec_from_file_location("build_tiny_models", BUILDER)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module("build_tiny_models")
 
 
 def _tiny_models(config: pytest.Config) -> Path:
@@ -77,6 +69,9 @@ def _tiny_models(config: pytest.Config) -> Path:
         shutil.rmtree(folder, ignore_errors=True)
         say(config, f"building the tiny models into {folder} (a minute)")
         began = time.monotonic()
+        from transformers.utils import logging
+
+        logging.disable_progress_bar()  # a bar per saved model, between the lines that say what is done
         builder = load_builder()
         models = builder.build_all(folder, ARTICLES)
         builder.write_config(models, folder / "newsbrief.toml")
