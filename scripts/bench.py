@@ -60,22 +60,17 @@ from transformers import (
     MarianTokenizer,
 )
 
-from newsbrief.backends import MAX_OUTPUT_RATIO, output_cap
-from newsbrief.backends.ct2 import CTranslate2Model, converted, default_threads
-from newsbrief.backends.seq2seq import Seq2SeqModel
-from newsbrief.guarding import GuardPolicy
-from newsbrief.language import LanguageIdentifier
-from newsbrief.models import resolve_model
-from newsbrief.readers import read_article
-from newsbrief.segmenting import segment_article
-from newsbrief.summarising import WINDOW_MARGIN, Seq2SeqSummariser, SummaryInput, pack_by_tokens
-from newsbrief.translating import (
-    Job,
-    JobKey,
-    Seq2SeqTranslator,
-    batches_by_tokens,
-    translate_jobs,
-)
+from newsbrief.fidelity.guard import GuardPolicy
+from newsbrief.generation.summaries import WINDOW_MARGIN, Seq2SeqSummariser, SummaryInput, pack_by_tokens
+from newsbrief.generation.translation import Seq2SeqTranslator, translate_jobs
+from newsbrief.generation.translation_jobs import Job, JobKey, batches_by_tokens
+from newsbrief.input.readers import read_article
+from newsbrief.models.backends import MAX_OUTPUT_RATIO, output_cap
+from newsbrief.models.backends.ct2 import CTranslate2Model, converted, default_threads
+from newsbrief.models.backends.seq2seq import Seq2SeqModel
+from newsbrief.models.resolve import resolve_model
+from newsbrief.text.language import LanguageIdentifier
+from newsbrief.text.segmenting import segment_article
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "articles"

@@ -23,9 +23,9 @@ from pathlib import Path
 
 from bench import CORPUS
 
-from newsbrief.readers import read_article
-from newsbrief.readers.package import Replacements
-from newsbrief.readers.word import rewrite
+from newsbrief.input.readers import read_article
+from newsbrief.input.readers.package import Replacements
+from newsbrief.input.readers.word import rewrite
 
 
 def corpus_paragraphs(count: int) -> list[str]:

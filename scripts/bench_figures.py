@@ -23,15 +23,15 @@ import sys
 import time
 from pathlib import Path
 
-from newsbrief import Settings
-from newsbrief.figures import compare_figures, figures_in
-from newsbrief.guarding import GuardPolicy, guard_translation
-from newsbrief.language import LanguageIdentifier
-from newsbrief.pool import ModelPool
-from newsbrief.prompts import load_prompts
-from newsbrief.readers import read_article
-from newsbrief.segmenting import segment_article
-from newsbrief.spans import figures_of
+from newsbrief import load_settings
+from newsbrief.fidelity.guard import GuardPolicy, guard_translation
+from newsbrief.generation.model_pool import ModelPool
+from newsbrief.generation.prompts import load_prompts
+from newsbrief.input.readers import read_article
+from newsbrief.text.figures import compare_figures, figures_in
+from newsbrief.text.language import LanguageIdentifier
+from newsbrief.text.segmenting import segment_article
+from newsbrief.text.spans import figures_of
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "articles"
 
@@ -60,7 +60,7 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     args = parser.parse_args()
 
-    settings = Settings.from_sources(args.config, {"translator": args.translator}, args.model)
+    settings = load_settings(args.config, {"translator": args.translator}, args.model)
     translator = ModelPool(settings, load_prompts(settings)).translator(args.source, args.target)
     sentences = corpus_sentences(args.corpus, args.source, args.limit)
     expected = [figures_in(s) for s in sentences]

@@ -33,15 +33,15 @@ from pathlib import Path
 from bench import CORPUS, build_bart_size
 
 from newsbrief.article import Article, SegmentedArticle
-from newsbrief.backends.ct2 import converted, default_threads
-from newsbrief.backends.ct2_summariser import CTranslate2SummaryModel
-from newsbrief.backends.seq2seq import Seq2SeqModel
-from newsbrief.chunks import ArticleWork, ChunkRun, summarise_side_by_side
-from newsbrief.config import Settings
+from newsbrief.generation.chunk_work import ArticleWork, ChunkRun, summarise_side_by_side
+from newsbrief.input.readers import read_article
 from newsbrief.limits import TimeBudget
-from newsbrief.models import resolve_model
+from newsbrief.models.backends.ct2 import converted, default_threads
+from newsbrief.models.backends.ct2_summariser import CTranslate2SummaryModel
+from newsbrief.models.backends.seq2seq import Seq2SeqModel
+from newsbrief.models.resolve import resolve_model
 from newsbrief.progress import NoProgress
-from newsbrief.readers import read_article
+from newsbrief.settings import Settings
 
 BART_LARGE_SIZE = {
     "d_model": 1024,

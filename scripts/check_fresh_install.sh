@@ -20,5 +20,5 @@ cp ../shared/corpus/articles/en-kirby-dprk-arms.txt "$work/in/"
 HF_HUB_OFFLINE=1 "$work/venv/bin/newsbrief" run "$work/in" --out "$work/out" \
     --to en --summary-languages en --summariser extractive --quiet
 test -f "$work/out/en-kirby-dprk-arms/article.json"
-"$work/venv/bin/python" -c 'import newsbrief.readers.html, trafilatura'
+"$work/venv/bin/python" -c 'import newsbrief.input.readers.html, trafilatura'
 echo "check_fresh_install: newsbrief installs and runs with pip $installed"

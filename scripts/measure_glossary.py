@@ -6,7 +6,7 @@ from the fidelity records it writes.
 Glossary: tests/data/glossary/newsroom.tsv (names in uk, en, ru: Київ → Kyiv, Україна, Росія,
 Одеса, МВФ, Кірбі, Олена Коваль, Держстат…). Articles: the trained models' three test articles
 (uk, ru, en), and the corpus's articles with the Word and OpenDocument test documents.
-Models (scripts/train_test_models.py, `--trained DIR`): newsmt, which learned its lexicon's names
+Models (tests/support/trainer.py, `--trained DIR`): newsmt, which learned its lexicon's names
 with their case forms (the positive path), and newsmt-copy, whose best beam is its source (the
 negative path; its other beams translate, so the search finds some terms). On corpus text newsmt
 is weak (the corpus is not its training data): what counts is that every term is either there

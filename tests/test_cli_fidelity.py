@@ -9,12 +9,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ARTICLES, is_article_folder
+from support.corpus import ARTICLES, is_article_folder
 from typer.testing import CliRunner
 
 from newsbrief.cli import EXIT_FLAGGED, EXIT_OK, app
-from newsbrief.figures import figures_in
-from newsbrief.spans import figures_of, find_spans, line_spans, quotes_of
+from newsbrief.text.figures import figures_in
+from newsbrief.text.spans import figures_of, find_spans, line_spans, quotes_of
 
 runner = CliRunner()
 

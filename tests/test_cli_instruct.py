@@ -9,17 +9,16 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import ARTICLES, is_article_folder
-from test_instruct import _segmented
+from support.corpus import ARTICLES, is_article_folder, segmented
 from transformers import AutoTokenizer
 from typer.testing import CliRunner
 
-from newsbrief.backends.gguf import unpacked_folder
 from newsbrief.cli import EXIT_FLAGGED, EXIT_OK, EXIT_USAGE, app
-from newsbrief.language import LanguageIdentifier
-from newsbrief.models import cache_folder, resolve_model
-from newsbrief.prompts import DEFAULT_PROMPT_DIR
-from newsbrief.verifying import verify_summary
+from newsbrief.fidelity.verify import verify_summary
+from newsbrief.generation.prompts import DEFAULT_PROMPT_DIR
+from newsbrief.models.backends.gguf import unpacked_folder
+from newsbrief.models.resolve import cache_folder, resolve_model
+from newsbrief.text.language import LanguageIdentifier
 
 runner = CliRunner()
 FEW = ("uk-grain-exports.txt", "en-imf-budget.md", "ru-sanctions-trade.txt")
@@ -204,7 +203,7 @@ def test_the_summary_guard_on_smollm2s_real_summaries(smollm2_run: Path, name: s
     file is in the article and every quote is verbatim, unless the record says it could not be
     repaired (and then the article is flagged)."""
     folder = smollm2_run / Path(name).stem
-    doc = _segmented(name)
+    doc = segmented(name)
     article = "\n".join(s.text for s in doc.segments)
     record = json.loads((folder / "article.json").read_text(encoding="utf-8"))
     repairs = record["fidelity"]["summaries"]["en"]["repairs"]

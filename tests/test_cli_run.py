@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import ARTICLES, BAD, expected_for, is_article_folder
+from support.corpus import ARTICLES, BAD, expected_for, is_article_folder
 from typer.testing import CliRunner
 
 from newsbrief.cli import EXIT_ARTICLES_FAILED, EXIT_MODEL_UNAVAILABLE, EXIT_OK, EXIT_USAGE, app

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ARTICLES
+from support.corpus import ARTICLES
 
 from newsbrief.cli import EXIT_OK, EXIT_USAGE
 

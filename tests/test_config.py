@@ -4,15 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from newsbrief.config import (
-    GROUP_OF,
-    GROUPS,
-    ConfigError,
-    Settings,
-    apply_options,
-    load_settings,
-    parse_model_option,
-)
+from newsbrief.errors import ConfigError
+from newsbrief.settings import GROUP_OF, GROUPS, Settings, apply_options, load_settings, parse_model_option
 
 
 def test_config_file_overrides_defaults_and_models(tmp_path: Path) -> None:

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from newsbrief.config import Settings, apply_models
-from newsbrief.figures import Figure, compare_figures, figures_in, localise, repair_forms, values
-from newsbrief.guarding import GuardPolicy, apply_quote_mode, guard_summary, guard_translation
-from newsbrief.pool import ModelPool
-from newsbrief.translating import Job, JobKey, translate_jobs
-from newsbrief.verifying import verify_summary, verify_translation
+from newsbrief.fidelity.guard import GuardPolicy, apply_quote_mode, guard_summary, guard_translation
+from newsbrief.fidelity.verify import verify_summary, verify_translation
+from newsbrief.generation.model_pool import ModelPool
+from newsbrief.generation.translation import translate_jobs
+from newsbrief.generation.translation_jobs import Job, JobKey
+from newsbrief.settings import Settings, apply_models
+from newsbrief.text.figures import Figure, compare_figures, figures_in, localise, repair_forms, values
 
 
 @pytest.mark.parametrize(

@@ -10,14 +10,16 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_feeds import newsroom_folder, night
+from support.newsroom import newsroom_folder
+from support.runs import night
 from typer.testing import CliRunner
 
-from newsbrief.checks import OutputChecks
 from newsbrief.cli import EXIT_FLAGGED, EXIT_OK, EXIT_USAGE, app
-from newsbrief.figures import figures_in
-from newsbrief.glossary import GlossaryError, load_glossary, term_regex
-from newsbrief.guarding import GuardPolicy, guard_translation
+from newsbrief.errors import GlossaryError
+from newsbrief.fidelity.glossary import load_glossary, term_regex
+from newsbrief.fidelity.guard import GuardPolicy, guard_translation
+from newsbrief.fidelity.output_checks import OutputChecks
+from newsbrief.text.figures import figures_in
 
 runner = CliRunner()
 NEWSROOM = Path(__file__).parent / "data" / "glossary" / "newsroom.tsv"

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ARTICLES, ROOT, is_article_folder
+from support.corpus import ARTICLES, ROOT, is_article_folder
 from typer.testing import CliRunner
 
 from newsbrief.cli import (
@@ -28,7 +28,7 @@ from newsbrief.cli import (
     EXIT_USAGE,
     app,
 )
-from newsbrief.ids import WINDOWS_RESERVED, slug_for
+from newsbrief.input.ids import WINDOWS_RESERVED, slug_for
 
 HOSTILE = ROOT / "tests" / "data" / "hostile"
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}

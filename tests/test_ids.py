@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from newsbrief.ids import slug_for, unique_id
+from newsbrief.input.ids import slug_for, unique_id
 
 
 def test_cyrillic_name_with_spaces_and_brackets_is_readable_and_safe() -> None:

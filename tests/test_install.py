@@ -15,9 +15,10 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, load_builder
+from support.corpus import ROOT
+from support.models import load_builder
 
-from newsbrief.config import load_settings
+from newsbrief.settings import load_settings
 
 SOURCE = ROOT / "src" / "newsbrief"
 # Imported only by `--engine ray`, declared as the extra `ray`.

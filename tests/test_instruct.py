@@ -7,18 +7,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ARTICLES
+from support.corpus import segmented
 
-from newsbrief.article import Article, SegmentedArticle
-from newsbrief.backends.causal import CausalChatModel, clean_answer
-from newsbrief.errors import ModelUnusable
-from newsbrief.instruct import InstructSummariser, InstructTranslator
-from newsbrief.language import LanguageIdentifier
-from newsbrief.models import resolve_model
-from newsbrief.prompts import DEFAULT_PROMPT_DIR, PromptError, load_template
-from newsbrief.readers import read_article
-from newsbrief.segmenting import segment_article
-from newsbrief.summarising import SummaryInput
+from newsbrief.errors import ModelUnusable, PromptError
+from newsbrief.generation.instruct import InstructSummariser, InstructTranslator
+from newsbrief.generation.prompts import DEFAULT_PROMPT_DIR, load_template
+from newsbrief.generation.summaries import SummaryInput
+from newsbrief.models.backends.causal import CausalChatModel, clean_answer
+from newsbrief.models.resolve import resolve_model
 
 SPECIAL_TOKENS = ("<|im_start|>", "<|im_end|>", "<|endoftext|>")
 
@@ -26,14 +22,6 @@ SPECIAL_TOKENS = ("<|im_start|>", "<|im_end|>", "<|endoftext|>")
 @pytest.fixture(scope="module")
 def chat_model(tiny_models: Path) -> CausalChatModel:
     return CausalChatModel(resolve_model(str(tiny_models / "chat-llm")), "cpu")
-
-
-def _segmented(name: str) -> SegmentedArticle:
-    identifier = LanguageIdentifier()
-    article: Article = read_article(ARTICLES / name)
-    lang, _ = identifier.detect(" ".join(article.paragraphs))
-    assert lang
-    return segment_article(article, lang, identifier, {"uk", "en", "ru"}, 600)
 
 
 @pytest.mark.parametrize(
@@ -97,7 +85,7 @@ def test_the_instruct_translator_gives_one_line_per_segment(chat_model: CausalCh
 
 def test_a_long_article_is_summarised_in_chunks_by_token_count(tiny_models: Path) -> None:
     small_context = CausalChatModel(resolve_model(str(tiny_models / "chat-llm")), "cpu", context_tokens=900)
-    doc = _segmented("en-black-sea-corridor-long.txt")
+    doc = segmented("en-black-sea-corridor-long.txt")
     lines = {"en": [s.text for s in doc.segments]}
     template = load_template(DEFAULT_PROMPT_DIR, "summarise", "en")
     summariser = InstructSummariser(small_context, {"en": template}, max_words=40, max_new_tokens=48)
@@ -113,7 +101,7 @@ def test_a_long_article_is_summarised_in_chunks_by_token_count(tiny_models: Path
 def test_a_prompt_that_leaves_no_room_is_an_error(tiny_models: Path, tmp_path: Path) -> None:
     cramped = CausalChatModel(resolve_model(str(tiny_models / "chat-llm")), "cpu", context_tokens=120)
     template = load_template(DEFAULT_PROMPT_DIR, "summarise", "en")
-    doc = _segmented("en-imf-budget.md")
+    doc = segmented("en-imf-budget.md")
     summariser = InstructSummariser(cramped, {"en": template}, max_words=40, max_new_tokens=48)
     with pytest.raises(PromptError, match="leave no room"):
         summariser.summarise(SummaryInput(doc, {"en": [s.text for s in doc.segments]}))

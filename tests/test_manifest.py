@@ -1,7 +1,7 @@
 import sqlite3
 from pathlib import Path
 
-from newsbrief.manifest import ArticleRow, Manifest
+from newsbrief.output.manifest import ArticleRow, Manifest
 
 
 def test_rows_are_recorded_updated_and_survive_reopening(tmp_path: Path) -> None:

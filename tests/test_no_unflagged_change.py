@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from newsbrief.guarding import GuardPolicy, guard_summary
-from newsbrief.language import LanguageIdentifier
-from newsbrief.quotes import find_quotes
-from newsbrief.readers import read_article
-from newsbrief.segmenting import segment_article
-from newsbrief.spans import figures_of, find_spans, line_spans, quotes_of
-from newsbrief.verifying import verify_summary, verify_translation
+from newsbrief.fidelity.guard import GuardPolicy, guard_summary
+from newsbrief.fidelity.verify import verify_summary, verify_translation
+from newsbrief.input.readers import read_article
+from newsbrief.text.language import LanguageIdentifier
+from newsbrief.text.quotes import find_quotes
+from newsbrief.text.segmenting import segment_article
+from newsbrief.text.spans import figures_of, find_spans, line_spans, quotes_of
 
 
 def translation_record(

@@ -13,8 +13,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from conftest import ARTICLES, BAD, ROOT, is_article_folder
-from test_unattended import ENV, json_lines, kill_when, run_quietly, start
+from support.corpus import ARTICLES, BAD, ROOT, is_article_folder
+from support.runs import ENV, json_lines, kill_when, run_quietly, start
 
 from newsbrief.cli import (
     EXIT_ARTICLES_FAILED,
@@ -24,8 +24,8 @@ from newsbrief.cli import (
     EXIT_OK,
     EXIT_USAGE,
 )
-from newsbrief.locking import output_lock
-from newsbrief.outcomes import State
+from newsbrief.output.lock import output_lock
+from newsbrief.run.outcomes import State
 
 ARTICLE_NAMES = ("en-imf-budget.md", "uk-grain-exports.txt")
 JUNK = ("empty.txt", "binary-garbage.txt", "unsupported-language-ja.txt")

@@ -5,7 +5,7 @@ The comparison here is written from README's rules ("Figures and quotes") alone,
 importing spans.py or figures.py: figures are found by regular expressions of its own and
 compared as multisets of whole figures per line, each with its scale word. Every corpus article
 and every hard article (tests/data/hard, tests/data/quotes) goes through every variant of the
-trained model (scripts/train_test_models.py), greedily and without beam candidates, so that what
+trained model (tests/support/trainer.py), greedily and without beam candidates, so that what
 the model wrote stays in the file for the oracle to see.
 """
 
@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import ARTICLES, ROOT, is_article_folder
+from support.corpus import ARTICLES, ROOT, is_article_folder
 from typer.testing import CliRunner
 
 from newsbrief.cli import app

@@ -6,17 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ARTICLES
+from support.corpus import ARTICLES
 from typer.testing import CliRunner
 
-from newsbrief.chunks import ArticleWork, process_chunk
 from newsbrief.cli import EXIT_MODEL_UNAVAILABLE, EXIT_OK, app
-from newsbrief.config import Settings, apply_models, apply_options
-from newsbrief.plan import plan_article, run_pairs
-from newsbrief.pool import ModelPool
-from newsbrief.readers import read_article
-from newsbrief.segmenting import segment_article
-from newsbrief.translating import Translator
+from newsbrief.generation.chunk_work import ArticleWork, process_chunk
+from newsbrief.generation.model_pool import ModelPool
+from newsbrief.generation.plan import plan_article, run_pairs
+from newsbrief.generation.translation import Translator
+from newsbrief.input.readers import read_article
+from newsbrief.settings import Settings, apply_models, apply_options
+from newsbrief.text.segmenting import segment_article
 
 PAIRS = ("uk-en", "ru-en", "en-uk", "en-ru", "ru-uk", "uk-ru")
 # An English article, a Ukrainian one with an English quote as a segment of its own, a Russian one.

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from newsbrief.config import Settings, apply_options
-from newsbrief.prompts import DEFAULT_PROMPT_DIR, PromptError, load_prompts, load_template
+from newsbrief.errors import PromptError
+from newsbrief.generation.prompts import DEFAULT_PROMPT_DIR, load_prompts, load_template
+from newsbrief.settings import Settings, apply_options
 
 GOOD_SUMMARY = "# system\nBe an editor.\n\n# user\nSummarise in {language}:\n\n{article}\n"
 

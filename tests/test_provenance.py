@@ -4,14 +4,13 @@ corpus's real articles in the three languages."""
 from __future__ import annotations
 
 import pytest
-from conftest import article_files
-from test_instruct import _segmented
+from support.corpus import article_files, segmented
 
-from newsbrief.provenance import projected_lines, trace
+from newsbrief.fidelity.provenance import projected_lines, trace
 
 
 def _lines(name: str) -> list[str]:
-    return [segment.text for segment in _segmented(name).segments]
+    return [segment.text for segment in segmented(name).segments]
 
 
 @pytest.mark.parametrize("path", article_files(), ids=lambda p: p.name)

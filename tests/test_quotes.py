@@ -8,15 +8,15 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import ARTICLES, ROOT, article_files
+from support.corpus import ARTICLES, ROOT, article_files
 from typer.testing import CliRunner
 
 from newsbrief.cli import app
-from newsbrief.language import LanguageIdentifier
-from newsbrief.quotes import find_quotes, looks_like_narration
-from newsbrief.readers import read_article
-from newsbrief.segmenting import segment_article
-from newsbrief.spans import find_spans, quotes_of
+from newsbrief.input.readers import read_article
+from newsbrief.text.language import LanguageIdentifier
+from newsbrief.text.quotes import find_quotes, looks_like_narration
+from newsbrief.text.segmenting import segment_article
+from newsbrief.text.spans import find_spans, quotes_of
 
 QUOTED = ROOT / "tests" / "data" / "quotes"
 runner = CliRunner()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ARTICLES, BAD, article_files, expected_for
+from support.corpus import ARTICLES, BAD, article_files, expected_for
 
 from newsbrief.errors import ArticleFailed, ArticleSkipped
-from newsbrief.readers import read_article
-from newsbrief.readers.header import parse_dateline
+from newsbrief.input.readers import read_article
+from newsbrief.input.readers.header import parse_dateline
 
 
 @pytest.mark.parametrize("path", article_files(), ids=lambda p: p.name)

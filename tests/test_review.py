@@ -14,11 +14,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import ARTICLES, BAD
+from support.corpus import ARTICLES, BAD
+from support.runs import alignment, article_ids
 from typer.testing import CliRunner
 
 from newsbrief.cli import EXIT_ARTICLES_FAILED, EXIT_OK, app
-from newsbrief.review import Mark, highlight, source_marks, target_marks
+from newsbrief.output.review_marks import Mark, highlight, source_marks, target_marks
 
 SCRIPT_LINE = '<script>alert("x")</script>'
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -87,15 +88,6 @@ def reviewed(tiny_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     result = CliRunner().invoke(app, ["run", str(source), "--out", str(out), "-c", str(tiny_config), "-q"])
     assert result.exit_code == EXIT_ARTICLES_FAILED, result.output
     return out
-
-
-def article_ids(out: Path) -> list[str]:
-    return sorted(p.parent.name for p in out.glob("*/article.json"))
-
-
-def alignment(out: Path, article_id: str) -> list[dict]:
-    lines = (out / article_id / "alignment.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines]
 
 
 def test_the_index_lists_every_article_failed_first_then_flagged(reviewed: Path) -> None:

@@ -7,13 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ARTICLES, article_files, expected_for
+from support.corpus import ARTICLES, article_files, expected_for
 
 from newsbrief.article import Article
-from newsbrief.language import LanguageIdentifier
-from newsbrief.readers import read_article
-from newsbrief.segmenting import segment_article
-from newsbrief.spans import figures_of, quotes_of
+from newsbrief.input.readers import read_article
+from newsbrief.text.language import LanguageIdentifier
+from newsbrief.text.segmenting import segment_article
+from newsbrief.text.spans import figures_of, quotes_of
 
 ACCEPTED = {"uk", "en", "ru"}
 
@@ -23,7 +23,7 @@ def identifier() -> LanguageIdentifier:
     return LanguageIdentifier()
 
 
-def _segmented(path: Path, identifier: LanguageIdentifier):
+def segmented(path: Path, identifier: LanguageIdentifier):
     expected = expected_for(path)
     return segment_article(read_article(path), expected["lang"], identifier, ACCEPTED), expected
 
@@ -31,7 +31,7 @@ def _segmented(path: Path, identifier: LanguageIdentifier):
 @pytest.mark.parametrize("path", article_files(), ids=lambda p: p.name)
 def test_figures_and_quotes_survive_segmentation(path: Path, identifier: LanguageIdentifier) -> None:
     """Every expected figure and quote is found whole inside one segment, in order."""
-    doc, expected = _segmented(path, identifier)
+    doc, expected = segmented(path, identifier)
     figures = [f for s in doc.segments for f in figures_of(s.spans)]
     quotes = [q for s in doc.segments for q in quotes_of(s.spans)]
     assert figures == expected["figures"]
@@ -41,7 +41,7 @@ def test_figures_and_quotes_survive_segmentation(path: Path, identifier: Languag
 @pytest.mark.parametrize("path", article_files(), ids=lambda p: p.name)
 def test_no_sentence_ends_after_an_abbreviation(path: Path, identifier: LanguageIdentifier) -> None:
     """Inside a paragraph, a sentence never ends on млн/тис./грн/Dec. or the like."""
-    doc, _ = _segmented(path, identifier)
+    doc, _ = segmented(path, identifier)
     sentences = doc.sentences
     for segment, following in itertools.pairwise(sentences):
         if following.paragraph != segment.paragraph:
@@ -50,7 +50,7 @@ def test_no_sentence_ends_after_an_abbreviation(path: Path, identifier: Language
 
 
 def test_segments_are_the_title_then_paragraphs(identifier: LanguageIdentifier) -> None:
-    doc, expected = _segmented(ARTICLES / "uk-grain-exports.txt", identifier)
+    doc, expected = segmented(ARTICLES / "uk-grain-exports.txt", identifier)
     assert doc.segments[0].text == expected["title"]
     assert doc.segments[1].is_break
     paragraphs = {s.paragraph for s in doc.sentences}
@@ -60,7 +60,7 @@ def test_segments_are_the_title_then_paragraphs(identifier: LanguageIdentifier) 
 
 
 def test_english_quote_in_ukrainian_article_is_english(identifier: LanguageIdentifier) -> None:
-    doc, _ = _segmented(ARTICLES / "uk-mixed-quote-en.txt", identifier)
+    doc, _ = segmented(ARTICLES / "uk-mixed-quote-en.txt", identifier)
     languages = {s.text[:20]: s.lang for s in doc.sentences}
     assert languages['"This package will p'] == "en"
     assert [s.lang for s in doc.sentences].count("en") == 1

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from newsbrief.article import Article
-from newsbrief.language import LanguageIdentifier
-from newsbrief.segmenting import segment_article
-from newsbrief.spans import figures_of, find_spans, quotes_of
+from newsbrief.text.language import LanguageIdentifier
+from newsbrief.text.segmenting import segment_article
+from newsbrief.text.spans import figures_of, find_spans, quotes_of
 
 
 @pytest.mark.parametrize(

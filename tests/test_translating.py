@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from newsbrief.config import Settings, apply_models
-from newsbrief.pool import ModelPool
-from newsbrief.translating import Job, JobKey, batches_by_tokens, enough_batches, translate_jobs
+from newsbrief.generation.model_pool import ModelPool
+from newsbrief.generation.translation import translate_jobs
+from newsbrief.generation.translation_jobs import Job, JobKey, batches_by_tokens, enough_batches
+from newsbrief.settings import Settings, apply_models
 
 SENTENCES = [
     "Україна експортувала 12,4 млн тонн зерна.",

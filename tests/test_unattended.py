@@ -3,8 +3,6 @@ stale lock after SIGKILL, `newsbrief status`, and the cron wrapper."""
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import signal
 import sqlite3
@@ -14,28 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ARTICLES, BAD, ROOT
+from support.corpus import ARTICLES, BAD, ROOT
+from support.runs import ENV, json_lines, kill_when, newsbrief, run_quietly, start, wait_for
 
 from newsbrief.cli import EXIT_ARTICLES_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK
-
-ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
-
-
-def newsbrief(*args: str | Path) -> list[str]:
-    return [sys.executable, "-m", "newsbrief", *map(str, args)]
-
-
-def start(*args: str | Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        newsbrief(*args), env=ENV, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-
-
-def wait_for(path: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        assert time.monotonic() < deadline, f"{path} never appeared"
-        time.sleep(0.1)
 
 
 def outputs(out: Path) -> dict[str, bytes]:
@@ -51,10 +31,6 @@ def article_folders(out: Path) -> list[Path]:
     if not out.is_dir():
         return []
     return [p for p in out.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))]
-
-
-def run_quietly(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(newsbrief(*args), env=ENV, capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")
@@ -165,20 +141,6 @@ def test_sigterm_mid_chunk_keeps_the_finished_batches_and_the_next_run_translate
     assert kept() == 0  # the chunk is closed, its batches gone
 
 
-def kill_when(
-    process: subprocess.Popen[str], reached, timeout: float = 300, sig: int = signal.SIGKILL
-) -> None:
-    """Send `sig` (SIGKILL: wait for the end) the moment `reached()` is true (polled every 5 ms)."""
-    deadline = time.monotonic() + timeout
-    while not reached():
-        assert process.poll() is None, "the run ended before the kill point"
-        assert time.monotonic() < deadline, "the kill point was never reached"
-        time.sleep(0.005)
-    process.send_signal(sig)
-    if sig == signal.SIGKILL:
-        process.wait(timeout=60)
-
-
 def assert_consistent(out: Path, point: str) -> None:
     """The manifest is intact, and every article it calls done has a complete folder. (Opened
     read-write, as the next run opens it: SQLite then replays the WAL the kill left.)"""
@@ -227,10 +189,6 @@ def test_sigkill_at_any_point_then_a_rerun_equals_an_uninterrupted_run(
     db = sqlite3.connect(out / "manifest.sqlite")
     assert db.execute("SELECT count(*) FROM open_chunks").fetchone() == (0,)
     db.close()
-
-
-def json_lines(output: str) -> list[dict]:
-    return [json.loads(line) for line in output.splitlines() if line.strip()]
 
 
 def by_state(events: list[dict]) -> dict[str, set[str]]:

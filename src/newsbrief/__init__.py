@@ -3,18 +3,19 @@
 The library's face, which the command line and the benchmark scripts use:
 
     from pathlib import Path
-    from newsbrief import Settings, run_batch
+    from newsbrief import load_settings, run_batch
 
-    settings = Settings.from_sources(Path("newsbrief.toml"), {"targets": ("uk", "en")})
+    settings = load_settings(Path("newsbrief.toml"), {"targets": ("uk", "en")})
     report = run_batch(Path("wire"), Path("outputs"), settings)
     print(report.count("done"), report.exit_code(strict=False))
 """
 
 from newsbrief._version import __version__
-from newsbrief.config import ConfigError, Settings
-from newsbrief.layout import ArticleResult
-from newsbrief.outcomes import Outcome, RunReport, State
-from newsbrief.pipeline import run_batch
+from newsbrief.article import ArticleResult
+from newsbrief.errors import ConfigError
+from newsbrief.run.batch import run_batch
+from newsbrief.run.outcomes import Outcome, RunReport, State
+from newsbrief.settings import Settings, load_settings
 
 __all__ = [
     "ArticleResult",
@@ -24,5 +25,6 @@ __all__ = [
     "Settings",
     "State",
     "__version__",
+    "load_settings",
     "run_batch",
 ]

@@ -65,3 +65,32 @@ class SegmentedArticle:
 
     def word_count(self) -> int:
         return sum(len(s.text.split()) for s in self.sentences)
+
+
+@dataclass
+class ArticleDraft:
+    """What the models made of one article, whole: every language's lines, every summary
+    (translated ones included), and the seconds each stage took. Made where the models ran
+    (here or on a Ray worker); finishing.finish guards, verifies and records it."""
+
+    doc: SegmentedArticle
+    lines: dict[str, list[str]]  # language -> one line per segment ("" for paragraph breaks)
+    flags: dict[str, dict[int, list[str]]]  # language -> segment -> flags
+    summaries: dict[str, list[str]]  # language -> summary sentences
+    summary_titles: dict[str, str]
+    translation_languages: list[str]  # the translation files to write
+    summariser: str = ""
+    summary_written_in: str = ""  # the language the summariser wrote; others are translations
+    summary_chunks: int = 1
+    summary_sources: dict[str, str] = field(default_factory=dict)  # language -> "translated from en"
+    timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
+
+
+@dataclass
+class ArticleResult(ArticleDraft):
+    """A draft with its summaries guarded, its fidelity record and its article.json: everything
+    produced for one article, ready to be written."""
+
+    summary_repairs: dict[str, list[str]] = field(default_factory=dict)  # language -> what was repaired
+    fidelity: dict[str, object] = field(default_factory=dict)  # from verifying.verify_article
+    record: dict[str, object] = field(default_factory=dict)  # article.json

@@ -1,0 +1,253 @@
+"""`newsbrief run`'s options, declared once. Each one that is a setting has the setting's name
+(the option's flag may be a convention, like --to for targets); the rest say how to run and
+report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from newsbrief.cli.common import language_list
+
+# `newsbrief run`'s options. Each one that is a setting has the setting's name (the option's
+# flag may be a convention, like --to for targets); the rest say how to run and report.
+InputDir = Annotated[
+    Path,
+    typer.Argument(
+        metavar="INPUT_DIR",
+        help="Folder of articles (.txt .md .json .html .docx .odt, and .rss/.atom feeds), searched "
+        "recursively; or one file.",
+        show_default=False,
+    ),
+]
+OutDir = Annotated[Path, typer.Option("--out", "-o", metavar="DIR", help="Output folder.")]
+Targets = Annotated[
+    str | None,
+    typer.Option(
+        "--to",
+        metavar="LANGS",
+        help="Target languages, comma-separated (default: uk,en).",
+        callback=language_list,
+    ),
+]
+SummariserOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="STRATEGY",
+        help="seq2seq[:MODEL] (the default), extractive (no model) or instruct[:MODEL]; MODEL is a hub id, "
+        "a folder or a .gguf file.",
+    ),
+]
+TranslatorOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="STRATEGY", help="seq2seq (OPUS-MT per language pair, the default) or instruct[:MODEL]."
+    ),
+]
+Prompts = Annotated[
+    Path | None,
+    typer.Option(
+        metavar="DIR", help="Folder of prompt templates for instruction models (default: prompts/)."
+    ),
+]
+SummaryLanguages = Annotated[
+    str | None,
+    typer.Option(
+        metavar="LANGS", help="Summary languages, comma-separated (default: uk,en).", callback=language_list
+    ),
+]
+Models = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--model",
+        "-m",
+        metavar="ROLE=MODEL",
+        help="ROLE=MODEL, e.g. uk-en=./models/opus-mt-uk-en or summariser=facebook/bart-large-cnn; "
+        "repeatable.",
+    ),
+]
+OtherSummariesOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="project|translate",
+        help="A summary language the summariser does not write: project (the default: the article's own "
+        "lines the written summary was traced to, in that language) or translate (the written summary, "
+        "translated).",
+    ),
+]
+ConfigFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", "-c", metavar="FILE", help="TOML configuration file.", exists=True, dir_okay=False
+    ),
+]
+NumBeams = Annotated[
+    int | None,
+    typer.Option(
+        "--beams",
+        "--num-beams",
+        metavar="N",
+        help="Beam size for translation and summaries (1 = greedy; default 4).",
+    ),
+]
+BatchTokens = Annotated[
+    int | None,
+    typer.Option(metavar="N", help="Source tokens per translation batch (memory bound; default 2048)."),
+]
+Figures = Annotated[
+    str | None,
+    typer.Option(
+        metavar="verbatim|localise",
+        help="verbatim (the default: as the source writes them) or localise (target-language separators).",
+    ),
+]
+Unverified = Annotated[
+    str | None,
+    typer.Option(
+        metavar="best|source",
+        help="When a translation's figures cannot be verified: best (the default: kept, flagged) or source.",
+    ),
+]
+Quotes = Annotated[
+    str | None,
+    typer.Option(
+        metavar="translated|original|both",
+        help="Quotes in translations: translated (the default), original, or both (translation, then "
+        "original).",
+    ),
+]
+FigureCandidates = Annotated[
+    int | None,
+    typer.Option(
+        metavar="N",
+        help="Beam candidates searched when a translation loses a figure or trips an output check "
+        "(0 = flag only; default 4).",
+    ),
+]
+Wait = Annotated[
+    float | None,
+    typer.Option(
+        metavar="SECONDS", help="When another run holds OUT, wait up to SECONDS for it instead of exiting 5."
+    ),
+]
+Strict = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        help="Exit 4 while any article in OUT stands flagged (a figure or quote not verbatim), "
+        "whether this run or an earlier one wrote it.",
+    ),
+]
+Device = Annotated[
+    str | None, typer.Option(metavar="auto|cpu|cuda", help="Where models run (default: auto).")
+]
+EngineOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="local|ray",
+        help="Where chunks are translated: local (the default: this process) or ray (a Ray cluster).",
+    ),
+]
+RayAddress = Annotated[
+    str | None,
+    typer.Option(
+        metavar="ADDRESS", help="With --engine ray: a cluster's address (default: start Ray on this machine)."
+    ),
+]
+RayActors = Annotated[
+    int | None,
+    typer.Option(metavar="N", help="With --engine ray: actors (default: one per GPU, or one per two CPUs)."),
+]
+Backend = Annotated[
+    str | None,
+    typer.Option(
+        metavar="auto|transformers|ctranslate2",
+        help="auto (the default: CTranslate2 for Marian and BART models when installed, else "
+        "transformers), transformers or ctranslate2.",
+    ),
+]
+ComputeType = Annotated[
+    str | None,
+    typer.Option(
+        metavar="TYPE",
+        help="CTranslate2 compute type: auto (the default: int8 on a CPU, int8_float16 on a GPU), int8, "
+        "float32…",
+    ),
+]
+Quantize = Annotated[
+    str | None,
+    typer.Option(
+        metavar="none|int8", help="transformers models: none (the default) or int8 (torch dynamic int8, CPU)."
+    ),
+]
+Threads = Annotated[
+    int | None,
+    typer.Option(metavar="N", help="CTranslate2 threads (default: every core this process may use)."),
+]
+Exclude = Annotated[
+    list[str] | None,
+    typer.Option(
+        metavar="GLOB",
+        help="Files to leave out, not even counted as ignored; repeatable, added to the defaults (.* and "
+        "*.expected.json).",
+    ),
+]
+GlossaryFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--glossary",
+        metavar="FILE",
+        help="Terms the translations must render one way: TSV or CSV with a header of languages "
+        "(uk, en, ru), or TBX; a line that misses one is flagged (`glossary` in the config file).",
+        show_default=False,
+    ),
+]
+Feeds = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--feed",
+        metavar="URL|FILE",
+        help="An RSS or Atom feed whose entries are articles too (repeatable; `feeds` in the "
+        "config file). .rss and .atom files in INPUT_DIR are read as feeds without it.",
+        show_default=False,
+    ),
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing unless an article failed.")]
+LogFormat = Annotated[
+    str,
+    typer.Option(
+        "--log-format",
+        metavar="human|json",
+        help="human (a progress bar and a table) or json (a start line, one line per article and an end "
+        "line, on stdout).",
+    ),
+]
+ArticleTimeout = Annotated[
+    float | None,
+    typer.Option(
+        metavar="SECONDS", help="Seconds one article may take before it fails (0 = no limit; default 900)."
+    ),
+]
+MaxAttempts = Annotated[
+    int | None,
+    typer.Option(metavar="N", help="Failed runs of the same source before it is parked (default 3)."),
+]
+RetryParked = Annotated[
+    bool | None, typer.Option("--retry-parked", help="Try parked articles again this once.")
+]
+Review = Annotated[
+    bool | None,
+    typer.Option("--review/--no-review", help="Write or update the review pages (_review/; default: on)."),
+]
+SummaryDocuments = Annotated[
+    bool | None,
+    typer.Option(
+        "--summary-documents/--no-summary-documents",
+        help="For a Word or OpenDocument article, write each summary as a document of its kind too "
+        "(summary.<lang>.docx or .odt; default: off).",
+    ),
+]
+# Options of `run` that are not settings.
+RUN_ONLY = ("input_dir", "out", "model", "config", "wait", "strict", "quiet", "log_format")

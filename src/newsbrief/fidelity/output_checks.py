@@ -1,0 +1,146 @@
+"""What can be wrong with a model's output besides its figures and quotes: it loops, it is far
+shorter or longer than its source, it stops mid-sentence, it is empty, or it is not in the
+language asked for (an untranslated line, or a Russian line in the Ukrainian column).
+
+These are the failures translation models are best known for (repetition loops: EasyNMT #22,
+#38; OPUS-MT-train #62). The guard asks the model's other beams for a line that trips one
+(generation/translation.py), and fidelity/verify.py flags what is still wrong, so `newsbrief
+run` and `newsbrief check` find the same problems. Each check compares the output with its
+source, so a source that itself repeats a phrase, or ends without a full stop, is never held
+against its translation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from newsbrief.fidelity.glossary import Glossary
+from newsbrief.text.language import LanguageIdentifier, language_name
+from newsbrief.text.spans import find_spans
+
+# A phrase of one to four words written this many times (a single word: in a row): a loop.
+LOOP_REPEATS = 4
+_LOOP_RE = re.compile(rf"\b(\w+(?:\W+\w+){{0,3}}?)(?:\W+\1\b){{{LOOP_REPEATS - 1},}}", re.IGNORECASE)
+# Anywhere in the line, not only in a row: a phrase of two words six times, of three or four
+# words four times ("of the" may come five times in a long sentence; a loop comes back for ever).
+PHRASE_REPEATS = {2: 6, 3: 4, 4: 4}
+# The same within a word ("isisisisis", "200000000000"): two to ten characters, five times over.
+_STUTTER_RE = re.compile(r"(\w{2,10}?)\1{4,}")
+# Output characters per source character; outside this band a line was cut or ran away. Real
+# uk, ru and en translations of a news sentence stay within 0.6–1.6 of each other.
+LENGTH_BAND = (0.4, 2.5)
+# Lines shorter than this are checked neither for length nor for language: a name, a figure,
+# a one-word headline say too little.
+MIN_CHECKED_CHARS = 20
+# The language check needs this many letters of the line's own words (quotes and figures left
+# out, since a quote may stay in its language), and at least three words that are not names.
+MIN_LANGUAGE_LETTERS = 20
+MIN_COMMON_WORDS = 3
+SENTENCE_END = re.compile(r"[.!?…:;]['\"»”’)\]]*\s*$")
+
+
+@dataclass
+class OutputChecks:
+    """The checks of one run. `identifier` is the run's language detector (None: no language
+    check, as for a caller that has no detector); `accepted` the languages a line may be told
+    apart among (the run's source and target languages); `glossary` the terms a translation
+    must render (fidelity/glossary.py)."""
+
+    identifier: LanguageIdentifier | None = None
+    accepted: frozenset[str] = field(default_factory=frozenset)
+    glossary: Glossary = field(default_factory=Glossary)
+
+    def problems(self, source: str, output: str, target: str) -> list[str]:
+        """Everything wrong with `output` as the translation of `source` into `target`, terms
+        aside (fidelity/verify.py counts those apart)."""
+        if not output.strip():
+            return ["empty output"]
+        found = form_problems(source, output)
+        wrong = self.untranslated(source, output, target) or self.language_problem(output, target)
+        return [*found, wrong] if wrong else found
+
+    def problems_with_terms(self, source: str, output: str, source_lang: str, target: str) -> list[str]:
+        """`problems`, and each glossary term of `source` that `output` misses: what the guard
+        searches the beam candidates to be rid of."""
+        return [
+            *self.problems(source, output, target),
+            *self.glossary.missing(source, output, source_lang, target),
+        ]
+
+    def untranslated(self, source: str, output: str, target: str) -> str | None:
+        """The source line itself, in another language than `target`: told from the whole line,
+        quotes and names included (a line of a quote and a name has too few words of its own
+        for language_problem, but as a copy it is plainly untranslated). A line already in the
+        target language, copied on purpose, reads as `target`."""
+        if self.identifier is None or output.strip() != source.strip():
+            return None
+        if sum(ch.isalpha() for ch in output) < MIN_LANGUAGE_LETTERS:
+            return None
+        lang = self.identifier.other_language(output, target, set(self.accepted))
+        return _not_in(target, lang) if lang else None
+
+    def language_problem(self, text: str, target: str) -> str | None:
+        """`not in Ukrainian: reads as Russian`, or None when it is in `target` or too short or
+        too full of names to tell (LanguageIdentifier.other_language says how sure it must be)."""
+        if self.identifier is None:
+            return None
+        own = _own_words(text)
+        common = [w for w in own if not w[0].isupper()]
+        if sum(len(w) for w in own) < MIN_LANGUAGE_LETTERS or len(common) < MIN_COMMON_WORDS:
+            return None
+        lang = self.identifier.other_language(" ".join(own), target, set(self.accepted))
+        return _not_in(target, lang) if lang else None
+
+
+def _not_in(target: str, lang: str) -> str:
+    return f"not in {language_name(target)}: reads as {language_name(lang)}"
+
+
+def form_problems(source: str, output: str) -> list[str]:
+    """Loops, a length outside the band, a sentence left unfinished; language aside."""
+    problems = []
+    if loops(output) and not loops(source):
+        problems.append("repeated words (degenerate output)")
+    if len(source) >= MIN_CHECKED_CHARS:
+        ratio = len(output) / len(source)
+        low, high = LENGTH_BAND
+        if not low <= ratio <= high:
+            problems.append(f"length {ratio:.2f}× the source's (outside {low}–{high})")
+    if SENTENCE_END.search(source) and not SENTENCE_END.search(output):
+        problems.append("ends mid-sentence (cut short?)")
+    return problems
+
+
+def loops(text: str) -> bool:
+    """A phrase or a piece of a word written over and over, in a row or not (a degenerate model
+    drifts: "4441 people were 4441 people were 41 people were…"); runs of digits are figures
+    (`1 000 000 000 000`), not loops."""
+    matches = [*_LOOP_RE.finditer(text), *_STUTTER_RE.finditer(text)]
+    if any(re.search(r"[^\W\d_]", match.group(1)) for match in matches):
+        return True
+    counts = _ngram_counts(text)
+    return any(count >= PHRASE_REPEATS[len(phrase)] for phrase, count in counts.items())
+
+
+def _ngram_counts(text: str) -> Counter[tuple[str, ...]]:
+    """How often each phrase of two to four words occurs (phrases with a letter)."""
+    words = [w.lower() for w in re.findall(r"\w+", text)]
+    return Counter(
+        tuple(words[i : i + n])
+        for n in PHRASE_REPEATS
+        for i in range(len(words) - n + 1)
+        if any(re.search(r"[^\W\d_]", w) for w in words[i : i + n])
+    )
+
+
+def _own_words(text: str) -> list[str]:
+    """The words of a line that are its own: not inside a quote, not a figure."""
+    kept, position = [], 0
+    for span in find_spans(text):
+        if span.kind == "quote" and span.start >= position:
+            kept.append(text[position : span.start])
+            position = span.end
+    kept.append(text[position:])
+    return re.findall(r"[^\W\d_]{2,}", " ".join(kept))

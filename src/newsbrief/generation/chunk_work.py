@@ -1,0 +1,411 @@
+"""The model work of one chunk of articles: translation pooled across its articles, summaries,
+and the translations of those summaries. It needs the models and nothing of the run's
+bookkeeping, so it runs the same in the process that reads and writes (engine local) and on a
+cluster worker (engine ray); what it returns is verified and written by that one process.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Protocol
+
+from newsbrief.article import ArticleDraft, SegmentedArticle
+from newsbrief.fidelity.provenance import projected_lines, trace
+from newsbrief.generation.model_pool import ModelPool
+from newsbrief.generation.plan import ArticlePlan
+from newsbrief.generation.summaries import Summariser, Summary, SummaryInput
+from newsbrief.generation.translation import BatchStore, translate_jobs
+from newsbrief.generation.translation_jobs import TITLE, Job, JobKey, PooledResult, job_words
+from newsbrief.limits import OverTimeLimit, TimeBudget, over_limit, time_limit
+from newsbrief.progress import NoProgress, ProgressSink
+from newsbrief.settings import Settings
+
+
+@dataclass
+class ArticleWork:
+    """An article read, segmented and planned, on its way to the models (here or to a Ray
+    worker: it holds nothing of the manifest, which stays with the process that writes)."""
+
+    doc: SegmentedArticle
+    plan: ArticlePlan
+    timings: dict[str, float]  # seconds per stage so far; its time limit counts them
+    words: int
+    config_hash: str = ""  # the models, prompts and settings it is made with (run/config_hash.py)
+
+    @property
+    def article_id(self) -> str:
+        return self.doc.article.id
+
+
+@dataclass
+class ArticleFailure:
+    article_id: str
+    reason: str
+    timings: dict[str, float]
+
+
+@dataclass
+class ChunkWork:
+    """What the models made of a chunk: a whole draft per article, or why the article failed."""
+
+    drafts: list[ArticleDraft] = field(default_factory=list)
+    failures: list[ArticleFailure] = field(default_factory=list)
+    words: int = 0
+
+
+@dataclass
+class ChunkRun:
+    """What the stages of one chunk share."""
+
+    chunk: list[ArticleWork]
+    pool: ModelPool
+    settings: Settings
+    progress: ProgressSink
+    should_stop: Callable[[], bool]
+    budget: TimeBudget
+    store: BatchStore | None = None
+
+    def translate(self, jobs: list[Job], advance: Callable[[int], None] = lambda words: None) -> PooledResult:
+        settings = self.settings
+        return translate_jobs(
+            jobs,
+            self.pool,
+            settings.decoding.batch_tokens,
+            advance,
+            settings.guard_policy(),
+            self.should_stop,
+            self.budget,
+            self.pool.output_checks(),
+            self.store,
+        )
+
+
+def process_chunk(
+    chunk: list[ArticleWork],
+    pool: ModelPool,
+    settings: Settings,
+    progress: ProgressSink | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+    store: BatchStore | None = None,
+) -> ChunkWork:
+    """Translate and summarise a chunk; no article's failure stops the others. Once
+    `should_stop()` is true it returns unfinished, once the batches in flight are done (and
+    kept in `store`): the caller, which asked for the stop, ends the run before settling it,
+    and the chunk stays open for the next run."""
+    limit = settings.control.article_timeout
+    budget = TimeBudget(limit, {item.article_id: limit - _spent(item) for item in chunk})
+    run = ChunkRun(chunk, pool, settings, progress or NoProgress(), should_stop, budget, store)
+    work = ChunkWork()
+    # Loaded first: a summariser that cannot be used stops the run before hours of translation.
+    summariser = pool.summariser()
+    jobs = [job for item in chunk for job in _line_jobs(item)]
+    run.progress.phase("translating", job_words(jobs), "words")
+    began = time.monotonic()
+    translated = run.translate(jobs, run.progress.advance)
+    if should_stop():
+        return work
+    _share_time(chunk, time.monotonic() - began)
+    work.words += translated.words
+    drafts = _summarise_all(run, translated, summariser, work)
+    if should_stop():
+        return work
+    _translate_summaries(run, drafts, work)
+    return work
+
+
+def _summarise_all(
+    run: ChunkRun, translated: PooledResult, summariser: Summariser, work: ChunkWork
+) -> list[tuple[ArticleDraft, list[Job]]]:
+    """Each article's draft with the summaries its summariser writes, and the jobs that
+    translate them into the other summary languages (pooled across the chunk afterwards)."""
+    run.progress.phase("summarising", len(run.chunk), "articles")
+    items = []
+    for item in run.chunk:
+        if reason := translated.failures.get(item.article_id):
+            work.failures.append(ArticleFailure(item.article_id, reason, item.timings))
+            run.progress.advance()
+        else:
+            items.append(item)
+    draft_one = partial(_draft, translated=translated, summariser=summariser)
+    if summariser.in_flight > 1:
+        outcomes = summarise_side_by_side(run, items, draft_one, summariser.in_flight)
+    else:
+        outcomes = summarise_in_turn(run, items, draft_one)
+    drafts = []
+    for item, outcome in outcomes:
+        run.progress.advance()
+        if isinstance(outcome, str):
+            work.failures.append(ArticleFailure(item.article_id, outcome, item.timings))
+        else:
+            drafts.append(outcome)
+    run.progress.working_on("")
+    return drafts
+
+
+Drafted = tuple[ArticleDraft, list[Job]]
+DraftOne = Callable[[ArticleWork], Drafted]
+# Each article with its draft, or why it failed (the one line its failure records).
+Summarised = Iterator[tuple[ArticleWork, Drafted | str]]
+
+
+def summarise_in_turn(run: ChunkRun, items: list[ArticleWork], draft_one: DraftOne) -> Summarised:
+    """One article at a time, its time limit a timer that interrupts it (limits.time_limit)."""
+    limit = run.settings.control.article_timeout
+    for item in items:
+        if run.should_stop():
+            return
+        run.progress.working_on(item.doc.article.path.name)
+        began = time.monotonic()
+        try:
+            with time_limit(limit - _spent(item), limit, "summarising"):
+                drafted = draft_one(item)
+        except OverTimeLimit as over:
+            yield item, str(over)
+            continue
+        except Exception as error:  # a model error costs this article, not the run
+            yield item, f"summarising: {error}"
+            continue
+        item.timings["summarise"] = round(time.monotonic() - began, 3)
+        yield item, drafted
+
+
+def summarise_side_by_side(
+    run: ChunkRun, items: list[ArticleWork], draft_one: DraftOne, width: int
+) -> Summarised:
+    """Up to `width` articles at once, each on a thread of its own (CTranslate2 releases the GIL,
+    and its two translators decode one article each). A thread that finishes takes the next
+    article at once, whichever of those in flight it was (a long article beside short ones
+    would otherwise hold a translator idle); outcomes are given back in the chunk's order, so a
+    run is the same whichever finishes first. A timer signal reaches the main thread only, so
+    the time limit is kept here: an article not done by its deadline fails, and its thread is
+    left to finish unheard (CTranslate2 cannot stop a call midway). After a stop no article is
+    begun, and those in flight are finished."""
+    limit = run.settings.control.article_timeout
+    executor = _summary_threads(width)
+    waiting = deque(enumerate(items))
+    running: Running = {}
+    settled: dict[int, Drafted | str] = {}
+    given = 0
+    try:
+        while given < len(items):
+            while waiting and len(running) < width and not run.should_stop():
+                place, item = waiting.popleft()
+                deadline = time.monotonic() + limit - _spent(item) if limit > 0 else math.inf
+                running[executor.submit(_timed, draft_one, item)] = (place, deadline)
+            if not running and given not in settled:
+                return  # stopped: the rest was never begun
+            if running:
+                run.progress.working_on(
+                    ", ".join(items[p].doc.article.path.name for p, _ in running.values())
+                )
+                done, overdue = _wait_for_one(running)
+                settled.update({running.pop(future)[0]: _result(future) for future in done})
+                for future in overdue:
+                    settled[running.pop(future)[0]] = over_limit(limit, "summarising")
+                if overdue:  # their threads are no one's now: the next articles need free ones
+                    executor.shutdown(wait=False)
+                    executor = _summary_threads(width)
+            while given in settled:
+                yield items[given], settled.pop(given)
+                given += 1
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+# Articles being summarised: each one's future, its place in the chunk and its deadline.
+Running = dict[Future[Drafted], tuple[int, float]]
+
+
+def _wait_for_one(running: Running) -> tuple[set[Future[Drafted]], list[Future[Drafted]]]:
+    """Until an article is done or one is past its deadline: those done, and those overdue."""
+    earliest = min(deadline for _, deadline in running.values())
+    timeout = None if math.isinf(earliest) else max(0.0, earliest - time.monotonic())
+    done, _ = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
+    now = time.monotonic()
+    overdue = [future for future, (_, deadline) in running.items() if future not in done and deadline <= now]
+    return done, overdue
+
+
+def _summary_threads(width: int) -> ThreadPoolExecutor:
+    """Threads enough that every article submitted starts at once, so its deadline (counted
+    from then) is its own time; one over its limit keeps its old executor's thread."""
+    return ThreadPoolExecutor(max_workers=width, thread_name_prefix="summarise")
+
+
+def _timed(draft_one: DraftOne, item: ArticleWork) -> Drafted:
+    began = time.monotonic()
+    drafted = draft_one(item)
+    item.timings["summarise"] = round(time.monotonic() - began, 3)
+    return drafted
+
+
+def _result(future: Future[Drafted]) -> Drafted | str:
+    try:
+        return future.result()
+    except Exception as error:  # a model error costs this article, not the run
+        return f"summarising: {error}"
+
+
+def _translate_summaries(
+    run: ChunkRun, drafts: list[tuple[ArticleDraft, list[Job]]], work: ChunkWork
+) -> None:
+    """The summaries' translations, pooled across the chunk, put into each draft."""
+    jobs = [job for _, missing in drafts for job in missing]
+    run.progress.phase("translating summaries", job_words(jobs), "words")
+    translations = run.translate(jobs, run.progress.advance)
+    work.words += translations.words
+    plans = {item.article_id: item.plan for item in run.chunk}
+    for draft, _ in drafts:
+        article_id = draft.doc.article.id
+        if reason := translations.failures.get(article_id):
+            work.failures.append(ArticleFailure(article_id, reason, draft.timings))
+            continue
+        _add_translated_summaries(draft, plans[article_id], translations)
+        work.drafts.append(draft)
+
+
+def _spent(item: ArticleWork) -> float:
+    """Seconds this article has cost so far in this run (its time limit counts them)."""
+    return sum(item.timings.values())
+
+
+def _share_time(chunk: list[ArticleWork], seconds: float) -> None:
+    """Pooled translation time, attributed to articles by their share of the words."""
+    total = max(1, sum(item.words for item in chunk))
+    for item in chunk:
+        item.timings["translate"] = round(seconds * item.words / total, 3)
+
+
+def _line_jobs(item: ArticleWork) -> list[Job]:
+    doc = item.doc
+    return [
+        Job(
+            JobKey(doc.article.id, target, segment.index),
+            segment.text,
+            segment.lang,
+            target,
+            tuple(s for s in segment.spans if s.kind == "quote"),
+        )
+        for target in item.plan.line_languages
+        for segment in doc.sentences
+    ]
+
+
+def _draft(item: ArticleWork, translated: PooledResult, summariser: Summariser) -> Drafted:
+    """The article's lines in every language, its summary, and the summary translations it
+    still needs."""
+    doc, plan = item.doc, item.plan
+    article_id = doc.article.id
+    lines = {doc.lang: [s.text for s in doc.segments]}
+    flags: dict[str, dict[int, list[str]]] = {}
+    for lang in plan.line_languages:
+        keys = {s.index: JobKey(article_id, lang, s.index) for s in doc.segments}
+        lines[lang] = [translated.translations[keys[s.index]] if s.text else "" for s in doc.segments]
+        flags[lang] = {s.index: list(translated.flags.get(keys[s.index], [])) for s in doc.sentences}
+    summary: Summary = summariser.summarise(SummaryInput(doc, lines))
+    written = plan.summary_source
+    missing: list[Job] = []
+    for lang in plan.summaries_translated:
+        channel = f"summary:{lang}"
+        sentences = summary.sentences[written]
+        missing += [
+            Job(JobKey(article_id, channel, i), text, written, lang) for i, text in enumerate(sentences)
+        ]
+        if lang in plan.titles_translated:
+            missing.append(Job(JobKey(article_id, channel, TITLE), doc.article.title, doc.lang, lang))
+    summaries = dict(summary.sentences)
+    summary_sources = {}
+    body = SummaryInput(doc, lines).body_indices()
+    for lang in plan.summaries_projected:
+        summaries[lang] = projected_summary(summary.sentences[written], lines[written], lines[lang], body)
+        traced = "" if summaries[lang] else f" (no sentence of the {written} summary traced to the article)"
+        summary_sources[lang] = f"projected from {written}{traced}"
+    draft = ArticleDraft(
+        doc=doc,
+        lines=lines,
+        flags=flags,
+        summaries=summaries,
+        summary_sources=summary_sources,
+        summary_titles={lang: lines[lang][0] for lang in lines if doc.article.title},
+        translation_languages=list(plan.translation_files),
+        summariser=summariser.name,
+        summary_written_in=written,
+        summary_chunks=summary.chunks,
+        timings=item.timings,
+    )
+    return draft, missing
+
+
+def projected_summary(
+    written: list[str], traced_in: list[str], lines: list[str], body: list[int]
+) -> list[str]:
+    """The article's `body` lines in another language that the written summary's sentences were
+    traced to: quotes and figures as that text has them, by construction."""
+    return [lines[i] for i in projected_lines(trace(written, traced_in, body))]
+
+
+def _add_translated_summaries(draft: ArticleDraft, plan: ArticlePlan, translations: PooledResult) -> None:
+    article_id = draft.doc.article.id
+    written = plan.summary_source
+    count = len(draft.summaries[written])
+    for lang in plan.summaries_translated:
+        channel = f"summary:{lang}"
+        keys = [JobKey(article_id, channel, i) for i in range(count)]
+        draft.summaries[lang] = [translations.translations[key] for key in keys]
+        draft.summary_sources[lang] = f"translated from {written}"
+        title = translations.translations.get(JobKey(article_id, channel, TITLE))
+        if title is not None:
+            draft.summary_titles[lang] = title
+
+
+Finished = tuple[int, list[ArticleWork], ChunkWork]  # chunk number, its articles, what the models made
+
+
+class ChunkExecutor(Protocol):
+    """Where chunks are processed: here (LocalChunks) or on a Ray cluster (cluster.RayChunks).
+    The run that reads and writes submits numbered chunks and settles them as they finish."""
+
+    def submit(self, number: int, chunk: list[ArticleWork]) -> None: ...
+
+    def finished(self, wait: bool) -> list[Finished]:
+        """Chunks done since the last call; with `wait`, every chunk submitted."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class LocalChunks:
+    """In this process, one chunk at a time, with the run's progress bar and stop request."""
+
+    def __init__(
+        self,
+        pool: ModelPool,
+        settings: Settings,
+        progress: ProgressSink,
+        should_stop: Callable[[], bool],
+        stores: Callable[[int, list[ArticleWork]], BatchStore | None] = lambda number, chunk: None,
+    ) -> None:
+        self.pool = pool
+        self.settings = settings
+        self.progress = progress
+        self.should_stop = should_stop
+        self.stores = stores  # where a chunk's finished batches are kept (run/checkpoint.py)
+        self._done: list[Finished] = []
+
+    def submit(self, number: int, chunk: list[ArticleWork]) -> None:
+        store = self.stores(number, chunk)
+        work = process_chunk(chunk, self.pool, self.settings, self.progress, self.should_stop, store)
+        self._done.append((number, chunk, work))
+
+    def finished(self, wait: bool) -> list[Finished]:
+        done, self._done = self._done, []
+        return done
+
+    def close(self) -> None:
+        self.pool.close()

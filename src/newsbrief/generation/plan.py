@@ -1,0 +1,153 @@
+"""What a configuration does with one article, decided once, in one place.
+
+An `ArticlePlan` is made when the article has been read and segmented. The chunk's jobs (which
+lines go into which language, which summaries and titles are translated), the article's
+dependencies (and so its configuration hash), the prompts and the models all read it; nothing
+else decides. So the hash always describes what ran: if a rule changes here, it changes for all
+of them at once.
+
+The rules: an article's lines are translated into every target and every language a summary is
+written in from the lines (the seq2seq summariser's language, or each summary language for the
+extractive and instruction summarisers), except its own. A summary language the summariser does
+not write is translated from the summary it did write, or, with `other_summaries = "project"`
+and where the article has lines in that language, projected: made of the lines the written
+summary was traced to (fidelity/provenance.py). A translated summary's title is translated too when that
+language has no translation of the lines to take the title from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from newsbrief.article import SegmentedArticle
+from newsbrief.settings import OtherSummaries, Settings, SummaryStrategy, TranslationStrategy
+
+
+@dataclass(frozen=True)
+class ArticlePlan:
+    lang: str  # the article's language
+    line_languages: tuple[str, ...]  # its lines are translated into these (sorted)
+    translation_files: tuple[str, ...]  # translation.<lang>.txt written (targets but its own)
+    summaries_written: tuple[str, ...]  # languages the summariser writes itself
+    summaries_translated: tuple[str, ...]  # translated from summaries_written[0], in this order
+    summaries_projected: tuple[str, ...]  # the article's lines summaries_written[0] was traced to
+    titles_translated: tuple[str, ...]  # summary titles translated on their own (no lines there)
+    pairs: tuple[tuple[str, str], ...]  # (source, target) of every translation made (sorted)
+    summariser_used: bool  # a summariser model (not the extractive one) is used
+    prompts: tuple[str, ...]  # prompt templates used: "summarise.uk", "translate.en"
+
+    @property
+    def summary_source(self) -> str:
+        """The language the translated summaries are translated from."""
+        return self.summaries_written[0]
+
+    def dependencies(self) -> list[str]:
+        """The models and prompts the article's outputs depend on, as run/config_hash.py hashes them."""
+        models = [f"translate:{source}-{target}" for source, target in self.pairs]
+        if self.summariser_used:
+            models.append("summarise")
+        return models + [f"prompt:{name}" for name in self.prompts]
+
+
+def plan_article(doc: SegmentedArticle, settings: Settings) -> ArticlePlan:
+    written = summariser_languages(settings)
+    routes = _routes(doc.lang, {s.lang for s in doc.sentences}, bool(doc.article.title), settings)
+    prompts: set[str] = set()
+    if settings.models.summariser == SummaryStrategy.INSTRUCT:
+        prompts |= {f"summarise.{lang}" for lang in settings.languages.summary_languages}
+    if settings.models.translator == TranslationStrategy.INSTRUCT:
+        prompts |= {f"translate.{target}" for _, target in routes.pairs}
+    return ArticlePlan(
+        lang=doc.lang,
+        line_languages=tuple(sorted(routes.lines)),
+        translation_files=tuple(sorted(set(settings.languages.targets) - {doc.lang})),
+        summaries_written=written,
+        summaries_translated=routes.translated,
+        summaries_projected=routes.projected,
+        titles_translated=routes.titles,
+        pairs=tuple(sorted(routes.pairs)),
+        summariser_used=settings.models.summariser != SummaryStrategy.EXTRACTIVE,
+        prompts=tuple(sorted(prompts)),
+    )
+
+
+@dataclass(frozen=True)
+class _Routes:
+    """Where an article's text goes: the rules of the module's docstring, for one language."""
+
+    lines: set[str]
+    projected: tuple[str, ...]
+    translated: tuple[str, ...]
+    titles: tuple[str, ...]
+    pairs: set[tuple[str, str]]
+
+
+def _routes(lang: str, segment_languages: set[str], has_title: bool, settings: Settings) -> _Routes:
+    written = summariser_languages(settings)
+    lines = line_languages(lang, settings)
+    others = [other for other in settings.languages.summary_languages if other not in written]
+    projecting = settings.summaries.other_summaries == OtherSummaries.PROJECT
+    projected = tuple(other for other in others if projecting and other in {*lines, lang})
+    translated = tuple(other for other in others if other not in projected)
+    titles = tuple(other for other in translated if has_title and other not in {*lines, lang})
+    pairs = {(source, target) for source in segment_languages for target in lines if source != target}
+    pairs |= {(written[0], other) for other in translated}
+    pairs |= {(lang, other) for other in titles}
+    return _Routes(lines, projected, translated, titles, pairs)
+
+
+def run_pairs(settings: Settings) -> set[tuple[str, str]]:
+    """Every pair some article of this configuration may translate: an article may be in any
+    accepted language, and so may any of its segments."""
+    accepted = set(settings.languages.source_languages)
+    return {pair for lang in accepted for pair in _routes(lang, accepted, True, settings).pairs}
+
+
+def summariser_languages(settings: Settings) -> tuple[str, ...]:
+    """The languages the summariser writes itself; the others are translated summaries."""
+    if settings.models.summariser == SummaryStrategy.SEQ2SEQ:
+        return (settings.summaries.summariser_language,)
+    return settings.languages.summary_languages
+
+
+def line_languages(article_lang: str, settings: Settings) -> set[str]:
+    """Languages an article's lines must be translated into (files and summaries)."""
+    needed = set(settings.languages.targets)
+    if settings.models.summariser == SummaryStrategy.SEQ2SEQ:
+        needed.add(settings.summaries.summariser_language)
+    else:
+        needed |= set(settings.languages.summary_languages)
+    return needed - {article_lang}
+
+
+def run_prompts(settings: Settings) -> list[tuple[str, str]]:
+    """(task, language) of every prompt template some article of this run may use: checked
+    before anything runs, so a broken one is a usage error at once."""
+    wanted = []
+    if settings.models.summariser == SummaryStrategy.INSTRUCT:
+        wanted += [("summarise", lang) for lang in settings.languages.summary_languages]
+    if settings.models.translator == TranslationStrategy.INSTRUCT:
+        targets = {
+            *settings.languages.targets,
+            *settings.languages.summary_languages,
+            settings.summaries.summariser_language,
+        }
+        wanted += [("translate", lang) for lang in sorted(targets)]
+    return wanted
+
+
+def model_roles(settings: Settings) -> dict[str, str]:
+    """Role -> model for what a run with this configuration may use: the pairs it may translate
+    (not every pair configured), the summariser or instruction model, and the fallback only
+    when a pair it may translate has no direct model."""
+    configured = settings.models.translation_models
+    by_pair = settings.models.translator == TranslationStrategy.SEQ2SEQ
+    pairs = sorted(f"{source}-{target}" for source, target in run_pairs(settings)) if by_pair else []
+    roles = {pair: configured[pair] for pair in pairs if pair in configured}
+    if settings.models.summariser == SummaryStrategy.SEQ2SEQ:
+        roles["summariser"] = settings.models.summariser_model
+    if SummaryStrategy.INSTRUCT in (settings.models.summariser, settings.models.translator):
+        roles["instruct"] = settings.models.instruct_model
+    if set(pairs) - set(configured):
+        roles["fallback"] = settings.models.fallback_model
+    return roles

@@ -1,0 +1,8 @@
+"""The output folder: every name it holds and an article's files (folder.py: the one module that
+spells them), written atomically (atomic.py), article.json (article_json.py), documents in the
+source's format (documents.py), the ledger (manifest.py), the lock (lock.py), review pages
+(review.py, their highlighting in review_marks.py), TMX (tmx.py), and what reads a folder back
+(recheck.py for `newsbrief check`, status.py for `newsbrief status`).
+
+May import: generation, settings, models, fidelity, input (readers), text, article, errors.
+"""

@@ -1,0 +1,154 @@
+"""Each input file as a run takes it in: read (within the size limit), passed over when it is
+up to date, skipped or parked, otherwise read into an Article, segmented and planned, with the
+id it keeps across runs."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+
+from newsbrief.article import SegmentedArticle
+from newsbrief.errors import (
+    ArticleFailed,
+    ArticleSkipped,
+)
+from newsbrief.generation.chunk_work import ArticleWork
+from newsbrief.generation.plan import plan_article
+from newsbrief.input.ids import unique_id
+from newsbrief.input.readers import read_article
+from newsbrief.limits import OverTimeLimit, time_limit
+from newsbrief.output.article_json import standing_fidelity
+from newsbrief.output.manifest import ArticleRow
+from newsbrief.run.batch_run import BatchRun, Pending
+from newsbrief.run.outcomes import Outcome, State
+from newsbrief.text.segmenting import segment_article
+
+MEGABYTE = 1_000_000
+
+
+def read_one(run: BatchRun, path: Path, redo: bool = False) -> Pending | None:
+    """Read, segment and plan one file, unless it is up to date or parked (`redo` reads it
+    anyway); None when there is nothing to do."""
+    source_path = str(path.resolve())
+    known = run.manifest.lookup(source_path)
+    article_id = known.id if known else _new_id(run, path)
+    if (read := _read_bytes(run, path, article_id)) is None:
+        return None
+    row, data = read
+    if known is not None and known.source_hash == row.source_hash:
+        row.attempts = known.attempts if known.status == State.FAILED else 0
+        if not redo and _passed_over(run, path, known):
+            return None
+    run.identifier()  # loaded once per run, before any article's clock starts
+    began = time.monotonic()
+    try:
+        limit = run.settings.control.article_timeout
+        with time_limit(limit, limit, "reading"):
+            doc, read_seconds = _read_and_segment(path, data, run)
+    except ArticleSkipped as problem:
+        run.record(row, path, State.SKIPPED, str(problem))
+        return None
+    except (ArticleFailed, OverTimeLimit) as problem:
+        run.record(row, path, State.FAILED, str(problem))
+        return None
+    except Exception as error:  # a reader's or detector's bug on strange input costs this file only
+        run.record(row, path, State.FAILED, f"cannot read: {type(error).__name__}: {error}")
+        return None
+    return _planned(run, doc, row, began, read_seconds)
+
+
+def _read_bytes(run: BatchRun, path: Path, article_id: str) -> tuple[ArticleRow, bytes] | None:
+    """The file's bytes and its manifest row, or None when it cannot be read or is far too large
+    for an article (a dump, a disk image: skipped unread)."""
+    source_path, limit_mb = str(path.resolve()), run.settings.control.max_file_mb
+    no_dependencies = run.hasher.hash([])
+    try:
+        size = path.stat().st_size
+        data = path.read_bytes() if size <= limit_mb * MEGABYTE else b""
+    except OSError as error:
+        row = ArticleRow(article_id, source_path, "", no_dependencies, State.DONE)
+        run.record(row, path, State.FAILED, f"cannot read: {error}")
+        return None
+    if size > limit_mb * MEGABYTE:
+        row = ArticleRow(article_id, source_path, f"size:{size}", no_dependencies, State.DONE)
+        reason = f"too large for an article: {size / MEGABYTE:,.0f} MB (max_file_mb = {limit_mb:g})"
+        run.record(row, path, State.SKIPPED, reason)
+        return None
+    source_hash = hashlib.sha256(data).hexdigest()
+    return ArticleRow(article_id, source_path, source_hash, no_dependencies, State.DONE), data
+
+
+def _passed_over(run: BatchRun, path: Path, known: ArticleRow) -> bool:
+    """An unchanged source that is up to date, skipped before, or parked: reported as it stands
+    (a flagged article with its fidelity record, a skipped file with its reason), and not read."""
+    if _is_up_to_date(known, run):
+        if known.status == State.SKIPPED:
+            run.report.add(Outcome(path, known.id, State.SKIPPED, known.error))
+        else:
+            fidelity = standing_fidelity(run.out_dir / known.id)
+            done_before = Outcome(path, known.id, State.UP_TO_DATE, words=known.words, fidelity=fidelity)
+            done_before.lang = known.lang
+            run.report.add(done_before)
+        return True
+    if known.parked and not run.settings.control.retry_parked:
+        outcome = Outcome(path, known.id, State.PARKED, known.error, known.words, lang=known.lang)
+        outcome.attempts = known.attempts
+        run.report.add(outcome)
+        return True
+    return False
+
+
+def _planned(run: BatchRun, doc: SegmentedArticle, row: ArticleRow, began: float, read: float) -> Pending:
+    doc.article.id = row.id
+    row.lang = doc.lang
+    row.words = doc.word_count()
+    plan = plan_article(doc, run.settings)
+    # Hashing resolves the article's models: a missing one stops the run here, before any writing.
+    row.dependencies = plan.dependencies()
+    row.config_hash = run.hasher.hash(row.dependencies)
+    segment = time.monotonic() - began - read  # language detection, sentences, spans, the plan
+    row.timings = {"read": round(read, 3), "segment": round(segment, 3)}  # the later stages add theirs
+    return Pending(ArticleWork(doc, plan, row.timings, row.words, row.config_hash), row, began)
+
+
+def _new_id(run: BatchRun, path: Path) -> str:
+    """From the path in the input folder, or a feed entry's in OUTPUT_DIR/_feeds/."""
+    if path == run.input_dir:
+        relative = Path(path.name)
+    elif path.is_relative_to(run.input_dir):
+        relative = path.relative_to(run.input_dir)
+    else:
+        relative = path.relative_to(run.feeds_dir)
+    article_id = unique_id(relative, run.taken_ids)
+    run.taken_ids.add(article_id)
+    return article_id
+
+
+def _is_up_to_date(known: ArticleRow, run: BatchRun) -> bool:
+    """Done (or skipped) with this very source, and with the models and prompts it used as they
+    are now; a skipped file costs a quiet night nothing either, not even the language models."""
+    if known.status == State.DONE and not (run.out_dir / known.id).is_dir():
+        return False
+    settled = known.status in (State.DONE, State.SKIPPED)
+    return settled and known.config_hash == run.hasher.hash(known.dependencies)
+
+
+def _read_and_segment(path: Path, data: bytes, run: BatchRun) -> tuple[SegmentedArticle, float]:
+    """The segmented article, and the seconds its reading took (the rest is segmenting's)."""
+    settings = run.settings
+    identifier = run.identifier()
+    began = time.monotonic()
+    article = read_article(path, data)
+    read = time.monotonic() - began
+    lang, _confidence = identifier.detect(" ".join([article.title, *article.paragraphs])[:3000])
+    if lang is None:
+        raise ArticleSkipped("no language could be detected (no letters in the text)")
+    if lang not in settings.languages.source_languages:
+        targets = "/".join(t for t in settings.languages.targets if t != lang)
+        raise ArticleSkipped(
+            f"unsupported language {lang}: no model for {lang}→{targets} (add '{lang}' to "
+            f"source_languages to use the multilingual fallback {settings.models.fallback_model})"
+        )
+    accepted = set(settings.languages.source_languages)
+    return segment_article(article, lang, identifier, accepted, settings.decoding.max_segment_chars), read

@@ -1,0 +1,248 @@
+"""Every setting of a run, declared once: its group, its type, its default and how it enters an
+article's configuration hash. The values come from sources.py: defaults, then the TOML config
+file, then command-line options, in that order."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+
+from newsbrief._version import __version__
+from newsbrief.fidelity.guard import GuardPolicy
+from newsbrief.models.backends import MAX_OUTPUT_RATIO
+from newsbrief.models.backends.registry import BACKEND_NAMES
+
+# OPUS-MT's Tatoeba-Challenge "tc-big" models (CC-BY-4.0), about 10 BLEU over the older
+# opus-mt-uk-en generation on FLORES-101 (README, "Models"). The -zle (East Slavic) ones are
+# multilingual: newsbrief puts the target's token (>>ukr<<, >>rus<<) first on every line.
+TC_BIG_ZLE_EN = "Helsinki-NLP/opus-mt-tc-big-zle-en"
+TC_BIG_EN_ZLE = "Helsinki-NLP/opus-mt-tc-big-en-zle"
+TC_BIG_ZLE_ZLE = "Helsinki-NLP/opus-mt-tc-big-zle-zle"
+DEFAULT_TRANSLATION_MODELS = {
+    "uk-en": TC_BIG_ZLE_EN,
+    "ru-en": TC_BIG_ZLE_EN,
+    "en-uk": TC_BIG_EN_ZLE,
+    "en-ru": TC_BIG_EN_ZLE,
+    "ru-uk": TC_BIG_ZLE_ZLE,
+    "uk-ru": TC_BIG_ZLE_ZLE,
+}
+# For a pair with no direct model: M2M100 (MIT licence) covers 100 languages.
+DEFAULT_FALLBACK_MODEL = "facebook/m2m100_418M"
+# A news summariser (CNN/DailyMail) under the MIT licence, which allows commercial use.
+DEFAULT_SUMMARISER_MODEL = "facebook/bart-large-cnn"
+# An instruction model (Apache-2.0) that writes Ukrainian and Russian as well as English.
+DEFAULT_INSTRUCT_MODEL = "Qwen/Qwen2.5-1.5B-Instruct"
+
+
+class SummaryStrategy(StrEnum):
+    SEQ2SEQ = "seq2seq"  # a summarisation model (BART, Pegasus) writes summariser_language
+    EXTRACTIVE = "extractive"  # no model: the article's own lead sentences
+    INSTRUCT = "instruct"  # the instruction model writes every summary language
+
+
+class OtherSummaries(StrEnum):
+    """How a summary language the summariser does not write is made."""
+
+    PROJECT = "project"  # the article's own lines the written summary was traced to, in that language
+    TRANSLATE = "translate"  # the written summary, machine-translated
+
+
+class TranslationStrategy(StrEnum):
+    SEQ2SEQ = "seq2seq"  # OPUS-MT per language pair
+    INSTRUCT = "instruct"
+
+
+class Engine(StrEnum):
+    LOCAL = "local"  # this process
+    RAY = "ray"  # chunks translated and summarised by a pool of Ray actors
+
+
+SUMMARISERS = tuple(SummaryStrategy)
+TRANSLATORS = tuple(TranslationStrategy)
+DEFAULT_EXCLUDE = (".*", "*.expected.json")
+BACKENDS = ("auto", *BACKEND_NAMES)
+COMPUTE_TYPES = (
+    "auto",
+    "int8",
+    "int8_float32",
+    "int8_float16",
+    "int8_bfloat16",
+    "float16",
+    "bfloat16",
+    "float32",
+)
+
+
+# Each setting's field declares how it enters an article's configuration hash, and so whether
+# changing it re-runs articles: OUTPUT settings change what every article's files say (they are
+# in Settings.fingerprint); BY_DEPENDENCY ones (models, prompts, backends) enter the hash of only
+# the articles that use them, by what they are now (run/config_hash.py); OPERATIONAL ones say how a
+# run works and never re-run an article.
+OUTPUT = {"hash": "every article"}
+BY_DEPENDENCY = {"hash": "articles that use it"}
+OPERATIONAL = {"hash": "never"}
+
+
+@dataclass(frozen=True)
+class LanguageSettings:
+    targets: tuple[str, ...] = field(default=("uk", "en"), metadata=OUTPUT)
+    summary_languages: tuple[str, ...] = field(default=("uk", "en"), metadata=OUTPUT)
+    source_languages: tuple[str, ...] = field(default=("uk", "en", "ru"), metadata=OUTPUT)
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Which models and prompts write. They enter each article's hash by what they are (model
+    revision, prompt content: run/config_hash.py), only for the articles that use them."""
+
+    summariser: SummaryStrategy = field(default=SummaryStrategy.SEQ2SEQ, metadata=OUTPUT)
+    translator: TranslationStrategy = field(default=TranslationStrategy.SEQ2SEQ, metadata=OUTPUT)
+    summariser_model: str = field(default=DEFAULT_SUMMARISER_MODEL, metadata=BY_DEPENDENCY)  # the seq2seq one
+    # The one instruction model of a run, for each task whose strategy is "instruct".
+    instruct_model: str = field(default=DEFAULT_INSTRUCT_MODEL, metadata=BY_DEPENDENCY)
+    translation_models: dict[str, str] = field(
+        default_factory=lambda: dict(DEFAULT_TRANSLATION_MODELS), metadata=BY_DEPENDENCY
+    )
+    fallback_model: str = field(default=DEFAULT_FALLBACK_MODEL, metadata=BY_DEPENDENCY)
+    # "" = the prompts/ folder that ships with newsbrief
+    prompts: str = field(default="", metadata=BY_DEPENDENCY)
+
+
+@dataclass(frozen=True)
+class DecodingSettings:
+    num_beams: int = field(default=4, metadata=OUTPUT)
+    batch_tokens: int = field(default=2048, metadata=OUTPUT)
+    max_segment_chars: int = field(default=600, metadata=OUTPUT)
+    # Translations; None = the model's own generation config.
+    length_penalty: float | None = field(default=None, metadata=OUTPUT)
+    no_repeat_ngram_size: int | None = field(default=None, metadata=OUTPUT)
+    # A translation's tokens at most this many times its source's.
+    max_output_ratio: float = field(default=MAX_OUTPUT_RATIO, metadata=OUTPUT)
+    # Instruction models.
+    instruct_max_new_tokens: int = field(default=512, metadata=OUTPUT)
+    context_tokens: int = field(default=4096, metadata=OUTPUT)
+    temperature: float = field(default=0.0, metadata=OUTPUT)
+    seed: int = field(default=0, metadata=OUTPUT)
+    # 1.0 = off, whatever the checkpoint asks (it would penalise the prompt's quotes and figures
+    # that the answer must copy).
+    repetition_penalty: float = field(default=1.0, metadata=OUTPUT)
+
+    def overrides(self) -> dict[str, float]:
+        """Decoding overrides for translation models; what is unset stays the model's own."""
+        chosen = {"length_penalty": self.length_penalty, "no_repeat_ngram_size": self.no_repeat_ngram_size}
+        return {name: value for name, value in chosen.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class GuardSettings:
+    figures: str = field(default="verbatim", metadata=OUTPUT)  # or "localise" (target-language separators)
+    unverified: str = field(default="best", metadata=OUTPUT)  # or "source": what an unverifiable line holds
+    quotes: str = field(default="translated", metadata=OUTPUT)  # or "original", or "both"
+    # Beam candidates the figure guard searches when a translation loses a figure; 0 = flag only.
+    figure_candidates: int = field(default=4, metadata=OUTPUT)
+    # A glossary file (fidelity/glossary.py); it enters the hash by its content (run/config_hash.py).
+    glossary: str = field(default="", metadata=BY_DEPENDENCY)
+
+
+@dataclass(frozen=True)
+class SummarySettings:
+    summariser_language: str = field(default="en", metadata=OUTPUT)  # the language seq2seq writes
+    other_summaries: OtherSummaries = field(default=OtherSummaries.PROJECT, metadata=OUTPUT)
+    summary_max_tokens: int = field(default=160, metadata=OUTPUT)
+    summary_max_words: int = field(default=100, metadata=OUTPUT)  # asked of an instruction model
+    extractive_sentences: int = field(default=4, metadata=OUTPUT)
+    # summary.<lang>.docx (or .odt) beside summary.<lang>.md, for a Word (OpenDocument) source.
+    summary_documents: bool = field(default=False, metadata=OUTPUT)
+
+
+@dataclass(frozen=True)
+class RunControl:
+    """How a run works. The backend, its compute type and quantisation do change the bits
+    written; they enter each article's hash through the backend label each model actually ran
+    on (run/config_hash.py), so `auto` on the same machine re-runs nothing."""
+
+    backend: str = field(default="auto", metadata=BY_DEPENDENCY)  # auto = the registry's first that fits
+    compute_type: str = field(default="auto", metadata=BY_DEPENDENCY)  # CTranslate2: int8 on a CPU
+    quantize: str = field(default="none", metadata=BY_DEPENDENCY)  # transformers: "int8" = torch dynamic int8
+    threads: int = field(default=0, metadata=OPERATIONAL)  # 0 = every core this process may use
+    device: str = field(default="auto", metadata=OPERATIONAL)
+    engine: Engine = field(default=Engine.LOCAL, metadata=OPERATIONAL)
+    ray_address: str = field(default="", metadata=OPERATIONAL)  # "" = start Ray on this machine
+    ray_actors: int = field(default=0, metadata=OPERATIONAL)  # 0 = one per GPU, or one per two CPUs
+    exclude: tuple[str, ...] = field(default=DEFAULT_EXCLUDE, metadata=OPERATIONAL)
+    feeds: tuple[str, ...] = field(
+        default=(), metadata=OPERATIONAL
+    )  # RSS/Atom URLs or files (input/feeds.py)
+    chunk_words: int = field(
+        default=20000, metadata=OPERATIONAL
+    )  # articles read ahead and translated together
+    max_file_mb: float = field(default=64.0, metadata=OPERATIONAL)  # a larger file is skipped unread
+    article_timeout: float = field(default=900.0, metadata=OPERATIONAL)  # seconds per article; 0 = no limit
+    max_attempts: int = field(default=3, metadata=OPERATIONAL)  # failed runs of a source before it is parked
+    retry_parked: bool = field(default=False, metadata=OPERATIONAL)
+    review: bool = field(default=True, metadata=OPERATIONAL)  # write or update the review pages (_review/)
+
+
+GROUPS = {
+    "languages": LanguageSettings,
+    "models": ModelSettings,
+    "decoding": DecodingSettings,
+    "guard": GuardSettings,
+    "summaries": SummarySettings,
+    "control": RunControl,
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of a run, in groups; the config file and the options name them flat
+    (`num_beams`, not `decoding.num_beams`), and each name is in exactly one group."""
+
+    languages: LanguageSettings = field(default_factory=LanguageSettings)
+    models: ModelSettings = field(default_factory=ModelSettings)
+    decoding: DecodingSettings = field(default_factory=DecodingSettings)
+    guard: GuardSettings = field(default_factory=GuardSettings)
+    summaries: SummarySettings = field(default_factory=SummarySettings)
+    control: RunControl = field(default_factory=RunControl)
+
+    def flat(self) -> dict[str, object]:
+        """Every setting by its name, as the config file names it."""
+        return {name: value for group in GROUPS for name, value in asdict(getattr(self, group)).items()}
+
+    def translation_model_for(self, source: str, target: str) -> str:
+        models = self.models
+        if models.translator == TranslationStrategy.INSTRUCT:
+            return models.instruct_model
+        return models.translation_models.get(f"{source}-{target}", models.fallback_model)
+
+    def summariser_model_ref(self) -> str:
+        models = self.models
+        instruct = models.summariser == SummaryStrategy.INSTRUCT
+        return models.instruct_model if instruct else models.summariser_model
+
+    def guard_policy(self) -> GuardPolicy:
+        guard = self.guard
+        candidates = max(self.decoding.num_beams, guard.figure_candidates) if guard.figure_candidates else 0
+        return GuardPolicy(guard.figures, guard.unverified, guard.quotes, candidates)
+
+    def fingerprint(self) -> str:
+        """Hash of the settings that change every article's output; a change re-runs them all."""
+        relevant = {
+            name: value
+            for group in GROUPS
+            for name, value in asdict(getattr(self, group)).items()
+            if _affects_output(group, name)
+        }
+        relevant["newsbrief"] = __version__
+        blob = json.dumps(relevant, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+def _affects_output(group: str, name: str) -> bool:
+    return GROUPS[group].__dataclass_fields__[name].metadata["hash"] == OUTPUT["hash"]
+
+
+# Setting name -> its group ("num_beams" -> "decoding").
+GROUP_OF = {name: group for group, kind in GROUPS.items() for name in kind.__dataclass_fields__}
