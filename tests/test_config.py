@@ -1,3 +1,4 @@
+import re
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
@@ -66,3 +67,33 @@ def test_a_setting_re_runs_every_article_exactly_when_it_declares_so(name: str) 
     value = getattr(getattr(base, group), name)
     changed = replace(base, **{group: replace(getattr(base, group), **{name: _another_value(value)})})
     assert (changed.fingerprint() != base.fingerprint()) == (declared == "every article")
+
+
+def test_every_run_option_is_a_setting_or_says_how_to_run_and_every_setting_declares_its_option() -> None:
+    """As faster-whisper keeps its two entry points' signatures equal by a test: each option of
+    `newsbrief run` is a setting of the same name or one of RUN_ONLY (how to run and report), and
+    each setting has its option or declares it has none (option=False: the config file only)."""
+    import inspect
+    from dataclasses import fields
+
+    from newsbrief.cli.options import RUN_ONLY
+    from newsbrief.cli.run_command import run
+
+    options = set(inspect.signature(run).parameters) - {"ctx"}
+    assert options - set(GROUP_OF) == set(RUN_ONLY)
+    declared = {f.name for kind in GROUPS.values() for f in fields(kind) if f.metadata["option"]}
+    assert declared == options - set(RUN_ONLY)
+
+
+def test_a_value_out_of_its_fields_bounds_or_choices_is_refused_naming_the_setting() -> None:
+    """The bounds and choices are declared on each field and checked in one place."""
+    for name, value, words in (
+        ("num_beams", 0, "num_beams must be at least 1"),
+        ("threads", -1, "threads must be 0 or more"),
+        ("max_output_ratio", 0.0, "max_output_ratio must be above 0"),
+        ("temperature", 2.5, "temperature must be between 0 and 2"),
+        ("quotes", "both ways", "quotes must be one of translated, original, both, not 'both ways'"),
+        ("backend", "onnx", "backend must be one of auto, "),
+    ):
+        with pytest.raises(ConfigError, match=re.escape(words)):
+            apply_options(Settings(), **{name: value})

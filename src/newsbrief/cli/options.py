@@ -10,6 +10,16 @@ from typing import Annotated
 import typer
 
 from newsbrief.cli.common import language_list
+from newsbrief.settings import default_of
+
+
+def _on_off(name: str) -> str:
+    return "on" if default_of(name) else "off"
+
+
+def _listed(name: str) -> str:
+    return ",".join(default_of(name))  # type: ignore[call-overload]
+
 
 # `newsbrief run`'s options. Each one that is a setting has the setting's name (the option's
 # flag may be a convention, like --to for targets); the rest say how to run and report.
@@ -28,7 +38,7 @@ Targets = Annotated[
     typer.Option(
         "--to",
         metavar="LANGS",
-        help="Target languages, comma-separated (default: uk,en).",
+        help=f"Target languages, comma-separated (default: {_listed('targets')}).",
         callback=language_list,
     ),
 ]
@@ -55,7 +65,9 @@ Prompts = Annotated[
 SummaryLanguages = Annotated[
     str | None,
     typer.Option(
-        metavar="LANGS", help="Summary languages, comma-separated (default: uk,en).", callback=language_list
+        metavar="LANGS",
+        help=f"Summary languages, comma-separated (default: {','.join(default_of('summary_languages'))}).",
+        callback=language_list,
     ),
 ]
 Models = Annotated[
@@ -89,12 +101,15 @@ NumBeams = Annotated[
         "--beams",
         "--num-beams",
         metavar="N",
-        help="Beam size for translation and summaries (1 = greedy; default 4).",
+        help=f"Beam size for translation and summaries (1 = greedy; default {default_of('num_beams')}).",
     ),
 ]
 BatchTokens = Annotated[
     int | None,
-    typer.Option(metavar="N", help="Source tokens per translation batch (memory bound; default 2048)."),
+    typer.Option(
+        metavar="N",
+        help=f"Source tokens per translation batch (memory bound; default {default_of('batch_tokens')}).",
+    ),
 ]
 Figures = Annotated[
     str | None,
@@ -123,7 +138,7 @@ FigureCandidates = Annotated[
     typer.Option(
         metavar="N",
         help="Beam candidates searched when a translation loses a figure or trips an output check "
-        "(0 = flag only; default 4).",
+        f"(0 = flag only; default {default_of('figure_candidates')}).",
     ),
 ]
 Wait = Annotated[
@@ -141,7 +156,8 @@ Strict = Annotated[
     ),
 ]
 Device = Annotated[
-    str | None, typer.Option(metavar="auto|cpu|cuda", help="Where models run (default: auto).")
+    str | None,
+    typer.Option(metavar="auto|cpu|cuda", help=f"Where models run (default: {default_of('device')})."),
 ]
 EngineOption = Annotated[
     str | None,
@@ -227,26 +243,34 @@ LogFormat = Annotated[
 ArticleTimeout = Annotated[
     float | None,
     typer.Option(
-        metavar="SECONDS", help="Seconds one article may take before it fails (0 = no limit; default 900)."
+        metavar="SECONDS",
+        help="Seconds one article may take before it fails "
+        f"(0 = no limit; default {default_of('article_timeout'):g}).",
     ),
 ]
 MaxAttempts = Annotated[
     int | None,
-    typer.Option(metavar="N", help="Failed runs of the same source before it is parked (default 3)."),
+    typer.Option(
+        metavar="N",
+        help=f"Failed runs of the same source before it is parked (default {default_of('max_attempts')}).",
+    ),
 ]
 RetryParked = Annotated[
     bool | None, typer.Option("--retry-parked", help="Try parked articles again this once.")
 ]
 Review = Annotated[
     bool | None,
-    typer.Option("--review/--no-review", help="Write or update the review pages (_review/; default: on)."),
+    typer.Option(
+        "--review/--no-review",
+        help=f"Write or update the review pages (_review/; default: {_on_off('review')}).",
+    ),
 ]
 SummaryDocuments = Annotated[
     bool | None,
     typer.Option(
         "--summary-documents/--no-summary-documents",
         help="For a Word or OpenDocument article, write each summary as a document of its kind too "
-        "(summary.<lang>.docx or .odt; default: off).",
+        f"(summary.<lang>.docx or .odt; default: {_on_off('summary_documents')}).",
     ),
 ]
 # Options of `run` that are not settings.

@@ -19,6 +19,7 @@ from newsbrief.settings.groups import (
     SummarySettings,
     SummaryStrategy,
     TranslationStrategy,
+    default_of,
 )
 from newsbrief.settings.sources import apply_models, apply_options, load_settings, parse_model_option
 
@@ -39,6 +40,7 @@ __all__ = [
     "TranslationStrategy",
     "apply_models",
     "apply_options",
+    "default_of",
     "load_settings",
     "parse_model_option",
 ]

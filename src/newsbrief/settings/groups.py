@@ -8,9 +8,10 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from newsbrief._version import __version__
-from newsbrief.fidelity.guard import GuardPolicy
+from newsbrief.fidelity.guard import FIGURE_MODES, QUOTE_MODES, UNVERIFIED_MODES, GuardPolicy
 from newsbrief.models.backends import MAX_OUTPUT_RATIO
 from newsbrief.models.backends.registry import BACKEND_NAMES
 
@@ -73,6 +74,7 @@ COMPUTE_TYPES = (
     "bfloat16",
     "float32",
 )
+QUANTIZE = ("none", "int8")
 
 
 # Each setting's field declares how it enters an article's configuration hash, and so whether
@@ -85,11 +87,31 @@ BY_DEPENDENCY = {"hash": "articles that use it"}
 OPERATIONAL = {"hash": "never"}
 
 
+def setting(
+    default: object = None,
+    enters: dict[str, str] = OUTPUT,
+    *,
+    factory: object = None,
+    least: float | None = None,
+    above: float | None = None,
+    most: float | None = None,
+    choices: tuple[str, ...] = (),
+    option: bool = True,
+) -> Any:
+    """A setting's field: its default (or `factory` for a mutable one), how it enters an
+    article's hash, the bounds and choices every value is checked against (sources.py), and
+    whether `newsbrief run` has an option for it (False: the config file only)."""
+    metadata = {**enters, "least": least, "above": above, "most": most, "choices": choices, "option": option}
+    if factory is not None:
+        return field(default_factory=factory, metadata=metadata)  # type: ignore[arg-type]
+    return field(default=default, metadata=metadata)
+
+
 @dataclass(frozen=True)
 class LanguageSettings:
-    targets: tuple[str, ...] = field(default=("uk", "en"), metadata=OUTPUT)
-    summary_languages: tuple[str, ...] = field(default=("uk", "en"), metadata=OUTPUT)
-    source_languages: tuple[str, ...] = field(default=("uk", "en", "ru"), metadata=OUTPUT)
+    targets: tuple[str, ...] = setting(("uk", "en"))
+    summary_languages: tuple[str, ...] = setting(("uk", "en"))
+    source_languages: tuple[str, ...] = setting(("uk", "en", "ru"), option=False)
 
 
 @dataclass(frozen=True)
@@ -97,37 +119,38 @@ class ModelSettings:
     """Which models and prompts write. They enter each article's hash by what they are (model
     revision, prompt content: run/config_hash.py), only for the articles that use them."""
 
-    summariser: SummaryStrategy = field(default=SummaryStrategy.SEQ2SEQ, metadata=OUTPUT)
-    translator: TranslationStrategy = field(default=TranslationStrategy.SEQ2SEQ, metadata=OUTPUT)
-    summariser_model: str = field(default=DEFAULT_SUMMARISER_MODEL, metadata=BY_DEPENDENCY)  # the seq2seq one
+    summariser: SummaryStrategy = setting(SummaryStrategy.SEQ2SEQ, choices=SUMMARISERS)
+    translator: TranslationStrategy = setting(TranslationStrategy.SEQ2SEQ, choices=TRANSLATORS)
+    # The seq2seq summariser (its option: --summariser seq2seq:MODEL, or -m summariser=MODEL).
+    summariser_model: str = setting(DEFAULT_SUMMARISER_MODEL, BY_DEPENDENCY, option=False)
     # The one instruction model of a run, for each task whose strategy is "instruct".
-    instruct_model: str = field(default=DEFAULT_INSTRUCT_MODEL, metadata=BY_DEPENDENCY)
-    translation_models: dict[str, str] = field(
-        default_factory=lambda: dict(DEFAULT_TRANSLATION_MODELS), metadata=BY_DEPENDENCY
+    instruct_model: str = setting(DEFAULT_INSTRUCT_MODEL, BY_DEPENDENCY, option=False)
+    translation_models: dict[str, str] = setting(
+        enters=BY_DEPENDENCY, factory=lambda: dict(DEFAULT_TRANSLATION_MODELS), option=False
     )
-    fallback_model: str = field(default=DEFAULT_FALLBACK_MODEL, metadata=BY_DEPENDENCY)
+    fallback_model: str = setting(DEFAULT_FALLBACK_MODEL, BY_DEPENDENCY, option=False)
     # "" = the prompts/ folder that ships with newsbrief
-    prompts: str = field(default="", metadata=BY_DEPENDENCY)
+    prompts: str = setting("", BY_DEPENDENCY)
 
 
 @dataclass(frozen=True)
 class DecodingSettings:
-    num_beams: int = field(default=4, metadata=OUTPUT)
-    batch_tokens: int = field(default=2048, metadata=OUTPUT)
-    max_segment_chars: int = field(default=600, metadata=OUTPUT)
+    num_beams: int = setting(4, least=1)
+    batch_tokens: int = setting(2048, least=1)
+    max_segment_chars: int = setting(600, least=1, option=False)
     # Translations; None = the model's own generation config.
-    length_penalty: float | None = field(default=None, metadata=OUTPUT)
-    no_repeat_ngram_size: int | None = field(default=None, metadata=OUTPUT)
+    length_penalty: float | None = setting(None, option=False)
+    no_repeat_ngram_size: int | None = setting(None, option=False)
     # A translation's tokens at most this many times its source's.
-    max_output_ratio: float = field(default=MAX_OUTPUT_RATIO, metadata=OUTPUT)
+    max_output_ratio: float = setting(MAX_OUTPUT_RATIO, above=0, option=False)
     # Instruction models.
-    instruct_max_new_tokens: int = field(default=512, metadata=OUTPUT)
-    context_tokens: int = field(default=4096, metadata=OUTPUT)
-    temperature: float = field(default=0.0, metadata=OUTPUT)
-    seed: int = field(default=0, metadata=OUTPUT)
+    instruct_max_new_tokens: int = setting(512, least=1, option=False)
+    context_tokens: int = setting(4096, least=1, option=False)
+    temperature: float = setting(0.0, least=0, most=2, option=False)  # 0: greedy
+    seed: int = setting(0, option=False)
     # 1.0 = off, whatever the checkpoint asks (it would penalise the prompt's quotes and figures
     # that the answer must copy).
-    repetition_penalty: float = field(default=1.0, metadata=OUTPUT)
+    repetition_penalty: float = setting(1.0, least=1.0, most=2.0, option=False)
 
     def overrides(self) -> dict[str, float]:
         """Decoding overrides for translation models; what is unset stays the model's own."""
@@ -137,24 +160,24 @@ class DecodingSettings:
 
 @dataclass(frozen=True)
 class GuardSettings:
-    figures: str = field(default="verbatim", metadata=OUTPUT)  # or "localise" (target-language separators)
-    unverified: str = field(default="best", metadata=OUTPUT)  # or "source": what an unverifiable line holds
-    quotes: str = field(default="translated", metadata=OUTPUT)  # or "original", or "both"
+    figures: str = setting("verbatim", choices=FIGURE_MODES)  # or localise (target-language separators)
+    unverified: str = setting("best", choices=UNVERIFIED_MODES)  # or source: what an unverifiable line holds
+    quotes: str = setting("translated", choices=QUOTE_MODES)
     # Beam candidates the figure guard searches when a translation loses a figure; 0 = flag only.
-    figure_candidates: int = field(default=4, metadata=OUTPUT)
+    figure_candidates: int = setting(4, least=0)
     # A glossary file (fidelity/glossary.py); it enters the hash by its content (run/config_hash.py).
-    glossary: str = field(default="", metadata=BY_DEPENDENCY)
+    glossary: str = setting("", BY_DEPENDENCY)
 
 
 @dataclass(frozen=True)
 class SummarySettings:
-    summariser_language: str = field(default="en", metadata=OUTPUT)  # the language seq2seq writes
-    other_summaries: OtherSummaries = field(default=OtherSummaries.PROJECT, metadata=OUTPUT)
-    summary_max_tokens: int = field(default=160, metadata=OUTPUT)
-    summary_max_words: int = field(default=100, metadata=OUTPUT)  # asked of an instruction model
-    extractive_sentences: int = field(default=4, metadata=OUTPUT)
+    summariser_language: str = setting("en", option=False)  # the language seq2seq writes
+    other_summaries: OtherSummaries = setting(OtherSummaries.PROJECT, choices=tuple(OtherSummaries))
+    summary_max_tokens: int = setting(160, least=1, option=False)
+    summary_max_words: int = setting(100, least=1, option=False)  # asked of an instruction model
+    extractive_sentences: int = setting(4, least=1, option=False)
     # summary.<lang>.docx (or .odt) beside summary.<lang>.md, for a Word (OpenDocument) source.
-    summary_documents: bool = field(default=False, metadata=OUTPUT)
+    summary_documents: bool = setting(False)
 
 
 @dataclass(frozen=True)
@@ -163,26 +186,25 @@ class RunControl:
     written; they enter each article's hash through the backend label each model actually ran
     on (run/config_hash.py), so `auto` on the same machine re-runs nothing."""
 
-    backend: str = field(default="auto", metadata=BY_DEPENDENCY)  # auto = the registry's first that fits
-    compute_type: str = field(default="auto", metadata=BY_DEPENDENCY)  # CTranslate2: int8 on a CPU
-    quantize: str = field(default="none", metadata=BY_DEPENDENCY)  # transformers: "int8" = torch dynamic int8
-    threads: int = field(default=0, metadata=OPERATIONAL)  # 0 = every core this process may use
-    device: str = field(default="auto", metadata=OPERATIONAL)
-    engine: Engine = field(default=Engine.LOCAL, metadata=OPERATIONAL)
-    ray_address: str = field(default="", metadata=OPERATIONAL)  # "" = start Ray on this machine
-    ray_actors: int = field(default=0, metadata=OPERATIONAL)  # 0 = one per GPU, or one per two CPUs
-    exclude: tuple[str, ...] = field(default=DEFAULT_EXCLUDE, metadata=OPERATIONAL)
-    feeds: tuple[str, ...] = field(
-        default=(), metadata=OPERATIONAL
-    )  # RSS/Atom URLs or files (input/feeds.py)
-    chunk_words: int = field(
-        default=20000, metadata=OPERATIONAL
-    )  # articles read ahead and translated together
-    max_file_mb: float = field(default=64.0, metadata=OPERATIONAL)  # a larger file is skipped unread
-    article_timeout: float = field(default=900.0, metadata=OPERATIONAL)  # seconds per article; 0 = no limit
-    max_attempts: int = field(default=3, metadata=OPERATIONAL)  # failed runs of a source before it is parked
-    retry_parked: bool = field(default=False, metadata=OPERATIONAL)
-    review: bool = field(default=True, metadata=OPERATIONAL)  # write or update the review pages (_review/)
+    backend: str = setting("auto", BY_DEPENDENCY, choices=BACKENDS)  # auto: the registry's first that fits
+    compute_type: str = setting("auto", BY_DEPENDENCY, choices=COMPUTE_TYPES)  # CTranslate2: int8 on a CPU
+    quantize: str = setting(
+        "none", BY_DEPENDENCY, choices=QUANTIZE
+    )  # transformers: int8 = torch dynamic int8
+    threads: int = setting(0, OPERATIONAL, least=0)  # 0 = every core this process may use
+    device: str = setting("auto", OPERATIONAL)
+    engine: Engine = setting(Engine.LOCAL, OPERATIONAL, choices=tuple(Engine))
+    ray_address: str = setting("", OPERATIONAL)  # "" = start Ray on this machine
+    ray_actors: int = setting(0, OPERATIONAL, least=0)  # 0 = one per GPU, or one per two CPUs
+    exclude: tuple[str, ...] = setting(DEFAULT_EXCLUDE, OPERATIONAL)
+    feeds: tuple[str, ...] = setting((), OPERATIONAL)  # RSS/Atom URLs or files (input/feeds.py)
+    # Articles read ahead and translated together.
+    chunk_words: int = setting(20000, OPERATIONAL, least=1, option=False)
+    max_file_mb: float = setting(64.0, OPERATIONAL, above=0, option=False)  # a larger file is skipped unread
+    article_timeout: float = setting(900.0, OPERATIONAL, least=0)  # seconds per article; 0 = no limit
+    max_attempts: int = setting(3, OPERATIONAL, least=1)  # failed runs of a source before it is parked
+    retry_parked: bool = setting(False, OPERATIONAL)
+    review: bool = setting(True, OPERATIONAL)  # write or update the review pages (_review/)
 
 
 GROUPS = {
@@ -238,6 +260,11 @@ class Settings:
         relevant["newsbrief"] = __version__
         blob = json.dumps(relevant, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+def default_of(name: str) -> object:
+    """A setting's default, by its name: what the options' help says, read from the field."""
+    return getattr(getattr(Settings(), GROUP_OF[name]), name)
 
 
 def _affects_output(group: str, name: str) -> bool:

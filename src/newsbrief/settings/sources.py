@@ -8,15 +8,12 @@ import json
 import tomllib
 import types
 import typing
-from dataclasses import replace
+from dataclasses import fields, replace
 from enum import StrEnum
 from pathlib import Path
 
 from newsbrief.errors import ConfigError, looks_like_path
-from newsbrief.fidelity.guard import FIGURE_MODES, QUOTE_MODES, UNVERIFIED_MODES
 from newsbrief.settings.groups import (
-    BACKENDS,
-    COMPUTE_TYPES,
     GROUP_OF,
     GROUPS,
     SUMMARISERS,
@@ -286,45 +283,31 @@ def _is_pair(role: str) -> bool:
 
 
 def _validate(settings: Settings) -> None:
-    flat = settings.flat()
-    for name in (
-        "num_beams",
-        "batch_tokens",
-        "max_segment_chars",
-        "summary_max_tokens",
-        "summary_max_words",
-        "extractive_sentences",
-        "instruct_max_new_tokens",
-        "context_tokens",
-        "chunk_words",
-        "max_attempts",
-    ):
-        if int(flat[name]) < 1:  # type: ignore[call-overload]
-            raise ConfigError(f"{name} must be at least 1")
-    for name, choices in (
-        ("backend", BACKENDS),
-        ("compute_type", COMPUTE_TYPES),
-        ("quantize", ("none", "int8")),
-        ("figures", FIGURE_MODES),
-        ("unverified", UNVERIFIED_MODES),
-        ("quotes", QUOTE_MODES),
-    ):
-        if flat[name] not in choices:
-            raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {flat[name]!r}")
-    control, decoding = settings.control, settings.decoding
-    if min(int(control.threads), int(settings.guard.figure_candidates), int(control.ray_actors)) < 0:
-        raise ConfigError("threads, figure_candidates and ray_actors must be 0 or more")
-    if float(decoding.max_output_ratio) <= 0:
-        raise ConfigError("max_output_ratio must be above 0")
-    if float(control.max_file_mb) <= 0:
-        raise ConfigError("max_file_mb must be above 0")
-    if float(control.article_timeout) < 0:
-        raise ConfigError("article_timeout must be 0 (no limit) or more seconds")
-    if not 1.0 <= float(decoding.repetition_penalty) <= 2.0:
-        raise ConfigError("repetition_penalty must be between 1.0 (off, the default) and 2.0")
-    if not 0 <= float(decoding.temperature) <= 2:
-        raise ConfigError("temperature must be between 0 (greedy, the default) and 2")
+    """Every value against its field's bounds and choices (groups.setting), and the language
+    codes; the message names the setting."""
+    for group, kind in GROUPS.items():
+        values = getattr(settings, group)
+        for declared in fields(kind):
+            _check_bounds(declared.name, getattr(values, declared.name), declared.metadata)
     languages = settings.languages
     for lang in (*languages.targets, *languages.summary_languages, *languages.source_languages):
         if not (lang.isalpha() and len(lang) in (2, 3)):
             raise ConfigError(f"{lang!r} is not a language code such as uk, en or ru")
+
+
+def _check_bounds(name: str, value: object, declared: typing.Mapping[str, object]) -> None:
+    if value is None:
+        return
+    choices = declared.get("choices") or ()
+    if choices and value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(map(str, choices))}, not {value!r}")
+    least, above, most = declared.get("least"), declared.get("above"), declared.get("most")
+    number = float(value) if isinstance(value, int | float) else None
+    if number is None:
+        return
+    if least is not None and most is not None and not least <= number <= most:
+        raise ConfigError(f"{name} must be between {least:g} and {most:g}")
+    if least is not None and number < least:
+        raise ConfigError(f"{name} must be at least {least:g}" if least else f"{name} must be 0 or more")
+    if above is not None and number <= above:
+        raise ConfigError(f"{name} must be above {above:g}")
