@@ -61,8 +61,9 @@ from transformers import (
 )
 
 from newsbrief.fidelity.guard import GuardPolicy
+from newsbrief.fidelity.output_checks import OutputChecks
 from newsbrief.generation.summaries import WINDOW_MARGIN, Seq2SeqSummariser, SummaryInput, pack_by_tokens
-from newsbrief.generation.translation import Seq2SeqTranslator, translate_jobs
+from newsbrief.generation.translation import Guard, Pooling, Seq2SeqTranslator, translate_jobs
 from newsbrief.generation.translation_jobs import Job, JobKey, batches_by_tokens
 from newsbrief.input.readers import read_article
 from newsbrief.models.backends import MAX_OUTPUT_RATIO, output_cap
@@ -310,7 +311,9 @@ def newsbrief_path(model, texts: list[str]) -> tuple[float, int, float]:
     real = sum(sum(b.lengths) for b in batches)
     padded = sum(max(b.lengths) * len(b.lengths) for b in batches)
     began = time.monotonic()
-    translate_jobs(jobs, OnePair(translator), BATCH_TOKENS, policy=GuardPolicy(candidates=0))
+    translate_jobs(
+        jobs, OnePair(translator), Pooling(BATCH_TOKENS, Guard(GuardPolicy(candidates=0), OutputChecks()))
+    )
     return time.monotonic() - began, real, 1 - real / padded
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from bench import CORPUS, build_bart_size
 
 from newsbrief.article import Article, SegmentedArticle
+from newsbrief.fidelity.output_checks import OutputChecks
 from newsbrief.generation.chunk_work import ArticleWork, ChunkRun, summarise_side_by_side
 from newsbrief.input.readers import read_article
 from newsbrief.limits import TimeBudget
@@ -97,7 +98,7 @@ def side_by_side(generate, texts: list[str], width: int) -> float:
         )  # type: ignore[arg-type]
         for n, text in enumerate(texts)
     ]
-    run = ChunkRun(items, None, Settings(), NoProgress(), lambda: False, TimeBudget(0))  # type: ignore[arg-type]
+    run = ChunkRun(items, None, Settings(), OutputChecks(), NoProgress(), lambda: False, TimeBudget(0))  # type: ignore[arg-type]
     began = time.monotonic()
     outcomes = list(
         summarise_side_by_side(run, items, lambda item: generate(item.doc.article.paragraphs), width)

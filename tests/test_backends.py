@@ -16,7 +16,7 @@ from support.corpus import ARTICLES
 from typer.testing import CliRunner
 
 from newsbrief.cli import EXIT_FLAGGED, EXIT_MODEL_UNAVAILABLE, EXIT_OK, app
-from newsbrief.generation.translation import Seq2SeqTranslator, translate_jobs
+from newsbrief.generation.translation import Pooling, Seq2SeqTranslator, translate_jobs
 from newsbrief.generation.translation_jobs import Job, JobKey, batches_by_tokens
 from newsbrief.input.readers import read_article
 from newsbrief.models.backends import ct2
@@ -212,7 +212,7 @@ def test_two_batches_in_flight_give_what_one_batch_at_a_time_gives(tiny_models: 
         assert model.parallel_batches == threads
         translator = Seq2SeqTranslator(model, "uk", "en", num_beams=1)
         assert len(batches_by_tokens(jobs, translator, 256)) > 4
-        results[threads] = translate_jobs(jobs, OnePair(translator), batch_tokens=256)
+        results[threads] = translate_jobs(jobs, OnePair(translator), Pooling(batch_tokens=256))
     assert set(results[2].translations) == {job.key for job in jobs}
     assert results[2].translations == results[1].translations
     assert results[2].flags == results[1].flags

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from newsbrief.fidelity.guard import GuardPolicy, apply_quote_mode, guard_summary, guard_translation
+from newsbrief.fidelity.output_checks import OutputChecks
 from newsbrief.fidelity.verify import verify_summary, verify_translation
 from newsbrief.generation.model_pool import ModelPool
-from newsbrief.generation.translation import translate_jobs
+from newsbrief.generation.translation import Guard, Pooling, translate_jobs
 from newsbrief.generation.translation_jobs import Job, JobKey
 from newsbrief.settings import Settings, apply_models
 from newsbrief.text.figures import Figure, compare_figures, figures_in, localise, repair_forms, values
@@ -203,7 +204,9 @@ def tiny_pool(tiny_models: Path) -> ModelPool:
 def test_real_model_output_without_figures_ends_flagged_never_passed(tiny_pool: ModelPool) -> None:
     """The tiny Marian model writes no figures: every segment must end flagged."""
     jobs = [Job(JobKey("a", "en", i), text, "uk", "en") for i, text in enumerate(SEGMENTS_WITH_FIGURES)]
-    result = translate_jobs(jobs, tiny_pool, 2048, policy=GuardPolicy(unverified="best"))
+    result = translate_jobs(
+        jobs, tiny_pool, Pooling(2048, Guard(GuardPolicy(unverified="best"), OutputChecks()))
+    )
     lines = [result.translations[job.key] for job in jobs]
     flags: dict[int, list[str]] = {}
     record = verify_translation(SEGMENTS_WITH_FIGURES, lines, "uk", "en", GuardPolicy(), flags)
@@ -226,7 +229,9 @@ def test_real_beam_candidates_come_best_first(tiny_pool: ModelPool) -> None:
 
 def test_unverified_source_keeps_the_source_segment_with_real_output(tiny_pool: ModelPool) -> None:
     jobs = [Job(JobKey("a", "en", i), text, "uk", "en") for i, text in enumerate(SEGMENTS_WITH_FIGURES)]
-    result = translate_jobs(jobs, tiny_pool, 2048, policy=GuardPolicy(unverified="source"))
+    result = translate_jobs(
+        jobs, tiny_pool, Pooling(2048, Guard(GuardPolicy(unverified="source"), OutputChecks()))
+    )
     for job in jobs:
         assert result.translations[job.key] == job.text
         assert any("source text kept" in flag for flag in result.flags[job.key])

@@ -15,6 +15,7 @@ from newsbrief.generation.model_pool import ModelPool
 from newsbrief.generation.plan import plan_article, run_pairs
 from newsbrief.generation.translation import Translator
 from newsbrief.input.readers import read_article
+from newsbrief.run.preflight import prepare
 from newsbrief.settings import Settings, apply_models, apply_options
 from newsbrief.text.segmenting import segment_article
 
@@ -53,17 +54,17 @@ def test_a_chunk_translates_exactly_the_pairs_its_articles_plans_name(
     roles["summariser"] = str(trained_models / "bart-lead")
     options = {"num_beams": 1, "figure_candidates": 0, **CONFIGURATIONS[name]}
     settings = apply_models(apply_options(Settings(), **options), roles)
-    pool = ModelPool(settings, {})
+    pool, prepared = ModelPool(settings, {}), prepare(settings)
     chunk = []
     for article_name in ARTICLE_NAMES:
         article = read_article(ARTICLES / article_name)
         article.id = article_name
-        lang, _ = pool.identifier().detect(" ".join([article.title, *article.paragraphs]))
-        doc = segment_article(article, lang, pool.identifier(), {"uk", "en", "ru"})
+        lang, _ = prepared.identifier().detect(" ".join([article.title, *article.paragraphs]))
+        doc = segment_article(article, lang, prepared.identifier(), {"uk", "en", "ru"})
         chunk.append(ArticleWork(doc, plan_article(doc, settings), {}, doc.word_count()))
     for item in chunk:  # one article a chunk, so that no article's pairs hide another's
         recording = RecordingPool(pool)
-        work = process_chunk([item], recording, settings)  # type: ignore[arg-type]
+        work = process_chunk([item], recording, settings, prepared.output_checks())  # type: ignore[arg-type]
         assert not work.failures, work.failures
         # Same-language lines (a quote already in the target) are copied, never given to a model.
         assert recording.pairs == set(item.plan.pairs), item.doc.article.id
@@ -82,7 +83,7 @@ def test_a_chunk_translates_exactly_the_pairs_its_articles_plans_name(
 def test_the_run_pairs_hold_every_pair_an_article_plans(name: str) -> None:
     """What `newsbrief models` lists is what runs can use: no article plans a pair outside it."""
     settings = apply_options(Settings(), **CONFIGURATIONS[name])
-    identifier = ModelPool(settings, {}).identifier()
+    identifier = prepare(settings).identifier()
     for article_name in ARTICLE_NAMES:
         article = read_article(ARTICLES / article_name)
         lang, _ = identifier.detect(" ".join([article.title, *article.paragraphs]))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from newsbrief.generation.model_pool import ModelPool
-from newsbrief.generation.translation import translate_jobs
+from newsbrief.generation.translation import Pooling, translate_jobs
 from newsbrief.generation.translation_jobs import Job, JobKey, batches_by_tokens, enough_batches
 from newsbrief.settings import Settings, apply_models
 
@@ -47,7 +47,7 @@ def test_batches_are_sorted_and_within_the_token_budget(pool: ModelPool) -> None
 
 def test_every_job_gets_a_one_line_translation(pool: ModelPool) -> None:
     words: list[int] = []
-    result = translate_jobs(_jobs(SENTENCES), pool, batch_tokens=300, on_batch=words.append)
+    result = translate_jobs(_jobs(SENTENCES), pool, Pooling(batch_tokens=300), on_batch=words.append)
     assert set(result.translations) == {("a", "en", i) for i in range(len(SENTENCES))}
     assert all(text and "\n" not in text for text in result.translations.values())
     assert sum(words) == result.words == sum(len(s.split()) for s in SENTENCES)
@@ -55,7 +55,7 @@ def test_every_job_gets_a_one_line_translation(pool: ModelPool) -> None:
 
 
 def test_same_language_is_copied_and_flagged(pool: ModelPool) -> None:
-    result = translate_jobs(_jobs(["Already English."], "en", "en"), pool, batch_tokens=100)
+    result = translate_jobs(_jobs(["Already English."], "en", "en"), pool, Pooling(batch_tokens=100))
     assert result.translations[("a", "en", 0)] == "Already English."
     assert result.flags[("a", "en", 0)] == ["already in target language; copied"]
 
@@ -63,7 +63,7 @@ def test_same_language_is_copied_and_flagged(pool: ModelPool) -> None:
 def test_text_longer_than_the_window_is_translated_in_parts(pool: ModelPool) -> None:
     translator = pool.translator("uk", "en")
     long_text = " ".join(["зерно"] * (translator.max_input_tokens + 50))
-    result = translate_jobs(_jobs([long_text]), pool, batch_tokens=100_000)
+    result = translate_jobs(_jobs([long_text]), pool, Pooling(batch_tokens=100_000))
     assert not result.failures
     assert "translated in parts" in " ".join(result.flags[("a", "en", 0)])
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from newsbrief import Settings, load_settings, run_batch
+from newsbrief import load_settings, run_batch
 from newsbrief.cli.common import Stopped, fail_usage, say
 from newsbrief.cli.options import (
     RUN_ONLY,
@@ -50,11 +50,9 @@ from newsbrief.cli.options import (
 )
 from newsbrief.cli.reporters import LOG_FORMATS, end_reason, reporter_for
 from newsbrief.errors import EXIT_ARTICLES_FAILED, ConfigError, NewsbriefError, OutputLocked, OutputUnwritable
-from newsbrief.fidelity.glossary import load_glossary
-from newsbrief.generation.prompts import load_prompts
 from newsbrief.output.lock import output_lock
+from newsbrief.run.preflight import Prepared, prepare
 from newsbrief.run.stopping import StopRequest
-from newsbrief.settings import Engine
 
 
 def run(
@@ -99,16 +97,17 @@ def run(
     """Translate and summarise every article in INPUT_DIR into OUT."""
     reporter = reporter_for(log_format, quiet, input_dir, out)
     try:
-        settings = _prepared_run(ctx, input_dir, out, log_format, config, model or [])
+        prepared = _prepared_run(ctx, input_dir, out, log_format, config, model or [])
     except Stopped as stopped:
         reporter.started(None)
         reporter.ended(stopped.exit_code, stopped.reason, None)
         raise
+    settings = prepared.settings
     reporter.started(settings.fingerprint())
     stop = StopRequest()
     try:
         with output_lock(out, wait or 0), stop.installed(), reporter.progress() as progress:
-            report = run_batch(input_dir, out, settings, progress, stop, reporter.article)
+            report = run_batch(input_dir, out, settings, progress, stop, reporter.article, prepared)
     except NewsbriefError as error:  # what ends a run before its work: each error knows its code
         stopped = _stopped_before_work(error)
         reporter.ended(stopped.exit_code, stopped.reason, None)
@@ -124,7 +123,7 @@ def run(
 
 def _prepared_run(
     ctx: typer.Context, input_dir: Path, out: Path, log_format: str, config: Path | None, models: list[str]
-) -> Settings:
+) -> Prepared:
     _check_run_folders(input_dir, out)
     if log_format not in LOG_FORMATS:
         fail_usage(f"--log-format must be human or json, not {log_format!r}")
@@ -139,21 +138,14 @@ def _check_run_folders(input_dir: Path, out: Path) -> None:
         fail_usage(f"the output folder {out} is the input folder: its outputs would be read as articles")
 
 
-def _settings_for_run(config: Path | None, models: list[str], overrides: dict[str, object]) -> Settings:
-    """Settings checked whole before the output folder is touched: a broken prompt template, or
-    Ray asked for and not installed, is a usage error now."""
+def _settings_for_run(config: Path | None, models: list[str], overrides: dict[str, object]) -> Prepared:
+    """Settings checked whole, and the run's pre-flight done (the library's, which a library
+    caller's run_batch does too), before the output folder is touched: a broken prompt template
+    or glossary, or Ray asked for and not installed, is a usage error now."""
     try:
-        settings = load_settings(config, overrides, models)
-        load_prompts(settings)
-        if settings.guard.glossary:
-            load_glossary(Path(settings.guard.glossary))
-        if settings.control.engine == Engine.RAY:
-            from newsbrief.run.ray_engine import import_ray
-
-            import_ray()
+        return prepare(load_settings(config, overrides, models))
     except ConfigError as error:
         fail_usage(str(error))
-    return settings
 
 
 def _stopped_before_work(error: NewsbriefError) -> Stopped:

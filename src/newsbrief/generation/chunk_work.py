@@ -16,11 +16,12 @@ from functools import partial
 from typing import Protocol
 
 from newsbrief.article import ArticleDraft, SegmentedArticle
+from newsbrief.fidelity.output_checks import OutputChecks
 from newsbrief.fidelity.provenance import projected_lines, trace
 from newsbrief.generation.model_pool import ModelPool
 from newsbrief.generation.plan import ArticlePlan
 from newsbrief.generation.summaries import Summariser, Summary, SummaryInput
-from newsbrief.generation.translation import BatchStore, translate_jobs
+from newsbrief.generation.translation import BatchStore, Guard, Pooling, translate_jobs
 from newsbrief.generation.translation_jobs import TITLE, Job, JobKey, PooledResult, job_words
 from newsbrief.limits import OverTimeLimit, TimeBudget, over_limit, time_limit
 from newsbrief.progress import NoProgress, ProgressSink
@@ -66,30 +67,24 @@ class ChunkRun:
     chunk: list[ArticleWork]
     pool: ModelPool
     settings: Settings
+    checks: OutputChecks  # what the guard asks of a line besides its figures
     progress: ProgressSink
     should_stop: Callable[[], bool]
     budget: TimeBudget
     store: BatchStore | None = None
 
     def translate(self, jobs: list[Job], advance: Callable[[int], None] = lambda words: None) -> PooledResult:
-        settings = self.settings
-        return translate_jobs(
-            jobs,
-            self.pool,
-            settings.decoding.batch_tokens,
-            advance,
-            settings.guard_policy(),
-            self.should_stop,
-            self.budget,
-            self.pool.output_checks(),
-            self.store,
-        )
+        guard = Guard(self.settings.guard_policy(), self.checks)
+        batch_tokens = self.settings.decoding.batch_tokens
+        pooling = Pooling(batch_tokens, guard, self.should_stop, self.budget, self.store)
+        return translate_jobs(jobs, self.pool, pooling, advance)
 
 
 def process_chunk(
     chunk: list[ArticleWork],
     pool: ModelPool,
     settings: Settings,
+    checks: OutputChecks,
     progress: ProgressSink | None = None,
     should_stop: Callable[[], bool] = lambda: False,
     store: BatchStore | None = None,
@@ -100,7 +95,7 @@ def process_chunk(
     and the chunk stays open for the next run."""
     limit = settings.control.article_timeout
     budget = TimeBudget(limit, {item.article_id: limit - _spent(item) for item in chunk})
-    run = ChunkRun(chunk, pool, settings, progress or NoProgress(), should_stop, budget, store)
+    run = ChunkRun(chunk, pool, settings, checks, progress or NoProgress(), should_stop, budget, store)
     work = ChunkWork()
     # Loaded first: a summariser that cannot be used stops the run before hours of translation.
     summariser = pool.summariser()
@@ -387,12 +382,14 @@ class LocalChunks:
         self,
         pool: ModelPool,
         settings: Settings,
+        checks: OutputChecks,
         progress: ProgressSink,
         should_stop: Callable[[], bool],
         stores: Callable[[int, list[ArticleWork]], BatchStore | None] = lambda number, chunk: None,
     ) -> None:
         self.pool = pool
         self.settings = settings
+        self.checks = checks
         self.progress = progress
         self.should_stop = should_stop
         self.stores = stores  # where a chunk's finished batches are kept (run/checkpoint.py)
@@ -400,7 +397,9 @@ class LocalChunks:
 
     def submit(self, number: int, chunk: list[ArticleWork]) -> None:
         store = self.stores(number, chunk)
-        work = process_chunk(chunk, self.pool, self.settings, self.progress, self.should_stop, store)
+        work = process_chunk(
+            chunk, self.pool, self.settings, self.checks, self.progress, self.should_stop, store
+        )
         self._done.append((number, chunk, work))
 
     def finished(self, wait: bool) -> list[Finished]:

@@ -1,5 +1,6 @@
-"""The models of one run: each resolved once, loaded once when first needed, shared by the
-tasks that use it (an instruction model that translates and summarises is loaded once).
+"""The models of one run, and nothing else: each resolved once, loaded once when first needed,
+shared by the tasks that use it (an instruction model that translates and summarises is loaded
+once). The run's language detector, glossary and output checks are run/preflight.py's.
 
 torch and transformers are imported only when a model that needs them is loaded: together they
 take about 2 s and 250 MB, which a CTranslate2 run with extractive summaries, or a cron run with
@@ -8,11 +9,8 @@ nothing to do, never needs."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from newsbrief.fidelity.glossary import Glossary, load_glossary
-from newsbrief.fidelity.output_checks import OutputChecks
 from newsbrief.generation.instruct import InstructSummariser, InstructTranslator
 from newsbrief.generation.prompts import PromptTemplate
 from newsbrief.generation.summaries import ExtractiveSummariser, Seq2SeqSummariser, Summariser
@@ -21,7 +19,6 @@ from newsbrief.models.backends.base import Backend, EncoderDecoder, LoadOptions
 from newsbrief.models.backends.registry import backend_named, choose_backend
 from newsbrief.models.resolve import ResolvedModel, resolve_model
 from newsbrief.settings import Settings, SummaryStrategy, TranslationStrategy
-from newsbrief.text.language import LanguageIdentifier
 
 if TYPE_CHECKING:
     from newsbrief.models.backends.causal import CausalChatModel
@@ -36,32 +33,7 @@ class ModelPool:
         self._chat: dict[str, CausalChatModel] = {}
         self._backends: dict[tuple[str, str], Backend] = {}  # per pair, decided once
         self._summariser_backend: Backend | None = None
-        self._identifier: LanguageIdentifier | None = None
-        self._glossary: Glossary | None = None
         self.load_seconds = 0.0  # reported: a slow disk or a cold cache shows here
-
-    def identifier(self) -> LanguageIdentifier:
-        """The run's language detector, built on first use (a run with nothing new never loads
-        its models), shared by reading, the guard and verification."""
-        if self._identifier is None:
-            self._identifier = LanguageIdentifier()
-        return self._identifier
-
-    def output_checks(self) -> OutputChecks:
-        settings = self.settings
-        accepted = {
-            *settings.languages.source_languages,
-            *settings.languages.targets,
-            *settings.languages.summary_languages,
-        }
-        return OutputChecks(self.identifier(), frozenset(accepted), self.glossary())
-
-    def glossary(self) -> Glossary:
-        """The run's glossary, read once (the CLI read it before the run to check it)."""
-        if self._glossary is None:
-            path = self.settings.guard.glossary
-            self._glossary = load_glossary(Path(path)) if path else Glossary()
-        return self._glossary
 
     def resolve_ref(self, ref: str) -> ResolvedModel:
         if ref not in self.resolved:

@@ -7,7 +7,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
@@ -63,6 +63,24 @@ class Guard:
 
     def problems_of(self, job: Job) -> ProblemsOf:
         return lambda text: self.checks.problems_with_terms(job.text, text, job.source, job.target)
+
+
+def _no_stop() -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class Pooling:
+    """How a pool of jobs is translated: in batches of at most `batch_tokens` padded source
+    tokens, each line guarded as `guard` says (default: its figures and form, not its language),
+    until `should_stop()`; an article over its time `budget` fails alone; each batch translated
+    is kept in `store`, and one it kept (from a stopped run) is taken from it."""
+
+    batch_tokens: int
+    guard: Guard = field(default_factory=lambda: Guard(GuardPolicy(), OutputChecks()))
+    should_stop: Callable[[], bool] = _no_stop
+    budget: TimeBudget = field(default_factory=lambda: TimeBudget(0))
+    store: BatchStore | None = None
 
 
 class Seq2SeqTranslator:
@@ -133,20 +151,13 @@ class TranslatorSource(Protocol):
 def translate_jobs(
     jobs: list[Job],
     pool: TranslatorSource,
-    batch_tokens: int,
+    pooling: Pooling,
     on_batch: Callable[[int], None] = lambda words: None,
-    policy: GuardPolicy | None = None,
-    should_stop: Callable[[], bool] = lambda: False,
-    budget: TimeBudget | None = None,
-    checks: OutputChecks | None = None,
-    store: BatchStore | None = None,
 ) -> PooledResult:
-    """Translate every job; a batch that raises fails its articles, not the run. An article
-    over its time `budget` fails, and its remaining jobs are dropped. `checks`: what else the
-    guard asks of a line besides its figures (default: its form, not its language). A batch
-    the `store` kept (from a stopped run) is taken from it; each one translated is kept there."""
+    """Translate every job as `pooling` says; a batch that raises fails its articles, not the
+    run; `on_batch` hears the words of each batch done."""
     result = PooledResult()
-    budget = budget or TimeBudget(0)
+    guard, budget, store, should_stop = pooling.guard, pooling.budget, pooling.store, pooling.should_stop
     by_pair: dict[tuple[str, str], list[Job]] = defaultdict(list)
     for job in jobs:
         if job.source == job.target:
@@ -154,11 +165,10 @@ def translate_jobs(
             result.flags.setdefault(job.key, []).append("already in target language; copied")
         else:
             by_pair[(job.source, job.target)].append(job)
-    guard = Guard(policy or GuardPolicy(), checks or OutputChecks())
     for (source, target), pair_jobs in sorted(by_pair.items()):
         translator = pool.translator(source, target)
         width = translator.parallel_batches
-        wholes = enough_batches(batches_by_tokens(pair_jobs, translator, batch_tokens), width)
+        wholes = enough_batches(batches_by_tokens(pair_jobs, translator, pooling.batch_tokens), width)
         # Lazy: each batch drops the articles that failed before it is sent.
         batches = (batch for batch in (_without_failed(w, result.failures) for w in wholes) if batch.jobs)
         translate_one = partial(_kept_or_translated, store=store, translator=translator, guard=guard)

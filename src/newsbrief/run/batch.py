@@ -25,7 +25,6 @@ from newsbrief.errors import (
 )
 from newsbrief.generation.chunk_work import ArticleWork, ChunkExecutor, ChunkWork, LocalChunks
 from newsbrief.generation.model_pool import ModelPool
-from newsbrief.generation.prompts import load_prompts
 from newsbrief.input.discovery import Discovery, discover
 from newsbrief.input.feeds import FEED_SUFFIXES, stage_feeds
 from newsbrief.input.readers import supported_suffixes
@@ -47,6 +46,7 @@ from newsbrief.run.config_hash import ConfigHasher
 from newsbrief.run.finish import finish
 from newsbrief.run.intake import read_one
 from newsbrief.run.outcomes import Outcome, RunReport, State
+from newsbrief.run.preflight import Prepared, prepare
 from newsbrief.run.stopping import StopRequest
 from newsbrief.settings import Engine, Settings
 
@@ -60,13 +60,16 @@ def run_batch(
     progress: ProgressSink | None = None,
     stop: StopRequest | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
+    prepared: Prepared | None = None,
 ) -> RunReport:
-    """Process every article under `input_dir` into `out_dir`. Raises PromptError before
-    anything else when a prompt template is wrong, and ModelUnavailable when a model an article
-    needs cannot be found (the chunks finished before it are kept, and recorded)."""
+    """Process every article under `input_dir` into `out_dir`. Raises a ConfigError before
+    anything else when a prompt template or the glossary is wrong (`prepared`: what a caller
+    prepared already, preflight.prepare), and ModelUnavailable when a model an article needs
+    cannot be found (the chunks finished before it are kept, and recorded)."""
     started = time.monotonic()
-    pool = ModelPool(settings, load_prompts(settings))
-    run = _start(input_dir, out_dir, settings, pool, progress, stop, on_outcome)
+    prepared = prepared or prepare(settings)
+    pool = ModelPool(settings, prepared.prompts)
+    run = _start(input_dir, out_dir, prepared, pool, progress, stop, on_outcome)
     outcome = "finished"
     try:
         _stream(
@@ -88,7 +91,7 @@ def run_batch(
 def _start(
     input_dir: Path,
     out_dir: Path,
-    settings: Settings,
+    prepared: Prepared,
     pool: ModelPool,
     progress: ProgressSink | None,
     stop: StopRequest | None,
@@ -101,8 +104,9 @@ def _start(
         recover_interrupted(out_dir)
     except OSError as error:
         raise OutputUnwritable(out_dir, error) from error
+    settings = prepared.settings
     manifest = Manifest(out_dir / MANIFEST_NAME)
-    hasher = ConfigHasher(settings, pool)
+    hasher = ConfigHasher(settings, pool, prepared.glossary)
     progress = progress or NoProgress()
     stop = stop or StopRequest()
     return BatchRun(
@@ -111,10 +115,11 @@ def _start(
         settings=settings,
         manifest=manifest,
         pool=pool,
+        prepared=prepared,
         hasher=hasher,
         progress=progress,
         run_id=manifest.start_run(str(input_dir.resolve()), hasher.base),
-        chunks=_executor(settings, pool, progress, stop, manifest),
+        chunks=_executor(prepared, pool, progress, stop, manifest),
         stop=stop,
         taken_ids=manifest.taken_ids(),
         report=RunReport(listener=on_outcome),
@@ -145,10 +150,11 @@ def _close(run: BatchRun, seconds: float, outcome: str = "finished") -> None:
 
 
 def _executor(
-    settings: Settings, pool: ModelPool, progress: ProgressSink, stop: StopRequest, manifest: Manifest
+    prepared: Prepared, pool: ModelPool, progress: ProgressSink, stop: StopRequest, manifest: Manifest
 ) -> ChunkExecutor:
     """Engine local: this process, each chunk's finished batches kept in the manifest until it
     is closed; engine ray: a pool of Ray actors (Ray imported only then)."""
+    settings = prepared.settings
     if settings.control.engine == Engine.RAY:
         from newsbrief.run.ray_engine import RayChunks
 
@@ -157,7 +163,7 @@ def _executor(
     def store(number: int, chunk: list[ArticleWork]) -> ChunkCheckpoint:
         return ChunkCheckpoint(manifest, number, [item.config_hash for item in chunk])
 
-    return LocalChunks(pool, settings, progress, lambda: stop.requested, store)
+    return LocalChunks(pool, settings, prepared.output_checks(), progress, lambda: stop.requested, store)
 
 
 def _update_review(run: BatchRun) -> None:
@@ -274,7 +280,7 @@ def _write(run: BatchRun, draft: ArticleDraft, item: Pending) -> None:
     path, row = draft.doc.article.path, item.row
     began = time.monotonic()
     try:
-        checks, glossary = run.pool.output_checks(), run.pool.glossary()
+        checks, glossary = run.prepared.output_checks(), run.prepared.glossary
         made_with = run.hasher.made_with(row.dependencies)
         result = finish(draft, run.settings, checks, made_with, row.config_hash, glossary)
     except Exception as error:  # a bug on strange text costs this article, not the night's batch

@@ -15,6 +15,7 @@ from newsbrief.output.manifest import ArticleRow, Manifest
 from newsbrief.progress import ProgressSink
 from newsbrief.run.config_hash import ConfigHasher
 from newsbrief.run.outcomes import Outcome, RunReport, State
+from newsbrief.run.preflight import Prepared
 from newsbrief.run.stopping import StopRequest
 from newsbrief.settings import Settings
 from newsbrief.text.language import LanguageIdentifier
@@ -39,6 +40,7 @@ class BatchRun:
     settings: Settings
     manifest: Manifest
     pool: ModelPool
+    prepared: Prepared  # the prompts, the glossary, the language detector and output checks
     hasher: ConfigHasher
     progress: ProgressSink
     run_id: int
@@ -55,7 +57,7 @@ class BatchRun:
 
     def identifier(self) -> LanguageIdentifier:
         """Built on first use: a run with nothing new never loads the language models."""
-        return self.pool.identifier()
+        return self.prepared.identifier()
 
     def record(
         self, row: ArticleRow, path: Path, status: str, reason: str = "", fidelity: dict | None = None

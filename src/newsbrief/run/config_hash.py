@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 
+from newsbrief.fidelity.glossary import Glossary
 from newsbrief.generation.model_pool import ModelPool
 from newsbrief.generation.prompts import PromptTemplate
 from newsbrief.models.resolve import ResolvedModel
@@ -22,12 +23,12 @@ from newsbrief.settings import Settings
 class ConfigHasher:
     """Configuration hashes for the run's articles; models are resolved (not loaded) once each."""
 
-    def __init__(self, settings: Settings, pool: ModelPool) -> None:
+    def __init__(self, settings: Settings, pool: ModelPool, glossary: Glossary) -> None:
         self.settings = settings
         self.pool = pool
         # The glossary by its content: an edited term re-runs every article (a term's absence
         # is as much its output as its presence).
-        self.base = settings.fingerprint() + pool.glossary().sha256
+        self.base = settings.fingerprint() + glossary.sha256
         self._hashes: dict[tuple[str, ...], str] = {}
 
     def source_of(self, dependency: str) -> ResolvedModel | PromptTemplate | None:

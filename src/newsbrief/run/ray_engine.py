@@ -14,21 +14,12 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from newsbrief.errors import ConfigError
 from newsbrief.generation.chunk_work import ArticleFailure, ArticleWork, ChunkWork, Finished, process_chunk
 from newsbrief.generation.model_pool import ModelPool
-from newsbrief.generation.prompts import load_prompts
+from newsbrief.run.preflight import import_ray, prepare
 from newsbrief.settings import Settings, apply_options
 
 MAX_TRIES = 3  # a chunk whose worker dies this many times fails its articles
-
-
-def import_ray() -> Any:
-    try:
-        import ray
-    except ImportError as error:
-        raise ConfigError("--engine ray needs Ray: pip install 'newsbrief[ray]'") from error
-    return ray
 
 
 class ChunkWorker:
@@ -37,13 +28,15 @@ class ChunkWorker:
     def __init__(self, settings: Settings) -> None:
         os.environ.setdefault("TQDM_DISABLE", "1")
         self.settings = settings
-        self.pool = ModelPool(settings, load_prompts(settings))
+        prepared = prepare(settings)  # on the worker's machine: its prompts, glossary, detector
+        self.pool = ModelPool(settings, prepared.prompts)
+        self.checks = prepared.output_checks()
 
     def pid(self) -> int:
         return os.getpid()
 
     def process(self, chunk: list[ArticleWork]) -> ChunkWork:
-        return process_chunk(chunk, self.pool, self.settings)
+        return process_chunk(chunk, self.pool, self.settings, self.checks)
 
 
 @dataclass
