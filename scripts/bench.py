@@ -28,13 +28,11 @@ run to 160 new tokens (newsbrief's default cap; a random model never stops), sou
   (b) every article's chunks pooled, sorted by length and batched by 2,048 tokens, as
       translation is: the experiment that decides whether pooling summaries pays here.
 
-Last, the default configuration end to end (scripts/bench_default.py): `newsbrief run` with
-default settings (beam 4, the figure guard on, seq2seq summaries at bart-large-cnn size) against
-raw CTranslate2 replaying the very generations it made; per-stage times, articles per hour per
-core, peak RSS.
+The default configuration end to end is scripts/bench_default.py's (it builds on this module's
+model makers): `newsbrief run` with default settings against raw CTranslate2 replaying the very
+generations it made; per-stage times, articles per hour per core, peak RSS.
 
 Usage: python scripts/bench.py --tiny DIR [--articles 204] [--sample 32] [--summaries 24]
-       [--default-articles 4]
 """
 
 from __future__ import annotations
@@ -342,7 +340,6 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=32, help="sentences for the naive loop (a)")
     parser.add_argument("--b-sentences", type=int, default=256, help="sentences for the (b) rows")
     parser.add_argument("--summaries", type=int, default=24, help="articles for the summary rows")
-    parser.add_argument("--default-articles", type=int, default=4, help="articles for the default run")
     args = parser.parse_args()
     torch.set_num_threads(default_threads())
     with tempfile.TemporaryDirectory() as tmp:
@@ -422,9 +419,7 @@ def main() -> None:
     print(f"(a) newsbrief, one article at a time  {s_tokens / s_naive:8.0f} tok/s  load {bart_load:5.2f} s")
     pooled_rate, gain = s_tokens / s_pooled, s_naive / s_pooled
     print(f"(b) pooled, sorted, batched by tokens {pooled_rate:8.0f} tok/s  {gain:5.2f}x (a)")
-    from bench_default import measure  # it builds on this module's model makers
-
-    measure(args.tiny, args.default_articles)
+    print("the default run against raw CTranslate2: scripts/bench_default.py (it builds on this one)")
 
 
 if __name__ == "__main__":

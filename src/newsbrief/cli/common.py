@@ -9,7 +9,8 @@ from typing import NoReturn
 import typer
 
 from newsbrief.errors import EXIT_USAGE
-from newsbrief.settings import Settings, load_settings
+from newsbrief.settings.groups import Settings
+from newsbrief.settings.sources import load_settings
 
 
 class Stopped(typer.Exit):

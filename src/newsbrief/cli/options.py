@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from newsbrief.cli.common import language_list
-from newsbrief.settings import default_of
+from newsbrief.settings.groups import default_of
 
 
 def _on_off(name: str) -> str:

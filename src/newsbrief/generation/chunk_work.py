@@ -25,7 +25,7 @@ from newsbrief.generation.translation import BatchStore, Guard, Pooling, transla
 from newsbrief.generation.translation_jobs import TITLE, Job, JobKey, PooledResult, job_words
 from newsbrief.limits import OverTimeLimit, TimeBudget, over_limit, time_limit
 from newsbrief.progress import NoProgress, ProgressSink
-from newsbrief.settings import Settings
+from newsbrief.settings.groups import Settings
 
 
 @dataclass

@@ -18,7 +18,7 @@ from newsbrief.generation.translation import Seq2SeqTranslator, Translator
 from newsbrief.models.backends.base import Backend, EncoderDecoder, LoadOptions
 from newsbrief.models.backends.registry import backend_named, choose_backend
 from newsbrief.models.resolve import ResolvedModel, resolve_model
-from newsbrief.settings import Settings, SummaryStrategy, TranslationStrategy
+from newsbrief.settings.groups import Settings, SummaryStrategy, TranslationStrategy
 
 if TYPE_CHECKING:
     from newsbrief.models.backends.causal import CausalChatModel

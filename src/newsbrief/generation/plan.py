@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from newsbrief.article import SegmentedArticle
-from newsbrief.settings import OtherSummaries, Settings, SummaryStrategy, TranslationStrategy
+from newsbrief.settings.groups import OtherSummaries, Settings, SummaryStrategy, TranslationStrategy
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from newsbrief.errors import PromptError
 from newsbrief.generation.plan import run_prompts
-from newsbrief.settings import Settings
+from newsbrief.settings.groups import Settings
 
 # The package's own templates, next to src/ in the repository (README: "prompts/").
 DEFAULT_PROMPT_DIR = Path(__file__).resolve().parents[3] / "prompts"

@@ -13,7 +13,7 @@ from newsbrief.fidelity.glossary import Glossary
 from newsbrief.generation.prompts import PromptTemplate
 from newsbrief.models.resolve import ResolvedModel
 from newsbrief.output.folder import ARTICLE_JSON, summary_name, translation_name
-from newsbrief.settings import Settings
+from newsbrief.settings.groups import Settings
 
 
 @dataclass(frozen=True)

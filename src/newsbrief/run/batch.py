@@ -48,7 +48,7 @@ from newsbrief.run.intake import read_one
 from newsbrief.run.outcomes import Outcome, RunReport, State
 from newsbrief.run.preflight import Prepared, prepare
 from newsbrief.run.stopping import StopRequest
-from newsbrief.settings import Engine, Settings
+from newsbrief.settings.groups import Engine, Settings
 
 __all__ = ["run_batch"]
 

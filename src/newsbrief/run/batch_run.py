@@ -17,7 +17,7 @@ from newsbrief.run.config_hash import ConfigHasher
 from newsbrief.run.outcomes import Outcome, RunReport, State
 from newsbrief.run.preflight import Prepared
 from newsbrief.run.stopping import StopRequest
-from newsbrief.settings import Settings
+from newsbrief.settings.groups import Settings
 from newsbrief.text.language import LanguageIdentifier
 
 

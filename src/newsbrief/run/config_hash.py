@@ -17,7 +17,7 @@ from newsbrief.generation.model_pool import ModelPool
 from newsbrief.generation.prompts import PromptTemplate
 from newsbrief.models.resolve import ResolvedModel
 from newsbrief.output.article_json import Dependency
-from newsbrief.settings import Settings
+from newsbrief.settings.groups import Settings
 
 
 class ConfigHasher:

@@ -14,7 +14,7 @@ from newsbrief.fidelity.guard import guard_summary
 from newsbrief.fidelity.output_checks import OutputChecks
 from newsbrief.fidelity.verify import article_texts, verify_article
 from newsbrief.output.article_json import Dependency, article_record
-from newsbrief.settings import Settings
+from newsbrief.settings.groups import Settings
 
 
 def finish(

@@ -14,7 +14,7 @@ from newsbrief.errors import ConfigError
 from newsbrief.fidelity.glossary import Glossary, load_glossary
 from newsbrief.fidelity.output_checks import OutputChecks
 from newsbrief.generation.prompts import PromptTemplate, load_prompts
-from newsbrief.settings import Engine, Settings
+from newsbrief.settings.groups import Engine, Settings
 from newsbrief.text.language import LanguageIdentifier
 
 

@@ -17,7 +17,8 @@ from typing import Any
 from newsbrief.generation.chunk_work import ArticleFailure, ArticleWork, ChunkWork, Finished, process_chunk
 from newsbrief.generation.model_pool import ModelPool
 from newsbrief.run.preflight import import_ray, prepare
-from newsbrief.settings import Settings, apply_options
+from newsbrief.settings.groups import Settings
+from newsbrief.settings.sources import apply_options
 
 MAX_TRIES = 3  # a chunk whose worker dies this many times fails its articles
 
