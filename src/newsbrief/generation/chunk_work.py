@@ -375,25 +375,18 @@ class ChunkExecutor(Protocol):
     def close(self) -> None: ...
 
 
+@dataclass
 class LocalChunks:
     """In this process, one chunk at a time, with the run's progress bar and stop request."""
 
-    def __init__(
-        self,
-        pool: ModelPool,
-        settings: Settings,
-        checks: OutputChecks,
-        progress: ProgressSink,
-        should_stop: Callable[[], bool],
-        stores: Callable[[int, list[ArticleWork]], BatchStore | None] = lambda number, chunk: None,
-    ) -> None:
-        self.pool = pool
-        self.settings = settings
-        self.checks = checks
-        self.progress = progress
-        self.should_stop = should_stop
-        self.stores = stores  # where a chunk's finished batches are kept (run/checkpoint.py)
-        self._done: list[Finished] = []
+    pool: ModelPool
+    settings: Settings
+    checks: OutputChecks
+    progress: ProgressSink
+    should_stop: Callable[[], bool]
+    # Where a chunk's finished batches are kept (run/checkpoint.py).
+    stores: Callable[[int, list[ArticleWork]], BatchStore | None] = lambda number, chunk: None
+    _done: list[Finished] = field(default_factory=list)
 
     def submit(self, number: int, chunk: list[ArticleWork]) -> None:
         store = self.stores(number, chunk)
