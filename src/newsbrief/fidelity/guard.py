@@ -12,15 +12,36 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from newsbrief.article import Span
 from newsbrief.text.figures import Figure, compare_figures, figures_in, in_figures, localise, repair_forms
 from newsbrief.text.quotes import is_quoted
 from newsbrief.text.spans import find_spans, line_quotes, quotes_of
 
-FIGURE_MODES = ("verbatim", "localise")
-UNVERIFIED_MODES = ("best", "source")
-QUOTE_MODES = ("translated", "original", "both")
+
+class FigureMode(StrEnum):
+    """The form a translation's figures must have."""
+
+    VERBATIM = "verbatim"  # as the source writes them
+    LOCALISE = "localise"  # the target language's separators, converted by rule
+
+
+class UnverifiedMode(StrEnum):
+    """What a translation holds when its figures cannot be verified (it is flagged either way)."""
+
+    BEST = "best"  # the best translation found
+    SOURCE = "source"  # the source line itself
+
+
+class QuoteMode(StrEnum):
+    """What a translation's quotes hold."""
+
+    TRANSLATED = "translated"
+    ORIGINAL = "original"  # the source's own words
+    BOTH = "both"  # the translation, then the original
+
+
 # How close a summary's quote must be to one of the article's to be replaced by it.
 QUOTE_SIMILARITY = 0.6
 # What is wrong with a text as a segment's translation, besides its figures (fidelity/output_checks.py).
@@ -29,9 +50,9 @@ ProblemsOf = Callable[[str], list[str]]
 
 @dataclass(frozen=True)
 class GuardPolicy:
-    figures: str = "verbatim"  # or "localise": target-language separators, converted by rule
-    unverified: str = "best"  # what goes into the translation when figures cannot be verified
-    quotes: str = "translated"  # or "original", or "both" (translation, then the original)
+    figures: FigureMode = FigureMode.VERBATIM
+    unverified: UnverifiedMode = UnverifiedMode.BEST
+    quotes: QuoteMode = QuoteMode.TRANSLATED
     candidates: int = 4  # beam candidates looked at when the first one loses a figure
 
 

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from newsbrief._version import __version__
-from newsbrief.fidelity.guard import FIGURE_MODES, QUOTE_MODES, UNVERIFIED_MODES, GuardPolicy
+from newsbrief.fidelity.guard import FigureMode, GuardPolicy, QuoteMode, UnverifiedMode
 from newsbrief.models.backends import MAX_OUTPUT_RATIO
 from newsbrief.models.backends.registry import BACKEND_NAMES
 
@@ -64,17 +64,29 @@ SUMMARISERS = tuple(SummaryStrategy)
 TRANSLATORS = tuple(TranslationStrategy)
 DEFAULT_EXCLUDE = (".*", "*.expected.json")
 BACKENDS = ("auto", *BACKEND_NAMES)
-COMPUTE_TYPES = (
-    "auto",
-    "int8",
-    "int8_float32",
-    "int8_float16",
-    "int8_bfloat16",
-    "float16",
-    "bfloat16",
-    "float32",
-)
-QUANTIZE = ("none", "int8")
+
+
+class ComputeType(StrEnum):
+    """CTranslate2's compute types; auto: int8 on a CPU, int8_float16 on a GPU."""
+
+    AUTO = "auto"
+    INT8 = "int8"
+    INT8_FLOAT32 = "int8_float32"
+    INT8_FLOAT16 = "int8_float16"
+    INT8_BFLOAT16 = "int8_bfloat16"
+    FLOAT16 = "float16"
+    BFLOAT16 = "bfloat16"
+    FLOAT32 = "float32"
+
+
+class Quantize(StrEnum):
+    """The transformers backend's weights: as they are, or torch's dynamic int8 (a CPU's)."""
+
+    NONE = "none"
+    INT8 = "int8"
+
+
+COMPUTE_TYPES = tuple(ComputeType)
 
 
 # Each setting's field declares how it enters an article's configuration hash, and so whether
@@ -160,9 +172,9 @@ class DecodingSettings:
 
 @dataclass(frozen=True)
 class GuardSettings:
-    figures: str = setting("verbatim", choices=FIGURE_MODES)  # or localise (target-language separators)
-    unverified: str = setting("best", choices=UNVERIFIED_MODES)  # or source: what an unverifiable line holds
-    quotes: str = setting("translated", choices=QUOTE_MODES)
+    figures: FigureMode = setting(FigureMode.VERBATIM, choices=tuple(FigureMode))
+    unverified: UnverifiedMode = setting(UnverifiedMode.BEST, choices=tuple(UnverifiedMode))
+    quotes: QuoteMode = setting(QuoteMode.TRANSLATED, choices=tuple(QuoteMode))
     # Beam candidates the figure guard searches when a translation loses a figure; 0 = flag only.
     figure_candidates: int = setting(4, least=0)
     # A glossary file (fidelity/glossary.py); it enters the hash by its content (run/config_hash.py).
@@ -187,10 +199,8 @@ class RunControl:
     on (run/config_hash.py), so `auto` on the same machine re-runs nothing."""
 
     backend: str = setting("auto", BY_DEPENDENCY, choices=BACKENDS)  # auto: the registry's first that fits
-    compute_type: str = setting("auto", BY_DEPENDENCY, choices=COMPUTE_TYPES)  # CTranslate2: int8 on a CPU
-    quantize: str = setting(
-        "none", BY_DEPENDENCY, choices=QUANTIZE
-    )  # transformers: int8 = torch dynamic int8
+    compute_type: ComputeType = setting(ComputeType.AUTO, BY_DEPENDENCY, choices=COMPUTE_TYPES)
+    quantize: Quantize = setting(Quantize.NONE, BY_DEPENDENCY, choices=tuple(Quantize))
     threads: int = setting(0, OPERATIONAL, least=0)  # 0 = every core this process may use
     device: str = setting("auto", OPERATIONAL)
     engine: Engine = setting(Engine.LOCAL, OPERATIONAL, choices=tuple(Engine))

@@ -64,7 +64,7 @@ def resolve_device(device: str) -> str:
 def resolve_compute_type(compute_type: str, device: str) -> str:
     """`auto`: int8 on a CPU, int8_float16 on a GPU."""
     if compute_type != "auto":
-        return compute_type
+        return str(compute_type)  # a plain str for the binding, whatever enum it came as
     return "int8_float16" if resolve_device(device) == "cuda" else "int8"
 
 
