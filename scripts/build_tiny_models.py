@@ -154,7 +154,9 @@ def build_bart(texts: list[str], out: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     bpe = ByteLevelBPETokenizer()
     special = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
-    bpe.train_from_iterator(texts, vocab_size=BPE_VOCAB, min_frequency=1, special_tokens=special)
+    bpe.train_from_iterator(
+        texts, vocab_size=BPE_VOCAB, min_frequency=1, special_tokens=special, show_progress=False
+    )
     with tempfile.TemporaryDirectory() as tmp:
         vocab_file, merges_file = bpe.save_model(tmp)
         vocab = json.loads(Path(vocab_file).read_text(encoding="utf-8"))
@@ -196,7 +198,9 @@ def build_chat_llm(texts: list[str], out: Path) -> Path:
     folder = out / "chat-llm"
     folder.mkdir(parents=True, exist_ok=True)
     bpe = ByteLevelBPETokenizer()
-    bpe.train_from_iterator(texts, vocab_size=BPE_VOCAB * 2, min_frequency=1, special_tokens=CHAT_SPECIAL)
+    bpe.train_from_iterator(
+        texts, vocab_size=BPE_VOCAB * 2, min_frequency=1, special_tokens=CHAT_SPECIAL, show_progress=False
+    )
     with tempfile.TemporaryDirectory() as tmp:
         bpe.save(f"{tmp}/tokenizer.json")
         tokenizer = PreTrainedTokenizerFast(
