@@ -1,8 +1,9 @@
-"""Article ids: stable across runs, readable, and safe as folder names on any OS."""
+"""The slug an article id is made from: readable, and safe as a folder name on any OS. The id
+itself is allocated by the output folder's owner (output/folder.py: allocate_id), which knows
+the names an id must never take."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from pathlib import Path
@@ -29,15 +30,6 @@ def slug_for(relative_path: Path) -> str:
     slug = "--".join(s for s in slugs if s) or "article"
     slug = slug[:MAX_ID_CHARS].strip("-.")
     return _not_reserved(slug)
-
-
-def unique_id(relative_path: Path, taken: set[str]) -> str:
-    """The slug, or the slug with a short hash of the path when another file already has it."""
-    slug = slug_for(relative_path)
-    if slug not in taken:
-        return slug
-    digest = hashlib.sha1(relative_path.as_posix().encode("utf-8")).hexdigest()[:8]
-    return f"{slug}-{digest}"
 
 
 def _not_reserved(slug: str) -> str:

@@ -15,10 +15,13 @@ OUT/
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from pathlib import Path
 
 from newsbrief.article import ArticleResult
+from newsbrief.input.ids import slug_for
 
 MANIFEST_NAME = "manifest.sqlite"
 LOCK_NAME = ".newsbrief.lock"
@@ -34,6 +37,49 @@ ARTICLE_JSON = "article.json"
 ALIGNMENT_JSONL = "alignment.jsonl"
 TRANSLATIONS_GLOB = "translation.*.txt"
 SUMMARIES_GLOB = "summary.*.md"
+
+
+MANIFEST_SIDE_FILES = ("-wal", "-shm", "-journal")  # SQLite's, beside the ledger
+DAMAGED_SUFFIX = ".damaged-"  # manifest.sqlite.damaged-<time>: a ledger set aside, kept for a look
+# Names of the output folder's top level an article id must never take, in any letter case (the
+# folder may sit on a case-insensitive file system): each of newsbrief's own files and folders,
+# and each name a file of its may take (the ledger's side files, a rotated log, a ledger set
+# aside). `index` and `neighbours` are _review's pages beside each article's <id>.html.
+RESERVED_PREFIXES = (MANIFEST_NAME, LOG_NAME, ".", "_")
+RESERVED_NAMES = frozenset({REVIEW_INDEX.removesuffix(".html"), REVIEW_NEIGHBOURS.removesuffix(".json")})
+
+
+def is_reserved(article_id: str) -> bool:
+    """Whether an id would name (or could one day name) a file or folder newsbrief writes."""
+    name = article_id.casefold()
+    return name in RESERVED_NAMES or name.startswith(RESERVED_PREFIXES)
+
+
+def allocate_id(relative_path: Path, taken: set[str]) -> str:
+    """The article id for a file at `relative_path` (under the input folder or _feeds): its slug,
+    never a reserved name, and unique among `taken` (compared case-folded) by construction: the
+    slug, else the slug and a short hash of the path, else that hash lengthened until free. The
+    ledger keeps each file's id, so the id is stable across runs; `taken` gains it."""
+    slug = slug_for(relative_path)
+    if is_reserved(slug):
+        slug = f"article-{slug}"
+    folded = {name.casefold() for name in taken}
+    digest = hashlib.sha256(relative_path.as_posix().encode("utf-8")).hexdigest()
+    legacy = hashlib.sha1(relative_path.as_posix().encode("utf-8")).hexdigest()[:8]
+    candidates = [slug, f"{slug}-{legacy}", *(f"{slug}-{digest[:n]}" for n in range(12, 65, 4))]
+    candidates += [f"{slug}-{digest}-{n}" for n in range(2, len(folded) + 3)]
+    article_id = next(name for name in candidates if name.casefold() not in folded)
+    taken.add(article_id)
+    return article_id
+
+
+def present_names(out_dir: Path) -> set[str]:
+    """The names at the output folder's top level: a new article's id must take none of them (a
+    folder someone put there is theirs, never replaced by an article's)."""
+    try:
+        return {entry.name for entry in os.scandir(out_dir)}
+    except OSError:
+        return set()
 
 
 def source_name(lang: str) -> str:

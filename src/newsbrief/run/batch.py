@@ -36,6 +36,7 @@ from newsbrief.output.folder import (
     REVIEW_INDEX,
     article_files,
     is_output_folder,
+    present_names,
 )
 from newsbrief.output.manifest import Manifest
 from newsbrief.output.review import write_review
@@ -121,7 +122,7 @@ def _start(
         run_id=manifest.start_run(str(input_dir.resolve()), hasher.base),
         chunks=_executor(prepared, pool, progress, stop, manifest),
         stop=stop,
-        taken_ids=manifest.taken_ids(),
+        taken_ids=manifest.taken_ids() | present_names(out_dir),
         report=RunReport(listener=on_outcome),
     )
 

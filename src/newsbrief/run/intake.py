@@ -15,10 +15,10 @@ from newsbrief.errors import (
 )
 from newsbrief.generation.chunk_work import ArticleWork
 from newsbrief.generation.plan import plan_article
-from newsbrief.input.ids import unique_id
 from newsbrief.input.readers import read_article
 from newsbrief.limits import OverTimeLimit, time_limit
 from newsbrief.output.article_json import standing_fidelity
+from newsbrief.output.folder import allocate_id
 from newsbrief.output.manifest import ArticleRow
 from newsbrief.run.batch_run import BatchRun, Pending
 from newsbrief.run.outcomes import Outcome, State
@@ -120,9 +120,7 @@ def _new_id(run: BatchRun, path: Path) -> str:
         relative = path.relative_to(run.input_dir)
     else:
         relative = path.relative_to(run.feeds_dir)
-    article_id = unique_id(relative, run.taken_ids)
-    run.taken_ids.add(article_id)
-    return article_id
+    return allocate_id(relative, run.taken_ids)
 
 
 def _is_up_to_date(known: ArticleRow, run: BatchRun) -> bool:
