@@ -5,19 +5,28 @@ models), asserting the exit code, the stderr line and what is on disk afterwards
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
+import subprocess
+import tempfile
 from pathlib import Path
 
+import pytest
 from support.corpus import ARTICLES
-from support.runs import article_ids, night, run_quietly
+from support.runs import ENV, article_ids, json_lines, newsbrief, night, run_quietly
 
 from newsbrief.errors import EXIT_OK
 
 GRAIN = (ARTICLES / "uk-grain-exports.txt").read_text(encoding="utf-8")
 
 
+def articles(events: list[dict]) -> list[dict]:
+    return [e for e in events if e["event"] == "article"]
+
+
 def states(events: list[dict]) -> dict[str, str]:
-    return {Path(e["source"]).name: e["state"] for e in events if e["event"] == "article"}
+    return {Path(e["source"]).name: e["state"] for e in articles(events)}
 
 
 def test_no_input_name_takes_a_name_the_output_folder_holds_and_ids_stay_unique(
@@ -69,3 +78,68 @@ def test_a_folder_someone_put_in_the_output_folder_is_never_taken_by_an_article(
     assert (out / "notes" / "mine.txt").read_text(encoding="utf-8") == "an editor's own file"
     (article_id,) = [e["id"] for e in events if e["event"] == "article"]
     assert article_id != "notes" and (out / article_id / "article.json").is_file()
+
+
+def as_another_user(command: list[str], home: Path) -> subprocess.CompletedProcess[str]:
+    """`command` as a user whom file modes bind: as root (who reads any folder), through setpriv
+    as nobody; otherwise as this user."""
+    prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
+    return subprocess.run([*prefix, *command], env={**ENV, "HOME": str(home)}, capture_output=True, text=True)
+
+
+def open_folder() -> Path:
+    """A folder another user can work in (pytest's tmp_path is its user's alone)."""
+    folder = Path(tempfile.mkdtemp(prefix="newsbrief-gates-"))
+    folder.chmod(0o777)
+    return folder
+
+
+def test_an_unreadable_sub_folder_is_one_line_and_the_rest_is_done(tiny_config: Path) -> None:
+    """Row 4: a sub-folder the run may not list (mode 000)."""
+    if os.geteuid() == 0 and shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: no user here is refused a folder")
+    base = open_folder()
+    try:
+        source, out = base / "in", base / "out"
+        (source / "locked").mkdir(parents=True)
+        (source / "grain.txt").write_text(GRAIN, encoding="utf-8")
+        (source / "locked" / "secret.txt").write_text(GRAIN, encoding="utf-8")
+        out.mkdir()
+        out.chmod(0o777)
+        (source / "locked").chmod(0)
+        done = as_another_user(
+            newsbrief("run", source, "--out", out, "-c", tiny_config, "--log-format", "json"), base
+        )
+        events = json_lines(done.stdout)
+        assert done.returncode == EXIT_OK, done.stderr
+        got = {
+            Path(e["source"]).name: (e["state"], e.get("reason", ""))
+            for e in events
+            if e["event"] == "article"
+        }
+        assert got["grain.txt"][0] == "done", got
+        assert got["locked"][0] == "skipped" and got["locked"][1].startswith("cannot read"), got
+        assert "Traceback" not in done.stderr
+    finally:
+        (base / "in" / "locked").chmod(0o755)
+        shutil.rmtree(base)
+
+
+def test_a_folder_tree_1100_deep_is_walked(tiny_config: Path, tmp_path: Path) -> None:
+    """Row 5: os.walk recursed, one level per folder: RecursionError, nothing processed."""
+    source, out = tmp_path / "in", tmp_path / "out"
+    deep = source
+    for _ in range(1100):  # Path.mkdir(parents=True) recurses too
+        deep = deep / "d"
+        deep.mkdir(parents=True)
+    (deep / "bottom.txt").write_text(GRAIN, encoding="utf-8")
+    (source / "top.txt").write_text(GRAIN.replace("82", "83", 1), encoding="utf-8")
+    try:
+        code, events = night(source, out, tiny_config)
+        assert code == EXIT_OK, events
+        assert states(events) == {"bottom.txt": "done", "top.txt": "done"}
+    finally:  # shutil.rmtree recurses too: pytest could not remove the tree
+        (deep / "bottom.txt").unlink()
+        while deep != source:
+            deep.rmdir()
+            deep = deep.parent

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,16 +49,11 @@ def discover(
     if not input_dir.is_dir():
         return _single_file(input_dir)
     root = input_dir.resolve()
-    outputs = out_dir.resolve() if out_dir is not None else None
+    outputs = _identity(out_dir) if out_dir is not None else None
     found = Discovery()
     candidates: list[Path] = []
 
-    def unreadable(error: OSError) -> None:
-        where = Path(error.filename or input_dir)
-        found.passed_over.append(PassedOver(where, f"cannot read: {error.strerror}"))
-
-    for folder, subfolders, names in os.walk(input_dir, onerror=unreadable, followlinks=False):
-        here = Path(folder)
+    for here, subfolders, names in _walk(input_dir, found):
         subfolders[:] = sorted(
             name
             for name in subfolders
@@ -87,6 +82,41 @@ def discover(
         else:
             found.passed_over.append(PassedOver(path, f"the same file as {chosen[target]}"))
     return found
+
+
+def _walk(top: Path, found: Discovery) -> Iterator[tuple[Path, list[str], list[str]]]:
+    """os.walk's top-down walk (the caller prunes the sub-folders it is given), without its
+    recursion: a tree 1,100 folders deep is walked, not a RecursionError. A folder that cannot
+    be listed is passed over with one line, and the rest is walked."""
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                listed = [(entry.name, _is_folder(entry)) for entry in entries]
+        except OSError as error:
+            found.passed_over.append(PassedOver(shown(folder), f"cannot read: {error.strerror or error}"))
+            continue
+        subfolders = [name for name, is_folder in listed if is_folder]
+        names = [name for name, is_folder in listed if not is_folder]
+        yield folder, subfolders, names
+        stack.extend(folder / name for name in reversed(subfolders))
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    """A folder, or a link to one (as os.walk counts them: the walk then passes the link over)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _identity(folder: Path) -> tuple[int, int] | None:
+    try:
+        status = folder.stat()
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
 
 
 def _single_file(path: Path) -> Discovery:
@@ -121,7 +151,7 @@ def _descend(
     folder: Path,
     input_dir: Path,
     exclude: tuple[str, ...],
-    outputs: Path | None,
+    outputs: tuple[int, int] | None,
     found: Discovery,
     is_output_folder: Callable[[Path], bool],
 ) -> bool:
@@ -137,7 +167,8 @@ def _descend(
         found.passed_over.append(PassedOver(folder, reason))
         return False
     # Never newsbrief's own outputs: reading them back would grow the folder every night.
-    is_output = outputs is not None and folder.resolve() == outputs
+    # Compared by device and inode: resolving each folder's path costs a stat per level of it.
+    is_output = outputs is not None and _identity(folder) == outputs
     return not is_output and not is_output_folder(folder)
 
 

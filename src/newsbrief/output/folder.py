@@ -100,8 +100,12 @@ def review_page_name(article_id: str) -> str:
 
 
 def is_output_folder(folder: Path) -> bool:
-    """A folder newsbrief writes into: it holds the ledger. Never read back as input."""
-    return (folder / MANIFEST_NAME).is_file()
+    """A folder newsbrief writes into: it holds the ledger. Never read back as input. A folder
+    that cannot be looked into is not one (the walk then says it cannot read it)."""
+    try:
+        return (folder / MANIFEST_NAME).is_file()
+    except OSError:
+        return False
 
 
 def article_files(result: ArticleResult) -> dict[str, str]:
