@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 from support.corpus import ARTICLES
-from support.runs import ENV, article_ids, json_lines, newsbrief, night, run_quietly
+from support.runs import ENV, article_ids, json_lines, newsbrief, night, run_quietly, start, wait_for
 
-from newsbrief.errors import EXIT_OK
+from newsbrief.errors import EXIT_OK, EXIT_USAGE
 
 GRAIN = (ARTICLES / "uk-grain-exports.txt").read_text(encoding="utf-8")
 
@@ -143,3 +143,73 @@ def test_a_folder_tree_1100_deep_is_walked(tiny_config: Path, tmp_path: Path) ->
         while deep != source:
             deep.rmdir()
             deep = deep.parent
+
+
+def three_articles(source: Path) -> None:
+    source.mkdir()
+    for number in range(3):
+        (source / f"grain-{number}.txt").write_text(
+            GRAIN.replace("82", str(90 + number), 1), encoding="utf-8"
+        )
+
+
+@pytest.mark.parametrize("damage", ["random bytes", "half truncated"])
+def test_a_damaged_ledger_is_kept_aside_and_rebuilt_so_done_articles_stay_done(
+    tiny_config: Path, tmp_path: Path, damage: str
+) -> None:
+    """Row 9: DatabaseError traceback, exit 1. Now: one line, the damaged file kept aside, the
+    ledger rebuilt from the article folders, nothing redone."""
+    source, out = tmp_path / "in", tmp_path / "out"
+    three_articles(source)
+    code, _ = night(source, out, tiny_config)
+    assert code == EXIT_OK
+    ledger = out / "manifest.sqlite"
+    whole = ledger.read_bytes()
+    broken = os.urandom(len(whole)) if damage == "random bytes" else whole[: len(whole) // 2]
+    ledger.write_bytes(broken)
+    assert run_quietly("status", out).returncode == EXIT_USAGE  # one line, no traceback
+    done = run_quietly("run", source, "--out", out, "-c", tiny_config, "--log-format", "json")
+    events = json_lines(done.stdout)
+    assert done.returncode == EXIT_OK, done.stderr
+    assert set(states(events).values()) == {"up-to-date"}, events
+    (notice,) = [e["message"] for e in events if e["event"] == "notice"]
+    assert "damaged" in notice and "rebuilt from 3 article folder(s)" in notice, notice
+    (aside,) = out.glob("manifest.sqlite.damaged-*")
+    assert aside.name.split("-")[0] == "manifest.sqlite.damaged"
+    assert (
+        next(p for p in out.glob("manifest.sqlite.damaged-*") if p.name == aside.name).read_bytes() == broken
+    )
+    status = run_quietly("status", out)
+    assert status.returncode == EXIT_OK and "Traceback" not in status.stderr
+    human = run_quietly("run", source, "--out", out, "-c", tiny_config)
+    assert human.returncode == EXIT_OK and "damaged" not in human.stderr  # said once, when it happened
+
+
+def test_a_ledger_removed_during_a_run_is_noticed_and_rebuilt(tiny_config: Path, tmp_path: Path) -> None:
+    """Row 10: not noticed, exit 0, and the next run redid every article."""
+    source, out = tmp_path / "in", tmp_path / "out"
+    three_articles(source)
+    process = start("run", source, "--out", out, "-c", tiny_config, "--log-format", "json")
+    wait_for(out / "manifest.sqlite")
+    (out / "manifest.sqlite").unlink()
+    stdout, stderr = process.communicate(timeout=300)
+    assert process.returncode == EXIT_OK, stderr
+    events = json_lines(stdout)
+    (notice,) = [e["message"] for e in events if e["event"] == "notice"]
+    assert "removed or replaced during the run" in notice and "rebuilt from 3" in notice, notice
+    code, events = night(source, out, tiny_config)
+    assert code == EXIT_OK and set(states(events).values()) == {"up-to-date"}, events
+
+
+def test_a_control_character_in_a_name_never_makes_a_line_of_its_own(
+    tiny_config: Path, tmp_path: Path
+) -> None:
+    """Row 14: a name holding a newline and a fake `failed:` line printed that line."""
+    source, out = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    (source / "grain.txt").write_text(GRAIN, encoding="utf-8")
+    (source / "x\nfailed: payroll.txt: disk on fire\x1b[2J.pdf").write_bytes(b"%PDF")
+    done = run_quietly("run", source, "--out", out, "-c", tiny_config)
+    assert done.returncode == EXIT_OK, done.stderr
+    assert not any(line.startswith("failed:") for line in done.stderr.splitlines()), done.stderr
+    assert "\x1b" not in done.stderr and "x\\nfailed: payroll.txt" in done.stderr

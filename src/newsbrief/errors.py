@@ -143,6 +143,21 @@ class OutputUnwritable(NewsbriefError):
         super().__init__(f"{what}: {folder}: {detail}")
 
 
+class LedgerDamaged(NewsbriefError):
+    """The output folder's ledger is not a whole SQLite database: `run` keeps it aside and
+    rebuilds it from the article folders (output/manifest.open_ledger); `status` and `review`,
+    which only read, say so."""
+
+    exit_code = ExitCode.USAGE
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path, self.reason = path, reason
+        super().__init__(
+            f"the ledger {path} is damaged ({reason}): the next `newsbrief run` on this folder keeps "
+            "it aside and rebuilds it from the article folders"
+        )
+
+
 class RunInterrupted(NewsbriefError):
     """Raised by the pipeline between two units of work once a stop was requested."""
 

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from newsbrief.cli.common import fail_usage
-from newsbrief.errors import EXIT_FLAGGED, EXIT_OK
+from newsbrief.errors import EXIT_FLAGGED, EXIT_OK, LedgerDamaged
 from newsbrief.run.outcomes import describe_counts
 
 OutputFolder = Annotated[Path, typer.Argument(metavar="OUT_DIR", help="An output folder of `newsbrief run`.")]
@@ -54,7 +54,10 @@ def status(
 
     if not is_output_folder(out_dir):
         fail_usage(f"{out_dir} has no {MANIFEST_NAME}: not an output folder of newsbrief run")
-    state = output_status(out_dir)
+    try:
+        state = output_status(out_dir)
+    except LedgerDamaged as error:
+        fail_usage(str(error))
     stored = ("done", "skipped", "failed", "parked")  # what the manifest holds of each file
     counts = ", ".join(f"{state.counts.get(name, 0)} {name}" for name in stored)
     typer.echo(f"articles: {counts}, {len(state.orphans)} orphaned")
@@ -87,7 +90,10 @@ def review(
 
     if not (out_dir / MANIFEST_NAME).is_file():
         fail_usage(f"{out_dir} has no {MANIFEST_NAME}: not an output folder of newsbrief run")
-    manifest = Manifest(out_dir / MANIFEST_NAME)
+    try:
+        manifest = Manifest(out_dir / MANIFEST_NAME)
+    except LedgerDamaged as error:
+        fail_usage(str(error))
     try:
         index = write_review(out_dir, manifest)
     finally:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import unicodedata
 import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -102,11 +103,12 @@ class HumanReporter:
 
     def finished(self, report: RunReport, out_dir: Path, strict: bool) -> None:
         self.tabled = self.wants_table(report, strict)
+        for notice in report.notices:
+            typer.echo(f"newsbrief: {printable(notice)}", err=True)
         for outcome in report.outcomes:
             if outcome.status in self.problems:
-                typer.echo(
-                    f"{outcome.status}: {outcome.path}: {outcome.reason}{_attempts(outcome)}", err=True
-                )
+                where, why = printable(str(outcome.path)), printable(outcome.reason)
+                typer.echo(f"{outcome.status}: {where}: {why}{_attempts(outcome)}", err=True)
         if self.tabled:
             print_table(self.console, report)
         say_where_it_stopped(report)
@@ -162,6 +164,8 @@ class JsonReporter:
             self._line("article", **article_fields(outcome))
 
     def finished(self, report: RunReport, out_dir: Path, strict: bool) -> None:
+        for notice in report.notices:
+            self._line("notice", message=notice)
         say_where_it_stopped(report)
 
     def ended(self, code: int, reason: str, report: RunReport | None) -> None:
@@ -228,6 +232,19 @@ class EtaColumn(ProgressColumn):
         minutes, seconds = divmod(int(remaining), 60)
         hours, minutes = divmod(minutes, 60)
         return Text(f"ETA {hours}:{minutes:02d}:{seconds:02d}", style="progress.remaining")
+
+
+def printable(text: str) -> str:
+    """A file name or reason as a log line may show it: a control character (a newline, an
+    escape sequence) in a name is shown as its escape, so a crafted name cannot print a line
+    of its own (a fake `failed: …`) or drive the terminal."""
+    return "".join(
+        char.encode("unicode_escape").decode("ascii") if unicodedata.category(char) in CONTROLS else char
+        for char in text
+    )
+
+
+CONTROLS = {"Cc", "Cf", "Zl", "Zp"}  # control, format (bidi overrides), line and paragraph separators
 
 
 def say_where_it_stopped(report: RunReport) -> None:

@@ -1,7 +1,11 @@
 """The run ledger: SQLite (embedded, in the output folder), one row per article and one per run.
 
 It is what makes a second run cheap: an article whose source hash and configuration hash match a
-finished row, and whose folder exists, is not processed again.
+finished row, and whose folder exists, is not processed again. It is an index of the article
+folders, never the only copy of what was done: each article.json holds its source's hash and its
+configuration hash, so a ledger that is missing, damaged or removed during a run is rebuilt from
+them (open_ledger), the damaged file kept aside. Only what has no folder is lost with it: the
+skipped and failed files' rows (retried by the next run) and the runs' history.
 """
 
 from __future__ import annotations
@@ -14,7 +18,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newsbrief.errors import OutputUnwritable
+from newsbrief.errors import LedgerDamaged, OutputUnwritable
+from newsbrief.output.folder import (
+    ARTICLE_JSON,
+    DAMAGED_SUFFIX,
+    MANIFEST_NAME,
+    MANIFEST_SIDE_FILES,
+    is_reserved,
+)
 
 # The ledger's file name in an output folder; a folder holding one is never read as input.
 SCHEMA = """
@@ -76,7 +87,9 @@ class ArticleRow:
     lang: str = ""
     words: int = 0
     seconds: float = 0.0
-    dependencies: list[str] = field(default_factory=list)  # see run/config_hash.py
+    # What the configuration hash covers (run/config_hash.py); None in a row rebuilt from an
+    # article.json, which holds the hash only: planning the article again names them.
+    dependencies: list[str] | None = field(default_factory=list)
     # Seconds per stage: kept here, not in article.json, so that outputs depend only on inputs.
     timings: dict[str, float] = field(default_factory=dict)
     attempts: int = 0  # failed runs in a row of this very source
@@ -90,12 +103,33 @@ def now() -> str:
 class Manifest:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.notice = ""  # what open_ledger had to do to the ledger, for the run's report
         with self._unwritable_is_fatal():
             self.db = sqlite3.connect(path)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.executescript(SCHEMA)
-            self._upgrade()
+            try:
+                self._check_whole()
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+                self.db.executescript(SCHEMA)
+                self._upgrade()
+            except sqlite3.DatabaseError as error:
+                if isinstance(error, sqlite3.OperationalError) and not _is_damage(error):
+                    raise
+                self.db.close()
+                raise LedgerDamaged(path, _short(str(error))) from error
+        self.identity = _identity(path)
+
+    def _check_whole(self) -> None:
+        """SQLite reads a damaged file until a query reaches the damage: quick_check reads it all
+        (milliseconds for a ledger of thousands of articles)."""
+        verdict = self.db.execute("PRAGMA quick_check").fetchone()
+        if verdict is None or verdict[0] != "ok":
+            raise sqlite3.DatabaseError(f"quick_check: {verdict[0] if verdict else 'no answer'}")
+
+    def still_in_place(self) -> bool:
+        """Whether the ledger's file is still the one this connection writes (deleted or replaced
+        during a run, the connection writes into a file no one will read again)."""
+        return _identity(self.path) == self.identity
 
     @contextmanager
     def _unwritable_is_fatal(self) -> Iterator[None]:
@@ -272,6 +306,104 @@ class Manifest:
     def _recorded_by(self, run_id: int) -> dict[str, int]:
         query = "SELECT status, COUNT(*) FROM articles WHERE run_id=? GROUP BY status"
         return {status: count for status, count in self.db.execute(query, (run_id,))}
+
+
+def open_ledger(out_dir: Path) -> Manifest:
+    """The output folder's ledger; rebuilt from the article folders when it is missing while
+    articles are there, or damaged (then kept aside as manifest.sqlite.damaged-<time>). Its
+    `notice` says what was done, in one line; OutputUnwritable when it cannot be written."""
+    path = out_dir / MANIFEST_NAME
+    missing = not path.exists()
+    try:
+        manifest = Manifest(path)
+    except LedgerDamaged as error:
+        aside = _set_aside(path)
+        manifest = Manifest(path)
+        count = rebuild(manifest, out_dir)
+        manifest.notice = (
+            f"the ledger {path} was damaged ({error.reason}): kept aside as {aside.name}, "
+            f"rebuilt from {count} article folder(s)"
+        )
+        return manifest
+    if missing and (count := rebuild(manifest, out_dir)):
+        manifest.notice = f"the ledger {path} was missing: rebuilt from {count} article folder(s)"
+    return manifest
+
+
+def reopen_if_removed(manifest: Manifest, out_dir: Path) -> Manifest:
+    """The ledger after a run: when its file was removed or replaced during it, a new one
+    rebuilt from the article folders (every article this run wrote among them)."""
+    if manifest.still_in_place():
+        return manifest
+    manifest.close()
+    if (out_dir / MANIFEST_NAME).exists():
+        _set_aside(out_dir / MANIFEST_NAME)
+    rebuilt = Manifest(out_dir / MANIFEST_NAME)
+    count = rebuild(rebuilt, out_dir)
+    rebuilt.notice = (
+        f"the ledger {rebuilt.path} was removed or replaced during the run: rebuilt from {count} "
+        "article folder(s)"
+    )
+    return rebuilt
+
+
+def rebuild(manifest: Manifest, out_dir: Path) -> int:
+    """A done row for each article folder whose article.json can be read; the number of rows."""
+    rows = [row for folder in sorted(out_dir.iterdir()) if (row := _row_of(folder)) is not None]
+    for row in rows:
+        manifest.record(row, run_id=0)
+    return len(rows)
+
+
+def _row_of(folder: Path) -> ArticleRow | None:
+    if is_reserved(folder.name) or not folder.is_dir() or folder.is_symlink():
+        return None
+    try:
+        record = json.loads((folder / ARTICLE_JSON).read_text(encoding="utf-8"))
+        source = record["source"]
+        return ArticleRow(
+            id=folder.name,
+            source_path=str(Path(source["path"]).resolve()),  # the ledger's key: the resolved path
+            source_hash=str(source["sha256"]),
+            config_hash=str(record["config_hash"]),
+            status="done",
+            lang=str(record.get("language", "")),
+            words=int(record.get("words", 0)),
+            dependencies=None,
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _set_aside(path: Path) -> Path:
+    """The ledger and its side files renamed, never deleted: someone may want to look."""
+    aside = path.with_name(f"{path.name}{DAMAGED_SUFFIX}{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}")
+    for suffix in ("", *MANIFEST_SIDE_FILES):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            try:
+                side.rename(aside.with_name(aside.name + suffix))
+            except OSError as error:
+                raise OutputUnwritable(path.parent, error) from error
+    return aside
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+def _is_damage(error: sqlite3.OperationalError) -> bool:
+    """Some damage reaches Python as an OperationalError ("database disk image is malformed"
+    on some versions); full disks and read-only folders do too, and are not damage."""
+    return "malformed" in str(error) or "not a database" in str(error)
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _article_row(row: tuple) -> ArticleRow:

@@ -31,14 +31,13 @@ from newsbrief.input.readers import supported_suffixes
 from newsbrief.output.atomic import recover_interrupted, write_article_folder
 from newsbrief.output.documents import translated_documents
 from newsbrief.output.folder import (
-    MANIFEST_NAME,
     REVIEW_DIR,
     REVIEW_INDEX,
     article_files,
     is_output_folder,
     present_names,
 )
-from newsbrief.output.manifest import Manifest
+from newsbrief.output.manifest import Manifest, open_ledger, reopen_if_removed
 from newsbrief.output.review import write_review
 from newsbrief.progress import NoProgress, ProgressSink
 from newsbrief.run.batch_run import BatchRun, Pending
@@ -106,7 +105,7 @@ def _start(
     except OSError as error:
         raise OutputUnwritable(out_dir, error) from error
     settings = prepared.settings
-    manifest = Manifest(out_dir / MANIFEST_NAME)
+    manifest = open_ledger(out_dir)
     hasher = ConfigHasher(settings, pool, prepared.glossary)
     progress = progress or NoProgress()
     stop = stop or StopRequest()
@@ -123,7 +122,7 @@ def _start(
         chunks=_executor(prepared, pool, progress, stop, manifest),
         stop=stop,
         taken_ids=manifest.taken_ids() | present_names(out_dir),
-        report=RunReport(listener=on_outcome),
+        report=RunReport(listener=on_outcome, notices=[manifest.notice] if manifest.notice else []),
     )
 
 
@@ -135,6 +134,9 @@ def _close(run: BatchRun, seconds: float, outcome: str = "finished") -> None:
     report.seconds = seconds
     counts = report.counts()
     try:
+        run.manifest = reopen_if_removed(run.manifest, run.out_dir)
+        if run.manifest.notice and run.manifest.notice not in report.notices:
+            report.notices.append(run.manifest.notice)
         if report.interrupted:
             report.kept_batches = run.manifest.count_kept_batches()
         if report.output_error is None:

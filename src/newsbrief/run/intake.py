@@ -55,7 +55,10 @@ def read_one(run: BatchRun, path: Path, redo: bool = False) -> Pending | None:
     except Exception as error:  # a reader's or detector's bug on strange input costs this file only
         run.record(row, path, State.FAILED, f"cannot read: {type(error).__name__}: {error}")
         return None
-    return _planned(run, doc, row, began, read_seconds)
+    pending = _planned(run, doc, row, began, read_seconds)
+    if known is not None and known.dependencies is None and _confirmed(run, path, known, pending.row):
+        return None
+    return pending
 
 
 def _read_bytes(run: BatchRun, path: Path, article_id: str) -> tuple[ArticleRow, bytes] | None:
@@ -112,6 +115,21 @@ def _planned(run: BatchRun, doc: SegmentedArticle, row: ArticleRow, began: float
     return Pending(ArticleWork(doc, plan, row.timings, row.words, row.config_hash), row, began)
 
 
+def _confirmed(run: BatchRun, path: Path, known: ArticleRow, row: ArticleRow) -> bool:
+    """A row rebuilt from its article.json knows the configuration hash but not what it covered:
+    planned again, an article with the same source, the same hash and its folder is up to date
+    (recorded now with what the hash covers)."""
+    same = (row.source_hash, row.config_hash) == (known.source_hash, known.config_hash)
+    if not same or not (run.out_dir / known.id).is_dir():
+        return False
+    row.status, row.timings = State.DONE, known.timings
+    run.manifest.record(row, run.run_id)
+    fidelity = standing_fidelity(run.out_dir / known.id)
+    up_to_date = Outcome(path, known.id, State.UP_TO_DATE, words=row.words, fidelity=fidelity, lang=row.lang)
+    run.report.add(up_to_date)
+    return True
+
+
 def _new_id(run: BatchRun, path: Path) -> str:
     """From the path in the input folder, or a feed entry's in OUTPUT_DIR/_feeds/."""
     if path == run.input_dir:
@@ -128,7 +146,7 @@ def _is_up_to_date(known: ArticleRow, run: BatchRun) -> bool:
     are now; a skipped file costs a quiet night nothing either, not even the language models."""
     if known.status == State.DONE and not (run.out_dir / known.id).is_dir():
         return False
-    settled = known.status in (State.DONE, State.SKIPPED)
+    settled = known.status in (State.DONE, State.SKIPPED) and known.dependencies is not None
     return settled and known.config_hash == run.hasher.hash(known.dependencies)
 
 

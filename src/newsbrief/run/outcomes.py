@@ -60,6 +60,8 @@ class RunReport:
     kept_batches: int = 0  # after a stop: translation batches kept for the next run (run/checkpoint.py)
     # The output folder took no more writes (disk full, read-only): the run stopped there.
     output_error: OutputUnwritable | None = None
+    # What the run had to do to the output folder itself (a ledger rebuilt): one line each.
+    notices: list[str] = field(default_factory=list)
     # Told of each article as soon as it is settled (the JSON log prints it there and then).
     listener: Callable[[Outcome], None] | None = None
 
