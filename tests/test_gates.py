@@ -5,18 +5,22 @@ models), asserting the exit code, the stderr line and what is on disk afterwards
 
 from __future__ import annotations
 
+import http.server
 import os
 import shutil
 import sqlite3
 import subprocess
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from support.corpus import ARTICLES
+from support.newsroom import item, rss
 from support.runs import ENV, article_ids, json_lines, newsbrief, night, run_quietly, start, wait_for
 
-from newsbrief.errors import EXIT_OK, EXIT_USAGE
+from newsbrief.errors import EXIT_ARTICLES_FAILED, EXIT_OK, EXIT_USAGE
 
 GRAIN = (ARTICLES / "uk-grain-exports.txt").read_text(encoding="utf-8")
 
@@ -213,3 +217,148 @@ def test_a_control_character_in_a_name_never_makes_a_line_of_its_own(
     assert done.returncode == EXIT_OK, done.stderr
     assert not any(line.startswith("failed:") for line in done.stderr.splitlines()), done.stderr
     assert "\x1b" not in done.stderr and "x\\nfailed: payroll.txt" in done.stderr
+
+
+def gate_config(tiny_config: Path, tmp_path: Path) -> Path:
+    """The tiny models, a 1 MB size cap and a 2 s feed timeout."""
+    path = tmp_path / "gate.toml"
+    limits = "max_file_mb = 1\nfeed_timeout = 2\n"
+    path.write_text(limits + tiny_config.read_text(encoding="utf-8"), encoding="utf-8")
+    return path
+
+
+def test_feed_files_pass_the_same_link_type_and_size_rules_as_articles(
+    tiny_config: Path, tmp_path: Path
+) -> None:
+    """Row 6: a feed file in the folder that links outside it (its text went into the outputs),
+    to /dev/zero (2.6 GB, MemoryError), a pipe (blocked for ever), or over the cap (read whole);
+    a --feed naming a pipe."""
+    source, out, outside = tmp_path / "in", tmp_path / "out", tmp_path / "secret.rss"
+    source.mkdir()
+    (source / "grain.txt").write_text(GRAIN, encoding="utf-8")
+    outside.write_text(
+        rss(item("s-1", "Таємний план", "<p>Таємний план уряду на 2024 рік.</p>")), encoding="utf-8"
+    )
+    (source / "leak.rss").symlink_to(outside)
+    (source / "zero.atom").symlink_to("/dev/zero")
+    os.mkfifo(source / "pipe.rss")
+    os.mkfifo(tmp_path / "named.rss")
+    filler = "".join(
+        item(f"b-{n}", f"Новина {n}", "<p>" + "Текст новини. " * 400 + "</p>") for n in range(200)
+    )
+    (source / "big.rss").write_text(rss(filler), encoding="utf-8")
+    config = gate_config(tiny_config, tmp_path)
+    done = subprocess.run(
+        newsbrief(
+            "run",
+            source,
+            "--out",
+            out,
+            "-c",
+            config,
+            "--log-format",
+            "json",
+            "--feed",
+            tmp_path / "named.rss",
+        ),
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    events = json_lines(done.stdout)
+    got = {Path(e["source"]).name: (e["state"], e.get("reason", "")) for e in articles(events)}
+    assert done.returncode == EXIT_OK, (done.stderr, got)
+    assert got["grain.txt"][0] == "done"
+    assert got["leak.rss"] == ("skipped", f"a symbolic link to {outside}, outside the input folder"), got
+    assert got["zero.atom"][0] == "skipped" and "outside the input folder" in got["zero.atom"][1], got
+    assert got["pipe.rss"] == ("skipped", "not a regular file (a pipe, socket or device)"), got
+    assert got["named.rss"] == ("skipped", "not a regular file (a pipe, socket or device)"), got
+    assert got["big.rss"][0] == "skipped" and "too large for a feed" in got["big.rss"][1], got
+    written = "".join(p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*") if p.is_file())
+    assert "Таємний" not in written
+
+
+class Newsroom(http.server.BaseHTTPRequestHandler):
+    """A feed server on 127.0.0.1: /ok a feed, /hang accepts and never answers, /trickle answers
+    a byte at a time, /huge streams past any cap."""
+
+    def do_GET(self) -> None:
+        if self.path == "/hang":
+            time.sleep(8)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/rss+xml")
+        self.end_headers()
+        if self.path == "/ok":
+            self.wfile.write(
+                rss(
+                    item(
+                        "w-1",
+                        "Кабмін виділив 500 млн гривень",
+                        "<p>Уряд виділив 500 млн гривень на ремонт 12 мостів.</p>",
+                    )
+                ).encode()
+            )
+        elif self.path == "/trickle":
+            for _ in range(16):
+                self.wfile.write(b"<")
+                self.wfile.flush()
+                time.sleep(0.5)
+        elif self.path == "/huge":
+            block = b"<!-- " + b"x" * 65_000 + b" -->"
+            for _ in range(100):
+                self.wfile.write(block)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_feed_url_that_hangs_trickles_or_floods_is_one_line_and_the_run_goes_on(
+    tiny_config: Path, tmp_path: Path
+) -> None:
+    """Row 7: no timeout (blocked for ever, the lock held) and no size cap."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Newsroom)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    source, out = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    (source / "grain.txt").write_text(GRAIN, encoding="utf-8")
+    feeds = [arg for name in ("hang", "trickle", "huge", "ok") for arg in ("--feed", f"{base}/{name}")]
+    began = time.monotonic()
+    try:
+        code, events = night(source, out, gate_config(tiny_config, tmp_path), *feeds)
+    finally:
+        server.shutdown()
+    assert time.monotonic() - began < 120
+    got = {e["source"].rsplit("/", 1)[-1]: (e["state"], e.get("reason", "")) for e in articles(events)}
+    assert code == EXIT_ARTICLES_FAILED, got
+    assert got["hang"] == ("failed", "no answer within 2 s (feed_timeout)"), got
+    assert got["trickle"] == ("failed", "not whole within 2 s (feed_timeout)"), got
+    assert got["huge"][0] == "skipped" and "too large for a feed" in got["huge"][1], got
+    assert got["grain.txt"][0] == "done"
+    assert [state for name, (state, _) in got.items() if name.endswith(".json")] == ["done"], got
+    assert not (out / ".newsbrief.lock.json").exists() or run_quietly("status", out).returncode == EXIT_OK
+
+
+def test_a_repeated_feed_entry_is_kept_once_with_a_line(tiny_config: Path, tmp_path: Path) -> None:
+    """Row 8: a republished item (the same guid twice): UNIQUE constraint traceback, the first
+    entry's text silently overwritten."""
+    source, out = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    first = item(
+        "n-1", "Кабмін виділив 500 млн гривень", "<p>Уряд виділив 500 млн гривень на ремонт 12 мостів.</p>"
+    )
+    again = item(
+        "n-1", "Кабмін виділив 600 млн гривень", "<p>Уряд виділив 600 млн гривень на ремонт 14 мостів.</p>"
+    )
+    (source / "news.rss").write_text(rss(first, again), encoding="utf-8")
+    code, events = night(source, out, tiny_config)
+    got = [(Path(e["source"]).name, e["state"], e.get("reason", "")) for e in articles(events)]
+    assert code == EXIT_OK, got
+    assert sorted(state for _, state, _ in got) == ["done", "skipped"], got
+    (skipped,) = [reason for _, state, reason in got if state == "skipped"]
+    assert skipped.startswith("a repeated entry (id 'n-1')"), got
+    (entry,) = out.glob("_feeds/*/*.json")
+    assert "500 млн" in entry.read_text(encoding="utf-8")

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newsbrief.input.feeds import FEED_SUFFIXES
+from newsbrief.input.gate import NOT_REGULAR
 from newsbrief.input.readers import supported_suffixes
 
 UNDECODABLE = "its name is not valid UTF-8: rename it to have it read"
@@ -63,7 +65,7 @@ def discover(
             path = here / name
             if _excluded(path, input_dir, exclude):
                 continue
-            if path.suffix.lower() in supported_suffixes():
+            if path.suffix.lower() in (*supported_suffixes(), *FEED_SUFFIXES):  # each passes the same rules
                 candidates.append(path)
             else:
                 found.ignored.append(shown(path))
@@ -189,7 +191,7 @@ def _article_target(path: Path, root: Path, found: Discovery) -> Path | None:
         found.passed_over.append(PassedOver(path, f"a symbolic link to {target}, outside the input folder"))
         return None
     if not target.is_file():
-        found.passed_over.append(PassedOver(path, "not a regular file (a pipe, socket or device)"))
+        found.passed_over.append(PassedOver(path, NOT_REGULAR))
         return None
     return target
 

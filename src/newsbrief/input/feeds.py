@@ -6,17 +6,20 @@ title), so its article id is the same every night; the file is rewritten only wh
 entry says changed, so a cron run translates the new and changed entries and finds the rest up
 to date. Entries that leave the feed (feeds hold the latest few) keep their files and articles.
 The body is the entry's content, else its summary; HTML in it becomes paragraphs (trafilatura,
-else the text of its block elements). feedparser reads a URL or a file alike.
+else the text of its block elements). Every feed's bytes come through the input gate
+(input/gate.py); feedparser parses them and never fetches.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newsbrief.errors import FeedUnreadable
+from newsbrief.errors import ArticleSkipped, FeedUnreadable
+from newsbrief.input.gate import InputLimits, read_feed
 from newsbrief.input.ids import slug_for
 
 FEED_SUFFIXES = (".rss", ".atom")  # files of the input folder read as feeds
@@ -24,26 +27,44 @@ BLOCKS = ("p", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "pre")
 
 
 @dataclass
+class FeedProblem:
+    source: str  # the feed's URL or file
+    reason: str
+    skipped: bool = False  # skipped (too large, not a file, a repeated entry), else failed
+
+
+@dataclass
 class StagedFeeds:
     files: list[Path] = field(default_factory=list)  # one JSON article per entry, in feed order
-    problems: list[tuple[str, str]] = field(default_factory=list)  # (feed, why it could not be read)
+    problems: list[FeedProblem] = field(default_factory=list)
 
 
-def stage_feeds(sources: tuple[str, ...], folder: Path) -> StagedFeeds:
-    """Each feed's entries as files under `folder` (OUTPUT_DIR/_feeds), and the feeds that failed."""
+def stage_feeds(sources: tuple[str, ...], folder: Path, limits: InputLimits) -> StagedFeeds:
+    """Each feed's entries as files under `folder` (OUTPUT_DIR/_feeds), each feed read through
+    the input gate (input/gate.py: its size cap, and a URL's timeout), and what went wrong."""
     staged = StagedFeeds()
     for source in sources:
         try:
-            staged.files += _stage_one(source, folder)
+            files, repeated = _stage_one(source, read_feed(source, limits), folder)
         except FeedUnreadable as error:
-            staged.problems.append((source, str(error)))
+            staged.problems.append(FeedProblem(source, str(error)))
+            continue
+        except ArticleSkipped as error:
+            staged.problems.append(FeedProblem(source, str(error), skipped=True))
+            continue
+        staged.files += files
+        for key in repeated:
+            reason = f"a repeated entry (id {key[:200]!r}): the first one is kept"
+            staged.problems.append(FeedProblem(source, reason, skipped=True))
     return staged
 
 
-def _stage_one(source: str, root: Path) -> list[Path]:
+def _stage_one(source: str, data: bytes, root: Path) -> tuple[list[Path], list[str]]:
+    """The entries' files, and the keys of entries repeated in the feed (republished items keep
+    their guid: only the first of each is staged)."""
     import feedparser  # loaded only when a run has a feed
 
-    parsed = feedparser.parse(source)
+    parsed = feedparser.parse(io.BytesIO(data))  # a stream: feedparser fetches nothing itself
     # feedparser reads what it can of a broken feed (as feed readers do): the entries with a
     # title or a body are taken; none is a feed that could not be read.
     usable = [entry for entry in parsed.entries if entry.get("title") or _body(entry).strip()]
@@ -53,11 +74,25 @@ def _stage_one(source: str, root: Path) -> list[Path]:
     title = str(parsed.feed.get("title") or source)
     folder = root / f"{slug_for(Path(title))[:40]}-{_digest(source)}"
     folder.mkdir(parents=True, exist_ok=True)
-    return [_write_entry(folder, title, entry) for entry in usable]
+    files: list[Path] = []
+    seen: set[str] = set()
+    repeated: list[str] = []
+    for entry in usable:
+        key = _key(entry)
+        if key in seen:
+            repeated.append(key)
+            continue
+        seen.add(key)
+        files.append(_write_entry(folder, title, entry, key))
+    return files, repeated
 
 
-def _write_entry(folder: Path, feed_title: str, entry) -> Path:
-    key = str(entry.get("id") or entry.get("link") or entry.get("title") or "")
+def _key(entry) -> str:
+    """What identifies an entry across nights: its id, else its link, else its title."""
+    return str(entry.get("id") or entry.get("link") or entry.get("title") or "")
+
+
+def _write_entry(folder: Path, feed_title: str, entry, key: str) -> Path:
     record = {
         "title": str(entry.get("title") or "").strip(),
         "date": str(entry.get("published") or entry.get("updated") or ""),

@@ -44,7 +44,7 @@ from newsbrief.run.batch_run import BatchRun, Pending
 from newsbrief.run.checkpoint import ChunkCheckpoint
 from newsbrief.run.config_hash import ConfigHasher
 from newsbrief.run.finish import finish
-from newsbrief.run.intake import read_one
+from newsbrief.run.intake import input_limits, read_one
 from newsbrief.run.outcomes import Outcome, RunReport, State
 from newsbrief.run.preflight import Prepared, prepare
 from newsbrief.run.stopping import StopRequest
@@ -179,13 +179,15 @@ def _update_review(run: BatchRun) -> None:
 
 def _with_feeds(run: BatchRun, found: Discovery) -> Discovery:
     """The folder's files and every feed's entries (the configured feeds, and the .rss and .atom
-    files of the folder), each entry staged as a JSON article under OUTPUT_DIR/_feeds/; a feed
-    that cannot be read fails as a file does, and the rest goes on."""
-    in_folder = [path for path in found.ignored if path.suffix.lower() in FEED_SUFFIXES]
-    found.ignored = [path for path in found.ignored if path not in in_folder]
-    staged = stage_feeds((*run.settings.control.feeds, *map(str, in_folder)), run.feeds_dir)
-    for feed, reason in staged.problems:
-        run.report.add(Outcome(Path(feed), "", State.FAILED, reason))
+    files the folder walk found), each entry staged as a JSON article under OUTPUT_DIR/_feeds/;
+    a feed that cannot be read fails as a file does, and the rest goes on."""
+    in_folder = [path for path in found.files if path.suffix.lower() in FEED_SUFFIXES]
+    found.files = [path for path in found.files if path not in in_folder]
+    sources = (*run.settings.control.feeds, *map(str, in_folder))
+    staged = stage_feeds(sources, run.feeds_dir, input_limits(run.settings))
+    for problem in staged.problems:
+        state = State.SKIPPED if problem.skipped else State.FAILED
+        run.report.add(Outcome(Path(problem.source), "", state, problem.reason))
     found.files += staged.files
     return found
 

@@ -15,6 +15,7 @@ from newsbrief.errors import (
 )
 from newsbrief.generation.chunk_work import ArticleWork
 from newsbrief.generation.plan import plan_article
+from newsbrief.input.gate import MEGABYTE, InputLimits, TooLarge, read_file
 from newsbrief.input.readers import read_article
 from newsbrief.limits import OverTimeLimit, time_limit
 from newsbrief.output.article_json import standing_fidelity
@@ -22,9 +23,8 @@ from newsbrief.output.folder import allocate_id
 from newsbrief.output.manifest import ArticleRow
 from newsbrief.run.batch_run import BatchRun, Pending
 from newsbrief.run.outcomes import Outcome, State
+from newsbrief.settings.groups import Settings
 from newsbrief.text.segmenting import segment_article
-
-MEGABYTE = 1_000_000
 
 
 def read_one(run: BatchRun, path: Path, redo: bool = False) -> Pending | None:
@@ -61,22 +61,31 @@ def read_one(run: BatchRun, path: Path, redo: bool = False) -> Pending | None:
     return pending
 
 
+def input_limits(settings: Settings) -> InputLimits:
+    """The input gate's limits as the settings give them (max_file_mb, feed_timeout)."""
+    control = settings.control
+    return InputLimits(int(control.max_file_mb * MEGABYTE), control.feed_timeout)
+
+
 def _read_bytes(run: BatchRun, path: Path, article_id: str) -> tuple[ArticleRow, bytes] | None:
-    """The file's bytes and its manifest row, or None when it cannot be read or is far too large
-    for an article (a dump, a disk image: skipped unread)."""
-    source_path, limit_mb = str(path.resolve()), run.settings.control.max_file_mb
+    """The file's bytes through the input gate and its manifest row, or None when it cannot be
+    read, is not a regular file, or is far too large for an article (a dump, a disk image:
+    skipped unread)."""
+    source_path = str(path.resolve())
     no_dependencies = run.hasher.hash([])
     try:
-        size = path.stat().st_size
-        data = path.read_bytes() if size <= limit_mb * MEGABYTE else b""
+        data = read_file(path, input_limits(run.settings))
     except OSError as error:
         row = ArticleRow(article_id, source_path, "", no_dependencies, State.DONE)
         run.record(row, path, State.FAILED, f"cannot read: {error}")
         return None
-    if size > limit_mb * MEGABYTE:
-        row = ArticleRow(article_id, source_path, f"size:{size}", no_dependencies, State.DONE)
-        reason = f"too large for an article: {size / MEGABYTE:,.0f} MB (max_file_mb = {limit_mb:g})"
-        run.record(row, path, State.SKIPPED, reason)
+    except TooLarge as refused:
+        row = ArticleRow(article_id, source_path, f"size:{refused.size}", no_dependencies, State.DONE)
+        run.record(row, path, State.SKIPPED, str(refused))
+        return None
+    except ArticleSkipped as refused:
+        row = ArticleRow(article_id, source_path, "", no_dependencies, State.DONE)
+        run.record(row, path, State.SKIPPED, str(refused))
         return None
     source_hash = hashlib.sha256(data).hexdigest()
     return ArticleRow(article_id, source_path, source_hash, no_dependencies, State.DONE), data

@@ -210,7 +210,10 @@ class RunControl:
     feeds: tuple[str, ...] = setting((), OPERATIONAL)  # RSS/Atom URLs or files (input/feeds.py)
     # Articles read ahead and translated together.
     chunk_words: int = setting(20000, OPERATIONAL, least=1, option=False)
-    max_file_mb: float = setting(64.0, OPERATIONAL, above=0, option=False)  # a larger file is skipped unread
+    # A larger file or feed is skipped unread (input/gate.py).
+    max_file_mb: float = setting(64.0, OPERATIONAL, above=0, option=False)
+    # Seconds a feed URL has to connect, per read and in all (input/gate.py).
+    feed_timeout: float = setting(30.0, OPERATIONAL, above=0, most=3600, option=False)
     article_timeout: float = setting(900.0, OPERATIONAL, least=0)  # seconds per article; 0 = no limit
     max_attempts: int = setting(3, OPERATIONAL, least=1)  # failed runs of a source before it is parked
     retry_parked: bool = setting(False, OPERATIONAL)
