@@ -6,6 +6,7 @@ models), asserting the exit code, the stderr line and what is on disk afterwards
 from __future__ import annotations
 
 import http.server
+import json
 import os
 import shutil
 import sqlite3
@@ -362,3 +363,25 @@ def test_a_repeated_feed_entry_is_kept_once_with_a_line(tiny_config: Path, tmp_p
     assert skipped.startswith("a repeated entry (id 'n-1')"), got
     (entry,) = out.glob("_feeds/*/*.json")
     assert "500 млн" in entry.read_text(encoding="utf-8")
+
+
+def test_a_short_ukrainian_article_read_as_kazakh_whole_is_translated_as_ukrainian(
+    tiny_config: Path, tmp_path: Path
+) -> None:
+    """Row 15: the whole text reads as Kazakh (confidence 1.0), each sentence as Ukrainian: it
+    was skipped, 'unsupported language kk', exit 0, lost without a word. A German article is
+    still skipped, its sentences' languages in the reason."""
+    source, out = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    short = "Кабмін підвищив мінімальну зарплату до 8 000 гривень. Про це повідомили в уряді.\n"
+    (source / "wage.txt").write_text(short, encoding="utf-8")
+    german = "Die Regierung hat den Mindestlohn erhöht. Die neue Regelung gilt ab dem ersten Januar.\n"
+    (source / "lohn.txt").write_text(german, encoding="utf-8")
+    code, events = night(source, out, tiny_config)
+    got = {Path(e["source"]).name: e for e in articles(events)}
+    assert code == EXIT_OK, got
+    assert got["wage.txt"]["state"] == "done", got["wage.txt"]
+    record = json.loads((out / got["wage.txt"]["id"] / "article.json").read_text(encoding="utf-8"))
+    assert record["language"] == "uk"
+    assert got["lohn.txt"]["state"] == "skipped"
+    assert got["lohn.txt"]["reason"].startswith("unsupported language de (its sentences: de 100%)"), got

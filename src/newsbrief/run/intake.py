@@ -166,14 +166,16 @@ def _read_and_segment(path: Path, data: bytes, run: BatchRun) -> tuple[Segmented
     began = time.monotonic()
     article = read_article(path, data)
     read = time.monotonic() - began
-    lang, _confidence = identifier.detect(" ".join([article.title, *article.paragraphs])[:3000])
+    accepted = set(settings.languages.source_languages)
+    lang, shares = identifier.article_language([article.title, *article.paragraphs], accepted)
     if lang is None:
         raise ArticleSkipped("no language could be detected (no letters in the text)")
-    if lang not in settings.languages.source_languages:
+    if lang not in accepted:
         targets = "/".join(t for t in settings.languages.targets if t != lang)
+        sentences = ", ".join(f"{code} {share:.0%}" for code, share in list(shares.items())[:3])
         raise ArticleSkipped(
-            f"unsupported language {lang}: no model for {lang}→{targets} (add '{lang}' to "
-            f"source_languages to use the multilingual fallback {settings.models.fallback_model})"
+            f"unsupported language {lang} (its sentences: {sentences}): no model for {lang}→{targets} "
+            f"(add '{lang}' to source_languages to use the multilingual fallback "
+            f"{settings.models.fallback_model})"
         )
-    accepted = set(settings.languages.source_languages)
     return segment_article(article, lang, identifier, accepted, settings.decoding.max_segment_chars), read

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 
 # Languages the detector can tell apart. Wider than what we translate, so that an article in
@@ -49,6 +51,9 @@ MIN_SEGMENT_CONFIDENCE = 0.8
 # An output line is flagged as written in another language when the high-accuracy detector
 # gives that language at least this (a short Russian line with Ukrainian-looking words: 0.78).
 MIN_OTHER_LANGUAGE_CONFIDENCE = 0.7
+# Where a text is cut into sentences to decide an article's language (language-neutral: the
+# segmenter's rules need the language this is deciding).
+SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 # Lines whose language check is remembered (a chunk's worth), so verification does not redo it.
 MAX_REMEMBERED = 20_000
 
@@ -76,6 +81,32 @@ class LanguageIdentifier:
     def detect(self, text: str) -> tuple[str | None, float]:
         """The most likely language code and its confidence, or (None, 0.0) for no letters."""
         return _best(self._all, text[:2000])
+
+    def article_language(self, texts: list[str], accepted: set[str]) -> tuple[str | None, dict[str, float]]:
+        """An article's language (None: no letters), and its sentences' shares by language when
+        they decided it. The whole text is asked first; when it reads as a language newsbrief
+        does not translate, its sentences decide: trigram models misread a short text as a
+        whole (two Ukrainian sentences as Kazakh, confidence 1.0, each sentence alone Ukrainian
+        1.0). The language holding most of the sentences' letters is the article's when it is
+        an accepted one, so text whose sentences read as a working language is never skipped."""
+        whole, _ = self.detect(" ".join(texts)[:3000])
+        if whole is None or whole in accepted:
+            return whole, {}
+        shares = self.sentence_shares(texts)
+        best = max(shares, key=lambda lang: shares[lang], default=None)
+        return (best if best in accepted else whole), shares
+
+    def sentence_shares(self, texts: list[str]) -> dict[str, float]:
+        """Each language's share of the letters of the sentences it was detected in."""
+        letters: dict[str, int] = {}
+        for text in texts:
+            for sentence in SENTENCE_END.split(text):
+                count = sum(ch.isalpha() for ch in sentence)
+                lang = self.detect(sentence)[0] if count else None
+                if lang is not None:
+                    letters[lang] = letters.get(lang, 0) + count
+        total = sum(letters.values()) or 1
+        return {lang: count / total for lang, count in sorted(letters.items(), key=lambda kv: -kv[1])}
 
     def detect_segment(self, text: str, article_lang: str, accepted: set[str]) -> str:
         """A segment keeps the article's language unless it clearly is another accepted one."""
