@@ -385,3 +385,30 @@ def test_a_short_ukrainian_article_read_as_kazakh_whole_is_translated_as_ukraini
     assert record["language"] == "uk"
     assert got["lohn.txt"]["state"] == "skipped"
     assert got["lohn.txt"]["reason"].startswith("unsupported language de (its sentences: de 100%)"), got
+
+
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [
+        ('exclude = ["{}"]', "exclude"),
+        ('prompts = "{}"', "prompts"),
+        ('glossary = "{}"', "glossary"),
+        ('feeds = ["{}"]', "feeds"),
+        ('[models]\n"uk-en" = "{}"', "uk-en"),
+    ],
+)
+def test_a_config_value_of_10_mb_is_refused_naming_its_key_in_a_short_line(
+    tmp_path: Path, line: str, key: str
+) -> None:
+    """Row 13: tracebacks with 10 MB on stderr; the glob took 82 s and 1.6 GB."""
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "grain.txt").write_text(GRAIN, encoding="utf-8")
+    config = tmp_path / "huge.toml"
+    config.write_text(line.replace("{}", "a*" * 5_000_000) + "\n", encoding="utf-8")
+    began = time.monotonic()
+    done = run_quietly("run", source, "--out", tmp_path / "out", "-c", config)
+    assert done.returncode == EXIT_USAGE, done.stderr[:2000]
+    assert time.monotonic() - began < 60
+    assert key in done.stderr and "characters (at most 4,096)" in done.stderr, done.stderr[:2000]
+    assert len(done.stderr) < 1000 and "Traceback" not in done.stderr, done.stderr[:2000]

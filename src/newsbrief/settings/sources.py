@@ -21,6 +21,9 @@ from newsbrief.settings.groups import (
     Settings,
 )
 
+MAX_VALUE_CHARS = 4096  # a path (PATH_MAX), a URL, a glob: none is longer
+MAX_LIST_ITEMS = 10_000
+
 
 def load_settings(
     config_file: Path | None, overrides: dict[str, object] | None = None, models: list[str] = ()
@@ -78,6 +81,7 @@ def apply_options(settings: Settings, origin: str = "", **options: object) -> Se
         if value is None:
             continue
         expected = typing.get_type_hints(GROUPS[GROUP_OF[name]])[name]
+        _check_size(name, value, origin)
         _check_type(name, value, expected, origin)
         changed.setdefault(GROUP_OF[name], {})[name] = _as_field_type(name, value, expected, origin)
     groups = {group: replace(getattr(settings, group), **values) for group, values in changed.items()}
@@ -99,10 +103,11 @@ def apply_models(
         "fallback": settings.models.fallback_model,
     }
     for role, ref in models.items():
+        _check_size(_cut(role), ref, origin)
         if role not in roles and not _is_pair(role):
             raise ConfigError(
-                f"{origin}unknown model role {role!r}: use SRC-TGT (e.g. uk-en), 'summariser', 'instruct' "
-                "or 'fallback'"
+                f"{origin}unknown model role {_cut(role)!r}: use SRC-TGT (e.g. uk-en), 'summariser', "
+                "'instruct' or 'fallback'"
             )
         ref = model_reference(role, ref, base, origin)
         if role in roles:
@@ -123,7 +128,7 @@ def model_reference(role: str, ref: str, base: Path | None, origin: str = "") ->
     """A model as configured: an existing folder (a relative one from `base`, returned as an
     absolute path), a .gguf file, or a well-formed hub id; anything else is a ConfigError now,
     before the run, rather than a confusing failure at the first article that needs it."""
-    shown = f"{origin}{role} = {json.dumps(ref, ensure_ascii=False)}"
+    shown = f"{origin}{role} = {_shown(ref)}"
     ref = ref.strip()
     path = Path(ref).expanduser()
     candidate = path if base is None or path.is_absolute() else base / path
@@ -171,7 +176,9 @@ def parse_strategy(task: str, value: str) -> tuple[str, str]:
     strategy, _, model = value.partition(":")
     choices = SUMMARISERS if task == "summariser" else TRANSLATORS
     if strategy not in choices:
-        raise ConfigError(f"{task} must be one of {', '.join(choices)} (optionally :MODEL), not {value!r}")
+        raise ConfigError(
+            f"{task} must be one of {', '.join(choices)} (optionally :MODEL), not {_cut(str(value))!r}"
+        )
     if strategy == "extractive" and model:
         raise ConfigError("the extractive summariser uses no model")
     if task == "translator" and strategy == "seq2seq" and model:
@@ -183,7 +190,7 @@ def parse_model_option(value: str) -> tuple[str, str]:
     """`uk-en=Helsinki-NLP/opus-mt-uk-en` or `summariser=./my-model` from the command line."""
     role, sep, ref = value.partition("=")
     if not sep or not role or not ref:
-        raise ConfigError(f"--model expects ROLE=MODEL (e.g. uk-en=./models/uk-en), got {value!r}")
+        raise ConfigError(f"--model expects ROLE=MODEL (e.g. uk-en=./models/uk-en), got {_cut(str(value))!r}")
     return role.strip(), ref.strip()
 
 
@@ -206,6 +213,8 @@ def _model_table(table: object, origin: str) -> dict[str, str]:
     if not isinstance(table, dict):
         raise ConfigError(f'{origin}models must be a table ([models] with ROLE = "MODEL" lines)')
     for role, ref in table.items():
+        _check_size(f"[models] {_cut(str(role))}", role, origin)
+        _check_size(f"[models] {role}", ref, origin)
         if not isinstance(ref, str):
             raise ConfigError(
                 f"{origin}[models] {role} = {_shown(ref)}: expected a model as a string "
@@ -256,7 +265,7 @@ def _as_field_type(name: str, value: object, expected: object, origin: str) -> o
     if isinstance(expected, type) and issubclass(expected, StrEnum):
         if value not in set(expected):
             choices = ", ".join(expected)
-            raise ConfigError(f"{origin}{name} must be one of {choices}, not {value!r}")
+            raise ConfigError(f"{origin}{name} must be one of {choices}, not {_cut(str(value))!r}")
         return expected(value)
     if isinstance(value, list):
         return tuple(value)
@@ -265,11 +274,32 @@ def _as_field_type(name: str, value: object, expected: object, origin: str) -> o
     return value
 
 
+def _check_size(name: str, value: object, origin: str) -> None:
+    """No setting holds a novel: a value (or a list item) over MAX_VALUE_CHARS, or a list over
+    MAX_LIST_ITEMS, is refused naming the setting, before a glob or a path check chews on it
+    (a 10 MB exclude glob took 82 s and 1.6 GB on a one-file folder)."""
+    items = list(value.values()) if isinstance(value, dict) else value
+    items = list(items) if isinstance(items, list | tuple) else [items]
+    if len(items) > MAX_LIST_ITEMS:
+        raise ConfigError(f"{origin}{name}: {len(items):,} values (at most {MAX_LIST_ITEMS:,})")
+    for item in items:
+        if isinstance(item, str) and len(item) > MAX_VALUE_CHARS:
+            raise ConfigError(
+                f"{origin}{name}: a value of {len(item):,} characters (at most {MAX_VALUE_CHARS:,}): "
+                f"{_shown(item)}"
+            )
+
+
 def _shown(value: object) -> str:
-    """A value as it is written in TOML."""
+    """A value as it is written in TOML, cut to a short prefix: a message quotes, never floods."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False, default=str)
+    text = json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False, default=str)
+    return _cut(text)
+
+
+def _cut(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
 
 
 def _did_you_mean(name: str, known: set[str]) -> str:
@@ -292,7 +322,7 @@ def _validate(settings: Settings) -> None:
     languages = settings.languages
     for lang in (*languages.targets, *languages.summary_languages, *languages.source_languages):
         if not (lang.isalpha() and len(lang) in (2, 3)):
-            raise ConfigError(f"{lang!r} is not a language code such as uk, en or ru")
+            raise ConfigError(f"{_cut(lang)!r} is not a language code such as uk, en or ru")
 
 
 def _check_bounds(name: str, value: object, declared: typing.Mapping[str, object]) -> None:
@@ -300,7 +330,7 @@ def _check_bounds(name: str, value: object, declared: typing.Mapping[str, object
         return
     choices = declared.get("choices") or ()
     if choices and value not in choices:
-        raise ConfigError(f"{name} must be one of {', '.join(map(str, choices))}, not {value!r}")
+        raise ConfigError(f"{name} must be one of {', '.join(map(str, choices))}, not {_cut(str(value))!r}")
     least, above, most = declared.get("least"), declared.get("above"), declared.get("most")
     number = float(value) if isinstance(value, int | float) else None
     if number is None:
