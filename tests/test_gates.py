@@ -412,3 +412,35 @@ def test_a_config_value_of_10_mb_is_refused_naming_its_key_in_a_short_line(
     assert time.monotonic() - began < 60
     assert key in done.stderr and "characters (at most 4,096)" in done.stderr, done.stderr[:2000]
     assert len(done.stderr) < 1000 and "Traceback" not in done.stderr, done.stderr[:2000]
+
+
+def test_a_prompt_naming_the_article_10000_times_is_refused_at_the_check(
+    tiny_config: Path, tmp_path: Path
+) -> None:
+    """Row 12: accepted; one chunk rendered to a 120 MB prompt."""
+    source, prompts = tmp_path / "in", tmp_path / "prompts"
+    source.mkdir()
+    prompts.mkdir()
+    (source / "grain.txt").write_text(GRAIN, encoding="utf-8")
+    (prompts / "summarise.md").write_text("# user\nSummarise:\n" + "{article}\n" * 10_000, encoding="utf-8")
+    done = subprocess.run(
+        newsbrief(
+            "run",
+            source,
+            "--out",
+            tmp_path / "out",
+            "-c",
+            tiny_config,
+            "--summariser",
+            "instruct",
+            "--prompts",
+            prompts,
+        ),
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == EXIT_USAGE, done.stderr[-2000:]
+    assert "summarise.md" in done.stderr and "{article} (10,000 times)" in done.stderr, done.stderr[-2000:]
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*/article.json"))

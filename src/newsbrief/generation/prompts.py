@@ -26,6 +26,11 @@ PLACEHOLDERS = {
     "translate": {"text", "source_language", "target_language", "quotes", "figures"},
 }
 REQUIRED = {"summarise": {"article"}, "translate": {"text"}}
+# Placeholders that carry the input (as long as the article): each may appear once in a template,
+# so that a rendered prompt is the template and the input, not the input 10,000 times over.
+ONCE = {"article", "text", "quotes", "figures", "title"}
+# A template's own text: the instructions, a small part of the model's window.
+MAX_TEMPLATE_CHARS = 32_000
 SECTION_RE = re.compile(r"^# (system|user)\s*$", re.MULTILINE)
 
 
@@ -62,6 +67,10 @@ def load_template(folder: Path, task: str, lang: str) -> PromptTemplate:
     text = path.read_text(encoding="utf-8")
     messages = _sections(text, path)
     _check_placeholders(task, path, messages)
+    if len(text) > MAX_TEMPLATE_CHARS:
+        raise PromptError(
+            f"{path}: {len(text):,} characters; a prompt template holds at most {MAX_TEMPLATE_CHARS:,}"
+        )
     return PromptTemplate(task, path, messages, hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
@@ -77,9 +86,12 @@ def _sections(text: str, path: Path) -> tuple[Message, ...]:
 
 
 def _check_placeholders(task: str, path: Path, messages: tuple[Message, ...]) -> None:
-    used: set[str] = set()
-    for message in messages:
-        used.update(_plain_fields(message.text, path))
+    every = [name for message in messages for name in _plain_fields(message.text, path)]
+    used = set(every)
+    repeated = sorted(name for name in used & ONCE if every.count(name) > 1)
+    if repeated:
+        names = ", ".join(f"{{{n}}} ({every.count(n):,} times)" for n in repeated)
+        raise PromptError(f"{path}: {names}: a placeholder that carries the article may appear once")
     unknown = sorted(used - PLACEHOLDERS[task])
     if unknown:
         offered = ", ".join(f"{{{n}}}" for n in sorted(PLACEHOLDERS[task]))
