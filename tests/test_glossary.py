@@ -5,18 +5,20 @@ case forms (Україна, для України → Ukraine), the copy model w
 from __future__ import annotations
 
 import json
+import random
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 from support.newsroom import newsroom_folder
-from support.runs import night
+from support.runs import ENV, newsbrief, night
 from typer.testing import CliRunner
 
 from newsbrief.cli import EXIT_FLAGGED, EXIT_OK, EXIT_USAGE, app
 from newsbrief.errors import GlossaryError
-from newsbrief.fidelity.glossary import load_glossary, term_regex
+from newsbrief.fidelity.glossary import CASE_ENDINGS, load_glossary, term_regex, word_keys
 from newsbrief.fidelity.guard import GuardPolicy, guard_translation
 from newsbrief.fidelity.output_checks import OutputChecks
 from newsbrief.text.figures import figures_in
@@ -347,3 +349,80 @@ def test_documents_text_and_a_feed_run_in_one_command_with_every_term_kept_or_fl
             f for f in flags if f.startswith("glossary term missing")
         )
     assert total >= 4
+
+
+def test_the_term_index_finds_exactly_what_every_terms_pattern_finds(tmp_path: Path) -> None:
+    """The index only narrows the terms a line is searched for: over every case form of every
+    term (its words with each ending, its vowel alternated, in capitals), and words that are not
+    terms, it finds exactly what trying each term's pattern on the line finds."""
+    rows = [
+        ("Київ", "Kyiv", "Киев"),
+        ("Харків", "Kharkiv", "Харьков"),
+        ("Запоріжжя", "Zaporizhzhia", "Запорожье"),
+        ("Верховна Рада", "Verkhovna Rada", "Верховная Рада"),
+        ("В'ячеслав", "Viacheslav", "Вячеслав"),
+        ("COVID-19", "COVID-19", "COVID-19"),
+        ("S&P", "S&P", "S&P"),
+        ("#новини", "#news", "#новости"),
+        ("ЄС", "EU", "ЕС"),
+        ("Ради", "Rady", "Рады"),
+        ("Львів", "Lviv", "Львов"),
+    ]
+    glossary_file = tmp_path / "g.tsv"
+    glossary_file.write_text(
+        "uk\ten\tru\n" + "".join("\t".join(row) + "\n" for row in rows), encoding="utf-8"
+    )
+    glossary = load_glossary(glossary_file)
+
+    def every_term(text: str, lang: str) -> list[str]:
+        return [
+            t.form(lang) or ""
+            for t in glossary.terms
+            if (w := t.form(lang)) and term_regex(w, lang).search(text)
+        ]
+
+    for column, lang in enumerate(("uk", "en", "ru")):
+        for row in rows:
+            word = row[column]
+            stems = {word, *(word[: -len(e)] for e in CASE_ENDINGS if word.endswith(e))}
+            forms = {f"{stem}{ending}" for stem in stems for ending in ("", *CASE_ENDINGS)}
+            forms |= {form.replace(vowel, other) for form in forms for vowel in "іое" for other in "іїоеє"}
+            for form in sorted(forms):
+                for line in (f"Сьогодні {form} заявила.", f"{form.upper()}!", f"({form}'s)", f"x{form}"):
+                    found = [t.form(lang) or "" for t in glossary.found_in(line, lang)]
+                    assert found == every_term(line, lang), (lang, line, word_keys(word, lang))
+
+
+def synthetic_terms(count: int, seed: int = 1) -> list[tuple[str, str]]:
+    """`count` made-up Ukrainian names of 6 to 10 letters and their English forms."""
+    letters = "абвгґдежзиіїйклмнопрстуфхцчшщьюя"
+    rng = random.Random(seed)
+    terms = []
+    for _ in range(count):
+        word = "".join(rng.choice(letters) for _ in range(rng.randint(6, 10)))
+        terms.append((word.capitalize(), f"T{len(terms)}"))
+    return terms
+
+
+def test_a_glossary_of_100000_terms_costs_a_short_article_seconds_not_minutes(
+    tiny_config: Path, tmp_path: Path
+) -> None:
+    """Issue 32, row 11: each line tried every term's pattern (the pattern cache held 4,096):
+    a three-line article took over 240 s with 100,000 terms."""
+    glossary = tmp_path / "big.tsv"
+    rows = [("Київ", "Kyiv"), *synthetic_terms(100_000)]
+    glossary.write_text("uk\ten\n" + "".join(f"{uk}\t{en}\n" for uk, en in rows), encoding="utf-8")
+    source, out = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    lines = "Уряд у Києві ухвалив рішення.\n\nПро це повідомили в Києві.\n\nЗасідання відбулося вранці.\n"
+    (source / "short.txt").write_text(lines, encoding="utf-8")
+    done = subprocess.run(
+        newsbrief("run", source, "--out", out, "-c", tiny_config, *EXTRACTIVE, "--glossary", glossary),
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode in (EXIT_OK, EXIT_FLAGGED), done.stderr
+    (record,) = [json.loads(p.read_text(encoding="utf-8")) for p in out.glob("*/article.json")]
+    assert [term["uk"] for term in record["glossary"]["terms"]] == ["Київ"]

@@ -27,7 +27,7 @@ import hashlib
 import io
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -43,6 +43,7 @@ INFLECTED = frozenset({"uk", "ru"})
 ALTERNATING_VOWELS = "іїоеє"
 VOWELS = "аеєиіїоуюяыэё"
 MIN_STEM = 3  # letters a stem keeps when its ending is taken off
+WORD_RUN = re.compile(r"\w+")
 KEEP = "="  # a cell that keeps the source's words as they are (so does an empty one)
 
 
@@ -76,20 +77,43 @@ class TermUse:
         return term_regex(self.wanted, target_lang).search(text) is not None
 
 
+@dataclass
+class TermIndex:
+    """A language's terms by the keys their first word can match (word_keys): a line's words
+    give their keys (text_keys), and only the terms under them are tried with their patterns,
+    so a line costs its words, not the glossary's size (100,000 terms: one regex per term per
+    line took minutes on a three-line article)."""
+
+    by_key: dict[str, list[int]] = field(default_factory=dict)  # key -> term positions
+    always: list[int] = field(default_factory=list)  # terms whose first word has no letter to key
+
+
 @dataclass(frozen=True)
 class Glossary:
     terms: tuple[Term, ...] = ()
     path: str = ""
     sha256: str = ""  # of the file's bytes: it enters every article's configuration hash
+    # Built on first use per language; not part of what the glossary is.
+    indexes: dict[str, TermIndex] = field(default_factory=dict, compare=False, repr=False)
 
     def __bool__(self) -> bool:
         return bool(self.terms)
+
+    def candidates(self, text: str, lang: str) -> list[Term]:
+        """The terms in `lang` whose first word may be in `text` (a superset of those there),
+        in the glossary's order."""
+        index = self.indexes.get(lang) or self.indexes.setdefault(lang, _index(self.terms, lang))
+        hits = set(index.always)
+        for run in WORD_RUN.findall(text.lower()):
+            for key in text_keys(run, lang):
+                hits.update(index.by_key.get(key, ()))
+        return [self.terms[position] for position in sorted(hits)]
 
     def uses(self, source: str, source_lang: str, target_lang: str) -> list[TermUse]:
         """The terms of `source` (a line in `source_lang`) that a translation into `target_lang`
         must render, each once, in the order the glossary lists them."""
         found = []
-        for term in self.terms:
+        for term in self.candidates(source, source_lang):
             words = term.form(source_lang)
             if not words or not term.covers(target_lang):
                 continue
@@ -111,7 +135,8 @@ class Glossary:
 
     def found_in(self, text: str, lang: str) -> list[Term]:
         """The terms `text` holds in `lang` (what an article's record lists)."""
-        return [t for t in self.terms if (w := t.form(lang)) and term_regex(w, lang).search(text)]
+        candidates = self.candidates(text, lang)
+        return [t for t in candidates if (w := t.form(lang)) and term_regex(w, lang).search(text)]
 
 
 def missing_term(label: str) -> str:
@@ -227,10 +252,63 @@ def term_regex(words: str, lang: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + r"\s+".join(parts) + r"(?!\w)", re.IGNORECASE)
 
 
+def _index(terms: tuple[Term, ...], lang: str) -> TermIndex:
+    index = TermIndex()
+    for position, term in enumerate(terms):
+        words = term.form(lang)
+        if not words:
+            continue
+        keys = word_keys(words.split()[0], lang)
+        if not keys:
+            index.always.append(position)
+        for key in keys:
+            index.by_key.setdefault(key, []).append(position)
+    return index
+
+
+def word_keys(word: str, lang: str) -> set[str]:
+    """The keys under which a term's first word is indexed: each stem word_pattern allows, its
+    alternating vowel made one mark (Київ: "ки*в"); a word word_pattern takes as it is, by its
+    first run of word characters (S&P: "s"); empty for a word with none (always tried)."""
+    if _inflects(word, lang):
+        return {_vowel_marked(stem) for stem in _stems(word.lower())}
+    run = WORD_RUN.search(word.lower())
+    return {run.group(0)} if run else set()
+
+
+def text_keys(run: str, lang: str) -> set[str]:
+    """The keys a run of word characters of a text (lower case) can be found under: itself, and
+    where words inflect, itself and itself less each case ending it ends with, vowel-marked. A
+    word a term's pattern matches is such a run (the pattern needs a non-word character, or a
+    space, on either side), so no term is missed: the index only narrows, the pattern decides."""
+    keys = {run}
+    if lang in INFLECTED:
+        keys.add(_vowel_marked(run))
+        keys.update(
+            _vowel_marked(run[: -len(e)]) for e in CASE_ENDINGS if run.endswith(e) and len(run) > len(e)
+        )
+    return keys
+
+
+def _inflects(word: str, lang: str) -> bool:
+    return lang in INFLECTED and re.fullmatch(r"[^\W\d_]+", word) is not None
+
+
+def _vowel_marked(stem: str) -> str:
+    """The stem with the vowel _alternating lets vary replaced by one mark: two stems that one
+    pattern matches get the same key."""
+    for position in range(len(stem) - 1, 0, -1):
+        if stem[position] in VOWELS:
+            if stem[position] in ALTERNATING_VOWELS and position < len(stem) - 1:
+                return stem[:position] + "*" + stem[position + 1 :]
+            break
+    return stem
+
+
 def word_pattern(word: str, lang: str) -> str:
     """One word of a term: in Ukrainian or Russian, its stem with any case ending (the module's
     rule); elsewhere the word itself, with an English possessive."""
-    if lang not in INFLECTED or not re.fullmatch(r"[^\W\d_]+", word):
+    if not _inflects(word, lang):
         possessive = r"(?:['’]s)?" if lang == "en" else ""
         return re.escape(word) + possessive
     endings = "|".join(re.escape(e) for e in CASE_ENDINGS)
