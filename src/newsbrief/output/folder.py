@@ -1,5 +1,6 @@
-"""The output folder: every name it holds, spelled here and nowhere else, and what goes into an
-article's folder (docs/DESIGN.md, "Output of one article").
+"""The output folder: every name it holds, spelled here and nowhere else, the ids of the article
+folders (allocate_id: never one of those names), and what goes into an article's folder
+(docs/DESIGN.md, "Output of one article").
 
 OUT/
   <article-id>/            one folder per article (written whole: output/atomic.py)
@@ -8,6 +9,7 @@ OUT/
   _review/                 index.html, <article-id>.html, neighbours.json (output/review.py)
   _feeds/                  feed entries staged as articles (input/feeds.py)
   manifest.sqlite          the ledger (output/manifest.py), with SQLite's -wal, -shm, -journal
+  manifest.sqlite.damaged-<time>   a damaged ledger kept aside when it was rebuilt
   .newsbrief.lock  .newsbrief.lock.json   one run at a time (output/lock.py)
   newsbrief.log  newsbrief.log.N         scripts/newsbrief-cron.sh's log
   .tmp-…  .old-…           an article folder while it is written or replaced
