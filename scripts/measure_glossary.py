@@ -49,7 +49,7 @@ def corpus_and_documents(folder: Path) -> Path:
         if not path.name.endswith(".expected.json"):
             shutil.copy(path, folder)
     sys.path.insert(0, str(ROOT / "tests"))
-    from test_documents import make_docx, make_odt  # the test documents, made as the tests make them
+    from support.documents import make_docx, make_odt  # the test documents, made as the tests make them
 
     make_docx(folder / "uk-word-energy.docx")
     make_odt(folder / "uk-word-energy.odt")
