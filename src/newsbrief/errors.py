@@ -13,6 +13,8 @@ A command's exit code says to cron what went worst:
 | 5 | another run holds the output folder |
 | 6 | stopped by SIGINT or SIGTERM after the work in flight (the next run goes on) |
 | 7 | the output folder's disk is full (the run stopped; what it wrote is complete) |
+| 8 | the Ray cluster could not be reached, could place no worker, or was lost mid-run (what was |
+|   | done is kept; the next run, local or Ray, finishes the rest) |
 
 Parked articles (failed `max_attempts` runs in a row) do not make a run exit 1 again; the run
 that parks one does. An error that ends one article (ArticleSkipped, ArticleFailed) carries the
@@ -38,6 +40,7 @@ class ExitCode(IntEnum):
     LOCKED = 5
     INTERRUPTED = 6
     DISK_FULL = 7
+    CLUSTER = 8
 
 
 # The codes by the names scripts and tests know them by.
@@ -49,6 +52,7 @@ EXIT_FLAGGED = ExitCode.FLAGGED
 EXIT_LOCKED = ExitCode.LOCKED
 EXIT_INTERRUPTED = ExitCode.INTERRUPTED
 EXIT_DISK_FULL = ExitCode.DISK_FULL
+EXIT_CLUSTER = ExitCode.CLUSTER
 
 # The output's file system has no room left (ENOSPC), or the user's quota is spent (EDQUOT).
 DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
@@ -156,6 +160,14 @@ class LedgerDamaged(NewsbriefError):
             f"the ledger {path} is damaged ({reason}): the next `newsbrief run` on this folder keeps "
             "it aside and rebuilds it from the article folders"
         )
+
+
+class ClusterUnavailable(NewsbriefError):
+    """The Ray cluster is not there for the run (nothing answers at its address, no node can
+    take a worker) or went away in the middle of it (its head lost). What was done is recorded;
+    the message says what was asked and what the cluster has, or what was kept."""
+
+    exit_code = ExitCode.CLUSTER
 
 
 class RunInterrupted(NewsbriefError):

@@ -9,6 +9,7 @@ May import: everything.
 from newsbrief.cli.app import app, main
 from newsbrief.errors import (
     EXIT_ARTICLES_FAILED,
+    EXIT_CLUSTER,
     EXIT_DISK_FULL,
     EXIT_FLAGGED,
     EXIT_INTERRUPTED,
@@ -21,6 +22,7 @@ from newsbrief.errors import (
 # The exit codes, for scripts and tests that read them beside the command line.
 __all__ = [
     "EXIT_ARTICLES_FAILED",
+    "EXIT_CLUSTER",
     "EXIT_DISK_FULL",
     "EXIT_FLAGGED",
     "EXIT_INTERRUPTED",

@@ -9,15 +9,17 @@ early (disk full, a signal), saying how far it got.
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import sys
 import unicodedata
 import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TextIO
 
 import typer
 from rich.console import Console
@@ -143,6 +145,7 @@ class JsonReporter:
         self.out_dir = out_dir
         self.run_id = uuid.uuid4().hex[:12]
         self.settled: list[Outcome] = []  # what the end line counts when the run stops mid-way
+        self.stream = own_stdout()
 
     def started(self, settings_hash: str | None) -> None:
         self._line(
@@ -174,7 +177,18 @@ class JsonReporter:
 
     def _line(self, event: str, **fields: object) -> None:
         line = {"event": event, "time": _now(), "run": self.run_id, **fields}
-        typer.echo(json.dumps(line, ensure_ascii=False))
+        typer.echo(json.dumps(line, ensure_ascii=False), file=self.stream)
+
+
+def own_stdout() -> TextIO:
+    """A stream of its own onto the process's stdout, as it is now: while Ray runs in this
+    process, fd 1 points at stderr (run/ray_engine.StdoutToStderr), and the JSON lines must still
+    reach stdout, alone. Where stdout is no file (a test's runner), stdout itself."""
+    try:
+        descriptor = os.dup(sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return sys.stdout
+    return os.fdopen(descriptor, "w", encoding="utf-8", buffering=1)
 
 
 class RichProgress:

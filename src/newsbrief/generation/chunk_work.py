@@ -369,7 +369,12 @@ class ChunkExecutor(Protocol):
     def submit(self, number: int, chunk: list[ArticleWork]) -> None: ...
 
     def finished(self, wait: bool) -> list[Finished]:
-        """Chunks done since the last call; with `wait`, every chunk submitted."""
+        """Chunks done since the last call, each as soon as it is done; with `wait`, at least
+        one when any is in flight (unless a stop was requested)."""
+        ...
+
+    def busy(self) -> bool:
+        """Whether chunks are still in flight."""
         ...
 
     def close(self) -> None: ...
@@ -398,6 +403,9 @@ class LocalChunks:
     def finished(self, wait: bool) -> list[Finished]:
         done, self._done = self._done, []
         return done
+
+    def busy(self) -> bool:
+        return False  # a chunk is done when submit returns
 
     def close(self) -> None:
         self.pool.close()

@@ -17,13 +17,14 @@ from pathlib import Path
 
 from newsbrief.article import ArticleDraft
 from newsbrief.errors import (
+    ClusterUnavailable,
     ModelUnavailable,
     ModelUnusable,
     OutputUnwritable,
     RunInterrupted,
     is_output_failure,
 )
-from newsbrief.generation.chunk_work import ArticleWork, ChunkExecutor, ChunkWork, LocalChunks
+from newsbrief.generation.chunk_work import ArticleWork, ChunkExecutor, ChunkWork, LocalChunks, process_chunk
 from newsbrief.generation.model_pool import ModelPool
 from newsbrief.input.discovery import Discovery, discover
 from newsbrief.input.feeds import FEED_SUFFIXES, stage_feeds
@@ -75,8 +76,9 @@ def run_batch(
         _stream(
             run, _with_feeds(run, discover(input_dir, settings.control.exclude, out_dir, is_output_folder))
         )
-    except RunInterrupted as stopped:
+    except (RunInterrupted, ClusterUnavailable) as stopped:
         run.report.interrupted = str(stopped)
+        run.report.interrupted_code = stopped.exit_code
     except OutputUnwritable as error:
         run.report.output_error = error
     except (ModelUnavailable, ModelUnusable):
@@ -161,7 +163,10 @@ def _executor(
     if settings.control.engine == Engine.RAY:
         from newsbrief.run.ray_engine import RayChunks
 
-        return RayChunks(settings)
+        def run_here(chunk: list[ArticleWork]) -> ChunkWork:  # the last resort: no actor can take it
+            return process_chunk(chunk, pool, settings, prepared.output_checks())
+
+        return RayChunks(settings, lambda: stop.requested, run_here)
 
     def store(number: int, chunk: list[ArticleWork]) -> ChunkCheckpoint:
         return ChunkCheckpoint(manifest, number, [item.config_hash for item in chunk])
@@ -223,7 +228,10 @@ def _stream(run: BatchRun, found: Discovery) -> None:
             run.progress.advance(done)
     if chunk:
         _submit(run, run.manifest.next_chunk(), chunk)
-    _settle_finished(run, wait=True)
+    _settle_finished(run, wait=False)
+    while run.chunks.busy():  # each chunk written as it comes back, not behind a slower one
+        run.stop.check()
+        _settle_finished(run, wait=True)
 
 
 def _replay_open_chunks(run: BatchRun) -> set[str]:

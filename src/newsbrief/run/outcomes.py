@@ -57,6 +57,7 @@ class RunReport:
     seconds: float = 0.0
     model_load_seconds: float = 0.0
     interrupted: str = ""  # why the run stopped early ("stopped by SIGTERM"), or ""
+    interrupted_code: int = EXIT_INTERRUPTED  # its exit code (a lost Ray cluster has its own)
     kept_batches: int = 0  # after a stop: translation batches kept for the next run (run/checkpoint.py)
     # The output folder took no more writes (disk full, read-only): the run stopped there.
     output_error: OutputUnwritable | None = None
@@ -96,7 +97,7 @@ class RunReport:
         if self.output_error is not None:
             return self.output_error.exit_code
         if self.interrupted:
-            return EXIT_INTERRUPTED
+            return self.interrupted_code
         if self.failed:
             return EXIT_ARTICLES_FAILED
         return EXIT_FLAGGED if strict and self.flagged() else EXIT_OK
