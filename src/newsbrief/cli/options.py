@@ -174,7 +174,11 @@ RayAddress = Annotated[
 ]
 RayActors = Annotated[
     int | None,
-    typer.Option(metavar="N", help="With --engine ray: actors (default: one per GPU, or one per two CPUs)."),
+    typer.Option(
+        metavar="N",
+        help="With --engine ray: actors (default: one per GPU, or as many of --threads CPUs, 2 by "
+        "default, as the nodes hold; never more CPUs each than the largest node has).",
+    ),
 ]
 Backend = Annotated[
     str | None,

@@ -80,11 +80,11 @@ class Sizing:
     node_cpus: tuple[int, ...]  # each live node's CPUs, for the message when nothing fits
 
     def describe(self) -> str:
-        nodes = ", ".join(str(cpus) for cpus in self.node_cpus) or "none"
-        return (
-            f"asked {self.actors} actor(s) of {self.cpus} CPU(s) each; the cluster's live nodes have "
-            f"{nodes} CPU(s)"
-        )
+        asked = f"asked {self.actors} actor(s) of {self.cpus} CPU(s) each"
+        if not self.node_cpus:
+            return f"{asked}; the cluster has no live node with a CPU"
+        nodes = ", ".join(str(cpus) for cpus in self.node_cpus)
+        return f"{asked}; the cluster's live nodes have {nodes} CPU(s), all taken"
 
 
 def size_actors(settings: Settings, node_cpus: list[int], gpus: int) -> Sizing:

@@ -205,7 +205,7 @@ class RunControl:
     device: str = setting("auto", OPERATIONAL)
     engine: Engine = setting(Engine.LOCAL, OPERATIONAL, choices=tuple(Engine))
     ray_address: str = setting("", OPERATIONAL)  # "" = start Ray on this machine
-    ray_actors: int = setting(0, OPERATIONAL, least=0)  # 0 = one per GPU, or one per two CPUs
+    ray_actors: int = setting(0, OPERATIONAL, least=0)  # 0 = per GPU, or as the nodes hold (ray_engine)
     # Seconds to reach a Ray cluster and to place its workers (run/ray_engine.py).
     ray_timeout: float = setting(60.0, OPERATIONAL, above=0, most=3600, option=False)
     exclude: tuple[str, ...] = setting(DEFAULT_EXCLUDE, OPERATIONAL)
