@@ -444,3 +444,21 @@ def test_a_prompt_naming_the_article_10000_times_is_refused_at_the_check(
     assert done.returncode == EXIT_USAGE, done.stderr[-2000:]
     assert "summarise.md" in done.stderr and "{article} (10,000 times)" in done.stderr, done.stderr[-2000:]
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*/article.json"))
+
+
+def test_a_folder_written_before_its_ledger_row_keeps_its_id(tiny_config: Path, tmp_path: Path) -> None:
+    """A run killed between an article folder's rename into place and its ledger row: the next
+    run must take the folder for the article's own (it is indexed from its article.json), not
+    give the article another id beside it as if the folder were someone else's."""
+    source, out = tmp_path / "in", tmp_path / "out"
+    three_articles(source)
+    code, events = night(source, out, tiny_config)
+    assert code == EXIT_OK
+    ids = sorted(e["id"] for e in articles(events))
+    with sqlite3.connect(out / "manifest.sqlite") as db:
+        db.execute("DELETE FROM articles WHERE id = ?", (ids[0],))
+    code, events = night(source, out, tiny_config)
+    assert code == EXIT_OK, events
+    assert sorted(e["id"] for e in articles(events)) == ids
+    assert set(states(events).values()) == {"up-to-date"}, events
+    assert sorted(article_ids(out)) == ids

@@ -11,6 +11,7 @@ skipped and failed files' rows (retried by the next run) and the runs' history.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -174,6 +175,9 @@ class Manifest:
     def taken_ids(self) -> set[str]:
         return {row[0] for row in self.db.execute("SELECT id FROM articles")}
 
+    def source_paths(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT source_path FROM articles")}
+
     def record(self, row: ArticleRow, run_id: int) -> None:
         """One transaction per article, so a crash never leaves a half-recorded article."""
         with self._transaction():
@@ -325,7 +329,8 @@ def open_ledger(out_dir: Path) -> Manifest:
             f"rebuilt from {count} article folder(s)"
         )
         return manifest
-    if missing and (count := rebuild(manifest, out_dir)):
+    count = rebuild(manifest, out_dir)  # a folder a killed run wrote before its row, if any
+    if missing and count:
         manifest.notice = f"the ledger {path} was missing: rebuilt from {count} article folder(s)"
     return manifest
 
@@ -348,11 +353,22 @@ def reopen_if_removed(manifest: Manifest, out_dir: Path) -> Manifest:
 
 
 def rebuild(manifest: Manifest, out_dir: Path) -> int:
-    """A done row for each article folder whose article.json can be read; the number of rows."""
-    rows = [row for folder in sorted(out_dir.iterdir()) if (row := _row_of(folder)) is not None]
-    for row in rows:
+    """A done row for each article folder the ledger lacks whose article.json can be read (all
+    of them, for a new ledger; after a kill between a folder's rename into place and its row,
+    that one); the number of rows added. A folder whose source the ledger knows under another id
+    is left out: the source's row stands."""
+    known_ids = manifest.taken_ids()
+    known_sources = manifest.source_paths()
+    added = 0
+    for name in sorted(entry.name for entry in os.scandir(out_dir)):
+        if name in known_ids or (row := _row_of(out_dir / name)) is None:
+            continue
+        if row.source_path in known_sources:
+            continue
         manifest.record(row, run_id=0)
-    return len(rows)
+        known_sources.add(row.source_path)
+        added += 1
+    return added
 
 
 def _row_of(folder: Path) -> ArticleRow | None:

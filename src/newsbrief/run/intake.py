@@ -56,7 +56,13 @@ def read_one(run: BatchRun, path: Path, redo: bool = False) -> Pending | None:
         run.record(row, path, State.FAILED, f"cannot read: {type(error).__name__}: {error}")
         return None
     pending = _planned(run, doc, row, began, read_seconds)
-    if known is not None and known.dependencies is None and _confirmed(run, path, known, pending.row):
+    # A chunk redone after a kill is redone whole: its batches make every bit of its outputs.
+    if (
+        not redo
+        and known is not None
+        and known.dependencies is None
+        and _confirmed(run, path, known, pending.row)
+    ):
         return None
     return pending
 
