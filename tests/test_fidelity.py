@@ -30,6 +30,10 @@ from newsbrief.text.figures import Figure, compare_figures, figures_in, localise
         ("$1.153", "1", False),
         ("4,5%", "4,5", False),
         ("2023/2024", "2023", False),
+        ("½", "1⁄2", True),  # NFKC's form of ½, with the fraction slash (U+2044)
+        ("¾", "3⁄4", True),
+        ("½", "1/2", True),  # a half, or the 1st of February: both readings
+        ("½", "2", False),
     ],
 )
 def test_same_value_in_another_form(a: str, b: str, same: bool) -> None:
@@ -82,6 +86,17 @@ def test_guard_repairs_a_changed_form_and_says_so() -> None:
     )
     assert guarded.text == "Exports 12,4 million t."
     assert guarded.flags == ["figure form repaired: 12.4 → 12,4"]
+
+
+def test_a_fraction_in_another_form_is_one_figure_repaired_not_a_change_and_an_invention() -> None:
+    """`½` → `1⁄2` was flagged as a changed figure and an invented `2`: one value, one figure."""
+    source = "Держава покриє ½ вартості."
+    assert [f.text for f in figures_in("It will cover 1⁄2 of the cost.")] == ["1⁄2"]
+    guarded = guard_translation(
+        source, "It will cover 1⁄2 of the cost.", figures_in(source), [], GuardPolicy()
+    )
+    assert guarded.text == "It will cover ½ of the cost."
+    assert guarded.flags == ["figure form repaired: 1⁄2 → ½"]
 
 
 def test_guard_takes_the_first_candidate_that_keeps_every_figure() -> None:

@@ -8,6 +8,7 @@ is put back) from a missing or invented figure (not repairable: flagged).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from newsbrief.article import Span
@@ -35,6 +36,9 @@ _SCALE_RE = re.compile(
 )
 _CURRENCY_SCALE_RE = re.compile(r"([kmb])(?![\w])", re.IGNORECASE)
 _CURRENCY_SIGNS = "$€£₴¥₽"
+FRACTION_SLASH = "\u2044"
+# "1⁄2" -> "½": each vulgar fraction as NFKC spells it with the fraction slash.
+SLASHED_FRACTIONS = {unicodedata.normalize("NFKC", vulgar): vulgar for vulgar in FRACTIONS}
 FRACTION_VALUES = dict(
     zip(
         FRACTIONS,
@@ -112,7 +116,16 @@ class FigureComparison:
 
 def values(figure: str) -> frozenset[str]:
     """Every value the written figure may stand for ("1,000" is 1000 in English, 1.0 in
-    Ukrainian); two forms are the same figure when their values meet."""
+    Ukrainian); two forms are the same figure when their values meet. A fraction written with
+    a fraction slash (`1⁄2`, what NFKC makes of `½`) is that vulgar fraction; with a plain
+    slash (`1/2`) it may be one, or a date."""
+    vulgar = SLASHED_FRACTIONS.get(figure.strip().replace("/", FRACTION_SLASH))
+    if vulgar is None:
+        return _values(figure)
+    return _values(vulgar) if FRACTION_SLASH in figure else _values(vulgar) | _values(figure)
+
+
+def _values(figure: str) -> frozenset[str]:
     text = figure.replace("−", "-").replace("–", "-").replace("—", "-")
     percent = "%" if text.endswith("%") else ""
     currency = _currency(text)

@@ -3,8 +3,8 @@
 A figure is a number as written, with an attached currency or percent sign, thousands groups,
 decimals, ranges, times, dates, fractions and a sign that belongs to it: `$43.7`, `US$43.7`,
 `4,5%`, `5–7 %`, `1 200`, `2–3`, `21:01`, `13.10.23`, `2023-10-13`, `2023/2024`, `½`, `2½`,
-`−18`, `+19,5`. A scale word after it (млн, billion, тис.) is part of its value, not of its
-text (text/figures.py): the text is what must come through verbatim. Quotes are
+`1⁄2` (with the fraction slash), `−18`, `+19,5`. A scale word after it (млн, billion, тис.) is
+part of its value, not of its text (text/figures.py): the text is what must come through verbatim. Quotes are
 found over a whole article by text/quotes.py (its docstring states the pairing rules): a quote that
 runs over several sentences or paragraphs is a quote span in each segment it covers.
 """
@@ -18,7 +18,7 @@ from newsbrief.text.quotes import Quotes, find_quotes
 
 _GROUPED = r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)"
 FRACTIONS = "½¼¾⅓⅔⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞"
-_NUMBER = rf"(?:(?:{_GROUPED}|\d+)(?:[.,:/]\d+)*[{FRACTIONS}]?|[{FRACTIONS}])"
+_NUMBER = rf"(?:(?:{_GROUPED}|\d+)(?:[.,:/\u2044]\d+)*[{FRACTIONS}]?|[{FRACTIONS}])"
 # A sign belongs to a number when nothing but a space or a bracket is before it: "−18", "(+2,5%)",
 # "from -5"; never the hyphen of "COVID-19" or of a date.
 _SIGN = r"(?:[−+]|(?<![^\s(])-)?"
