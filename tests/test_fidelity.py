@@ -14,6 +14,7 @@ from newsbrief.generation.translation import Guard, Pooling, translate_jobs
 from newsbrief.generation.translation_jobs import Job, JobKey
 from newsbrief.settings import Settings, apply_models
 from newsbrief.text.figures import Figure, compare_figures, figures_in, localise, repair_forms, values
+from newsbrief.text.language import LanguageIdentifier
 
 
 @pytest.mark.parametrize(
@@ -250,3 +251,36 @@ def test_unverified_source_keeps_the_source_segment_with_real_output(tiny_pool: 
     for job in jobs:
         assert result.translations[job.key] == job.text
         assert any("source text kept" in flag for flag in result.flags[job.key])
+
+
+@pytest.fixture(scope="module")
+def language_checks() -> OutputChecks:
+    return OutputChecks(LanguageIdentifier(), frozenset({"uk", "en", "ru"}))
+
+
+@pytest.mark.parametrize(
+    ("line", "target"),
+    [
+        ("Київ, 5 січня 2024 року.", "en"),  # a dateline: short, but not a name
+        ("Середня температура в квартирах становить +19,5 °C.", "en"),  # uk 0.6, ru 0.4: not English
+        ("Середня температура в квартирах становить +19,5\u00a0°C.", "en"),  # a no-break space
+        ("Russia’s war enters its third year.", "uk"),
+    ],
+)
+def test_a_line_that_is_its_source_unchanged_is_flagged_untranslated_whatever_its_length(
+    language_checks: OutputChecks, line: str, target: str
+) -> None:
+    """Issue 34, item 2: `Київ, 5 січня 2024 року.` and `Середня температура … +19,5 °C.` came
+    back copied into translation.en.txt, unflagged (too short; or read as Ukrainian 0.6 and
+    Russian 0.4, so no language was sure enough)."""
+    written = " ".join(line.split())  # as the translation file writes a line
+    assert any(p.startswith("not in ") for p in language_checks.problems(line, written, target)), line
+
+
+@pytest.mark.parametrize(
+    ("line", "target"), [("NATO", "uk"), ("BBC News", "uk"), ("Володимир Зеленський.", "en")]
+)
+def test_names_and_acronyms_kept_as_they_are_are_no_untranslated_line(
+    language_checks: OutputChecks, line: str, target: str
+) -> None:
+    assert language_checks.problems(line, line, target) == []

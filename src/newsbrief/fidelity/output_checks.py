@@ -74,9 +74,12 @@ class OutputChecks:
         quotes and names included (a line of a quote and a name has too few words of its own
         for language_problem, but as a copy it is plainly untranslated). A line already in the
         target language, copied on purpose, reads as `target`."""
-        if self.identifier is None or output.strip() != source.strip():
+        if self.identifier is None or output.split() != source.split():  # spaces aside (a no-break one)
             return None
-        if sum(ch.isalpha() for ch in output) < MIN_LANGUAGE_LETTERS:
+        # Any length, as long as it holds a word of the language's own (a lower-case word: a
+        # date, a caption), not only names and acronyms (NATO, BBC News), which stay as they are.
+        has_common_word = any(w[0].islower() for w in re.findall(r"[^\W\d_]{3,}", output))
+        if sum(ch.isalpha() for ch in output) < MIN_LANGUAGE_LETTERS and not has_common_word:
             return None
         lang = self.identifier.other_language(output, target, set(self.accepted))
         return _not_in(target, lang) if lang else None

@@ -134,8 +134,16 @@ class LanguageIdentifier:
         candidates = (accepted | {lang}) & self._languages
         if lang not in self._languages or len(candidates) < 2:
             return None
-        best, confidence = _best(self._detector_for(candidates), text)
-        if best is None or best == lang or confidence < MIN_OTHER_LANGUAGE_CONFIDENCE:
+        shares = _confidences(self._detector_for(candidates), text)
+        best = max(shares, key=lambda code: shares[code], default=None)
+        if best is None or best == lang:
+            return None
+        # Sure it is another language (0.7), or sure it is not `lang` though torn between two
+        # others: a Ukrainian line in the English column, read as Ukrainian 0.6 and Russian 0.4.
+        if (
+            shares[best] < MIN_OTHER_LANGUAGE_CONFIDENCE
+            and shares.get(lang, 0.0) > 1 - MIN_OTHER_LANGUAGE_CONFIDENCE
+        ):
             return None
         overall, _ = self.detect(text)
         return overall if overall is not None and overall not in candidates else best
@@ -149,6 +157,13 @@ class LanguageIdentifier:
 
 def _lingua(codes: tuple[str, ...]) -> list[Language]:
     return [Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in codes]
+
+
+def _confidences(detector: LanguageDetector, text: str) -> dict[str, float]:
+    if not any(ch.isalpha() for ch in text):
+        return {}
+    values = detector.compute_language_confidence_values(text)
+    return {value.language.iso_code_639_1.name.lower(): value.value for value in values}
 
 
 def _best(detector: LanguageDetector, text: str) -> tuple[str | None, float]:
