@@ -284,3 +284,25 @@ def test_names_and_acronyms_kept_as_they_are_are_no_untranslated_line(
     language_checks: OutputChecks, line: str, target: str
 ) -> None:
     assert language_checks.problems(line, line, target) == []
+
+
+ARTICLE_UK = "Україна експортувала 12,4 млн тонн зерна.\nЦіни зросли на 5%."
+
+
+@pytest.mark.parametrize(
+    "looping",
+    ["Exports passed passed passed through through the year.", "end end end carry carry carry grain"],
+)
+def test_a_summary_sentence_written_in_a_loop_is_dropped_and_counted(looping: str) -> None:
+    """Issue 34, item 3: `passed passed passed through through the year.` and `end end end carry
+    carry carry …` stood in written summaries: the summary guard looked at figures and quotes only."""
+    kept, repairs = guard_summary([looping, "Україна експортувала 12,4 млн тонн зерна."], [ARTICLE_UK])
+    assert kept == ["Україна експортувала 12,4 млн тонн зерна."]
+    assert repairs == [f"sentence dropped: repeated words (degenerate output): {looping[:60]}"]
+
+
+def test_a_looping_summary_kept_as_written_is_flagged_in_the_record() -> None:
+    """When every sentence loops the guard keeps the summary as written; the record flags it."""
+    record = verify_summary("end end end carry carry carry grain.", [ARTICLE_UK], lang="en")
+    assert record["problems"] == ["repeated words (degenerate output): end end end carry carry carry grain."]
+    assert verify_summary("Ukraine exported grain.", [ARTICLE_UK], lang="en")["problems"] == []

@@ -38,6 +38,7 @@ MIN_CHECKED_CHARS = 20
 # out, since a quote may stay in its language), and at least three words that are not names.
 MIN_LANGUAGE_LETTERS = 20
 MIN_COMMON_WORDS = 3
+DEGENERATE = "repeated words (degenerate output)"
 SENTENCE_END = re.compile(r"[.!?…:;]['\"»”’)\]]*\s*$")
 
 
@@ -105,7 +106,7 @@ def form_problems(source: str, output: str) -> list[str]:
     """Loops, a length outside the band, a sentence left unfinished; language aside."""
     problems = []
     if loops(output) and not loops(source):
-        problems.append("repeated words (degenerate output)")
+        problems.append(DEGENERATE)
     if len(source) >= MIN_CHECKED_CHARS:
         ratio = len(output) / len(source)
         low, high = LENGTH_BAND
@@ -114,6 +115,17 @@ def form_problems(source: str, output: str) -> list[str]:
     if SENTENCE_END.search(source) and not SENTENCE_END.search(output):
         problems.append("ends mid-sentence (cut short?)")
     return problems
+
+
+# A word written three times in a row ("passed passed passed", "end end end"): a summary
+# sentence does not say that (translations keep LOOP_REPEATS: a source may stutter on purpose).
+_TRIPLED_RE = re.compile(r"\b([^\W\d_]+)(?:\W+\1\b){2,}", re.IGNORECASE)
+
+
+def degenerate(sentence: str) -> bool:
+    """A summary sentence a model wrote in a loop: a loop as a translation's (loops), or one
+    word three times in a row."""
+    return loops(sentence) or _TRIPLED_RE.search(sentence) is not None
 
 
 def loops(text: str) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 from newsbrief.article import ArticleResult
 from newsbrief.fidelity.glossary import TermUse, missing_term
 from newsbrief.fidelity.guard import GuardPolicy, expected_figures
-from newsbrief.fidelity.output_checks import OutputChecks
+from newsbrief.fidelity.output_checks import DEGENERATE, OutputChecks, degenerate
 from newsbrief.fidelity.provenance import trace
 from newsbrief.text.figures import compare_figures, figures_in, in_figures
 from newsbrief.text.quotes import is_quoted
@@ -142,13 +142,16 @@ def verify_summary(
     not_in_article = [str(f) for f in summary_figures if not in_figures(f, article_figures)]
     article_quotes = line_quotes(article_texts[0].split("\n"))
     not_verbatim = [q for q in summary_quotes if not is_quoted(q, article_quotes)]
-    traced = trace(sentences_of(summary, lang or "en"), traced_in) if traced_in is not None else []
+    sentences = sentences_of(summary, lang or "en")
+    traced = trace(sentences, traced_in) if traced_in is not None else []
+    language = [p for p in [(checks or OutputChecks()).language_problem(summary, lang)] if p]
+    looping = [f"{DEGENERATE}: {sentence[:60]}" for sentence in sentences if degenerate(sentence)]
     return {
         "figures": {"total": len(summary_figures), "not_in_article": not_in_article},
         "quotes": {"total": len(summary_quotes), "not_verbatim": not_verbatim},
         "repairs": list(repairs or []),
         "empty": not summary.strip(),
-        "problems": [p for p in [(checks or OutputChecks()).language_problem(summary, lang)] if p],
+        "problems": [*language, *looping],
         "sentences": [t.as_record() for t in traced],
         "unsupported": [t.text for t in traced if not t.supported],
     }
