@@ -336,6 +336,7 @@ def test_a_feed_url_that_hangs_trickles_or_floods_is_one_line_and_the_run_goes_o
     got = {e["source"].rsplit("/", 1)[-1]: (e["state"], e.get("reason", "")) for e in articles(events)}
     assert code == EXIT_ARTICLES_FAILED, got
     assert got["hang"] == ("failed", "no answer within 2 s (feed_timeout)"), got
+    assert f"{base}/hang" in {e["source"] for e in articles(events)}  # the URL as given, not https:/
     assert got["trickle"] == ("failed", "not whole within 2 s (feed_timeout)"), got
     assert got["huge"][0] == "skipped" and "too large for a feed" in got["huge"][1], got
     assert got["grain.txt"][0] == "done"

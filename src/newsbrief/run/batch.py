@@ -28,6 +28,7 @@ from newsbrief.generation.chunk_work import ArticleWork, ChunkExecutor, ChunkWor
 from newsbrief.generation.model_pool import ModelPool
 from newsbrief.input.discovery import Discovery, discover
 from newsbrief.input.feeds import FEED_SUFFIXES, stage_feeds
+from newsbrief.input.gate import is_url
 from newsbrief.input.readers import supported_suffixes
 from newsbrief.output.atomic import recover_interrupted, write_article_folder
 from newsbrief.output.documents import translated_documents
@@ -192,7 +193,8 @@ def _with_feeds(run: BatchRun, found: Discovery) -> Discovery:
     staged = stage_feeds(sources, run.feeds_dir, input_limits(run.settings))
     for problem in staged.problems:
         state = State.SKIPPED if problem.skipped else State.FAILED
-        run.report.add(Outcome(Path(problem.source), "", state, problem.reason))
+        where = problem.source if is_url(problem.source) else Path(problem.source)
+        run.report.add(Outcome(where, "", state, problem.reason))
     found.files += staged.files
     return found
 

@@ -38,7 +38,7 @@ class State(StrEnum):
 class Outcome:
     """What happened to one input file in this run."""
 
-    path: Path
+    path: Path | str  # a file; a feed URL as it was given (a Path would make https:// https:/)
     article_id: str
     status: str  # a State
     reason: str = ""
