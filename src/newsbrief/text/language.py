@@ -167,12 +167,10 @@ def _confidences(detector: LanguageDetector, text: str) -> dict[str, float]:
 
 
 def _best(detector: LanguageDetector, text: str) -> tuple[str | None, float]:
-    if not any(ch.isalpha() for ch in text):
-        return None, 0.0
-    values = detector.compute_language_confidence_values(text)
-    if not values:
-        return None, 0.0
-    return values[0].language.iso_code_639_1.name.lower(), values[0].value
+    """The most likely language and its confidence (lingua lists them most likely first)."""
+    shares = _confidences(detector, text)
+    best = next(iter(shares), None)
+    return (best, shares[best]) if best is not None else (None, 0.0)
 
 
 def language_name(lang: str) -> str:
