@@ -58,18 +58,31 @@ from transformers import (
     MarianTokenizer,
 )
 
-from newsbrief.fidelity.guard import GuardPolicy
-from newsbrief.fidelity.output_checks import OutputChecks
-from newsbrief.generation.summaries import WINDOW_MARGIN, Seq2SeqSummariser, SummaryInput, pack_by_tokens
-from newsbrief.generation.translation import Guard, Pooling, Seq2SeqTranslator, translate_jobs
-from newsbrief.generation.translation_jobs import Job, JobKey, batches_by_tokens
-from newsbrief.input.readers import read_article
-from newsbrief.models.backends import MAX_OUTPUT_RATIO, output_cap
-from newsbrief.models.backends.ct2 import CTranslate2Model, converted, default_threads
-from newsbrief.models.backends.seq2seq import Seq2SeqModel
-from newsbrief.models.resolve import resolve_model
-from newsbrief.text.language import LanguageIdentifier
-from newsbrief.text.segmenting import segment_article
+from newsbrief.stages import (
+    MAX_OUTPUT_RATIO,
+    WINDOW_MARGIN,
+    CTranslate2Model,
+    Guard,
+    GuardPolicy,
+    Job,
+    JobKey,
+    LanguageIdentifier,
+    OutputChecks,
+    Pooling,
+    Seq2SeqModel,
+    Seq2SeqSummariser,
+    Seq2SeqTranslator,
+    SummaryInput,
+    batches_by_tokens,
+    converted,
+    default_threads,
+    output_cap,
+    pack_by_tokens,
+    read_article,
+    resolve_model,
+    segment_article,
+    translate_jobs,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "articles"

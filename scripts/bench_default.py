@@ -46,7 +46,7 @@ from pathlib import Path
 from bench import CORPUS, build_opus_size
 from bench_summaries import build_large
 
-from newsbrief.models.backends.ct2 import default_threads
+from newsbrief.stages import default_threads
 
 PAIRS = ("uk-en", "ru-en", "ru-uk", "en-uk")
 ARTICLES = ("en-kirby-dprk-arms.txt", "uk-drones.json", "ru-sanctions-trade.txt", "en-imf-budget.md")

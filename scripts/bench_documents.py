@@ -23,9 +23,7 @@ from pathlib import Path
 
 from bench import CORPUS
 
-from newsbrief.input.readers import read_article
-from newsbrief.input.readers.package import Replacements
-from newsbrief.input.readers.word import rewrite
+from newsbrief.stages import Replacements, read_article, rewrite
 
 
 def corpus_paragraphs(count: int) -> list[str]:

@@ -24,14 +24,18 @@ import time
 from pathlib import Path
 
 from newsbrief import load_settings
-from newsbrief.fidelity.guard import GuardPolicy, guard_translation
-from newsbrief.generation.model_pool import ModelPool
-from newsbrief.generation.prompts import load_prompts
-from newsbrief.input.readers import read_article
-from newsbrief.text.figures import compare_figures, figures_in
-from newsbrief.text.language import LanguageIdentifier
-from newsbrief.text.segmenting import segment_article
-from newsbrief.text.spans import figures_of
+from newsbrief.stages import (
+    GuardPolicy,
+    LanguageIdentifier,
+    ModelPool,
+    compare_figures,
+    figures_in,
+    figures_of,
+    guard_translation,
+    load_prompts,
+    read_article,
+    segment_article,
+)
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "articles"
 

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from newsbrief.fidelity.glossary import Glossary, load_glossary, term_regex  # noqa: E402
+from newsbrief.stages import Glossary, load_glossary, term_regex  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "articles"
 NEWSROOM = ROOT / "tests" / "data" / "glossary" / "newsroom.tsv"

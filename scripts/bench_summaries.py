@@ -32,17 +32,23 @@ from pathlib import Path
 
 from bench import CORPUS, build_bart_size
 
-from newsbrief.article import Article, SegmentedArticle
-from newsbrief.fidelity.output_checks import OutputChecks
-from newsbrief.generation.chunk_work import ArticleWork, ChunkRun, summarise_side_by_side
-from newsbrief.input.readers import read_article
-from newsbrief.limits import TimeBudget
-from newsbrief.models.backends.ct2 import converted, default_threads
-from newsbrief.models.backends.ct2_summariser import CTranslate2SummaryModel
-from newsbrief.models.backends.seq2seq import Seq2SeqModel
-from newsbrief.models.resolve import resolve_model
-from newsbrief.progress import NoProgress
-from newsbrief.settings import Settings
+from newsbrief.stages import (
+    Article,
+    ArticleWork,
+    ChunkRun,
+    CTranslate2SummaryModel,
+    NoProgress,
+    OutputChecks,
+    SegmentedArticle,
+    Seq2SeqModel,
+    Settings,
+    TimeBudget,
+    converted,
+    default_threads,
+    read_article,
+    resolve_model,
+    summarise_side_by_side,
+)
 
 BART_LARGE_SIZE = {
     "d_model": 1024,

@@ -43,7 +43,7 @@ from transformers import (
     Qwen2ForCausalLM,
 )
 
-from newsbrief.input.readers import read_article
+from newsbrief.stages import read_article
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "articles"
 PAIRS = (("uk", "en"), ("en", "uk"), ("ru", "en"), ("ru", "uk"))

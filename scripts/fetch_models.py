@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import sys
 
-from newsbrief.errors import ModelUnavailable
-from newsbrief.models.resolve import resolve_model
-from newsbrief.settings import DEFAULT_SUMMARISER_MODEL, DEFAULT_TRANSLATION_MODELS
+from newsbrief.stages import (
+    DEFAULT_SUMMARISER_MODEL,
+    DEFAULT_TRANSLATION_MODELS,
+    ModelUnavailable,
+    resolve_model,
+)
 
 # The fallback (M2M100, 1.9 GB) is only fetched when named: the defaults need no fallback.
 DEFAULTS = [*dict.fromkeys(DEFAULT_TRANSLATION_MODELS.values()), DEFAULT_SUMMARISER_MODEL]
