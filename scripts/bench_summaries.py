@@ -35,6 +35,7 @@ from bench import CORPUS, build_bart_size
 from newsbrief.stages import (
     Article,
     ArticleWork,
+    ChunkOptions,
     ChunkRun,
     CTranslate2SummaryModel,
     NoProgress,
@@ -104,7 +105,8 @@ def side_by_side(generate, texts: list[str], width: int) -> float:
         )  # type: ignore[arg-type]
         for n, text in enumerate(texts)
     ]
-    run = ChunkRun(items, None, Settings(), OutputChecks(), NoProgress(), lambda: False, TimeBudget(0))  # type: ignore[arg-type]
+    options = ChunkOptions.of(Settings())
+    run = ChunkRun(items, None, options, OutputChecks(), NoProgress(), lambda: False, TimeBudget(0))  # type: ignore[arg-type]
     began = time.monotonic()
     outcomes = list(
         summarise_side_by_side(run, items, lambda item: generate(item.doc.article.paragraphs), width)

@@ -10,7 +10,7 @@ from support.corpus import ARTICLES
 from typer.testing import CliRunner
 
 from newsbrief.cli import EXIT_MODEL_UNAVAILABLE, EXIT_OK, app
-from newsbrief.generation.chunk_work import ArticleWork, process_chunk
+from newsbrief.generation.chunk_work import ArticleWork, ChunkOptions, process_chunk
 from newsbrief.generation.model_pool import ModelPool
 from newsbrief.generation.plan import plan_article, run_pairs
 from newsbrief.generation.translation import Translator
@@ -64,7 +64,7 @@ def test_a_chunk_translates_exactly_the_pairs_its_articles_plans_name(
         chunk.append(ArticleWork(doc, plan_article(doc, settings), {}, doc.word_count()))
     for item in chunk:  # one article a chunk, so that no article's pairs hide another's
         recording = RecordingPool(pool)
-        work = process_chunk([item], recording, settings, prepared.output_checks())  # type: ignore[arg-type]
+        work = process_chunk([item], recording, ChunkOptions.of(settings), prepared.output_checks())  # type: ignore[arg-type]
         assert not work.failures, work.failures
         # Same-language lines (a quote already in the target) are copied, never given to a model.
         assert recording.pairs == set(item.plan.pairs), item.doc.article.id

@@ -12,7 +12,7 @@ from newsbrief.errors import ModelUnavailable
 from newsbrief.fidelity.glossary import Glossary, load_glossary, term_regex
 from newsbrief.fidelity.guard import GuardPolicy, guard_translation
 from newsbrief.fidelity.output_checks import OutputChecks
-from newsbrief.generation.chunk_work import ArticleWork, ChunkRun, summarise_side_by_side
+from newsbrief.generation.chunk_work import ArticleWork, ChunkOptions, ChunkRun, summarise_side_by_side
 from newsbrief.generation.model_pool import ModelPool
 from newsbrief.generation.prompts import load_prompts
 from newsbrief.generation.summaries import WINDOW_MARGIN, Seq2SeqSummariser, SummaryInput, pack_by_tokens
@@ -43,6 +43,7 @@ __all__ = [
     "ArticleWork",
     "CTranslate2Model",
     "CTranslate2SummaryModel",
+    "ChunkOptions",
     "ChunkRun",
     "Glossary",
     "Guard",

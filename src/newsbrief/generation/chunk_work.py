@@ -16,6 +16,7 @@ from functools import partial
 from typing import Protocol
 
 from newsbrief.article import ArticleDraft, SegmentedArticle
+from newsbrief.fidelity.guard import GuardPolicy
 from newsbrief.fidelity.output_checks import OutputChecks
 from newsbrief.fidelity.provenance import projected_lines, trace
 from newsbrief.generation.model_pool import ModelPool
@@ -60,13 +61,27 @@ class ChunkWork:
     words: int = 0
 
 
+@dataclass(frozen=True)
+class ChunkOptions:
+    """What a chunk's model work needs of the settings, taken once per run: the guard's policy,
+    how many tokens a batch holds, and each article's time limit."""
+
+    policy: GuardPolicy
+    batch_tokens: int
+    article_timeout: float
+
+    @classmethod
+    def of(cls, settings: Settings) -> ChunkOptions:
+        return cls(settings.guard_policy(), settings.decoding.batch_tokens, settings.control.article_timeout)
+
+
 @dataclass
 class ChunkRun:
     """What the stages of one chunk share."""
 
     chunk: list[ArticleWork]
     pool: ModelPool
-    settings: Settings
+    options: ChunkOptions
     checks: OutputChecks  # what the guard asks of a line besides its figures
     progress: ProgressSink
     should_stop: Callable[[], bool]
@@ -74,16 +89,15 @@ class ChunkRun:
     store: BatchStore | None = None
 
     def translate(self, jobs: list[Job], advance: Callable[[int], None] = lambda words: None) -> PooledResult:
-        guard = Guard(self.settings.guard_policy(), self.checks)
-        batch_tokens = self.settings.decoding.batch_tokens
-        pooling = Pooling(batch_tokens, guard, self.should_stop, self.budget, self.store)
+        guard = Guard(self.options.policy, self.checks)
+        pooling = Pooling(self.options.batch_tokens, guard, self.should_stop, self.budget, self.store)
         return translate_jobs(jobs, self.pool, pooling, advance)
 
 
 def process_chunk(
     chunk: list[ArticleWork],
     pool: ModelPool,
-    settings: Settings,
+    options: ChunkOptions,
     checks: OutputChecks,
     progress: ProgressSink | None = None,
     should_stop: Callable[[], bool] = lambda: False,
@@ -93,9 +107,9 @@ def process_chunk(
     `should_stop()` is true it returns unfinished, once the batches in flight are done (and
     kept in `store`): the caller, which asked for the stop, ends the run before settling it,
     and the chunk stays open for the next run."""
-    limit = settings.control.article_timeout
+    limit = options.article_timeout
     budget = TimeBudget(limit, {item.article_id: limit - _spent(item) for item in chunk})
-    run = ChunkRun(chunk, pool, settings, checks, progress or NoProgress(), should_stop, budget, store)
+    run = ChunkRun(chunk, pool, options, checks, progress or NoProgress(), should_stop, budget, store)
     work = ChunkWork()
     # Loaded first: a summariser that cannot be used stops the run before hours of translation.
     summariser = pool.summariser()
@@ -151,7 +165,7 @@ Summarised = Iterator[tuple[ArticleWork, Drafted | str]]
 
 def summarise_in_turn(run: ChunkRun, items: list[ArticleWork], draft_one: DraftOne) -> Summarised:
     """One article at a time, its time limit a timer that interrupts it (limits.time_limit)."""
-    limit = run.settings.control.article_timeout
+    limit = run.options.article_timeout
     for item in items:
         if run.should_stop():
             return
@@ -181,7 +195,7 @@ def summarise_side_by_side(
     the time limit is kept here: an article not done by its deadline fails, and its thread is
     left to finish unheard (CTranslate2 cannot stop a call midway). After a stop no article is
     begun, and those in flight are finished."""
-    limit = run.settings.control.article_timeout
+    limit = run.options.article_timeout
     executor = _summary_threads(width)
     waiting = deque(enumerate(items))
     running: Running = {}
@@ -385,7 +399,7 @@ class LocalChunks:
     """In this process, one chunk at a time, with the run's progress bar and stop request."""
 
     pool: ModelPool
-    settings: Settings
+    options: ChunkOptions
     checks: OutputChecks
     progress: ProgressSink
     should_stop: Callable[[], bool]
@@ -396,7 +410,7 @@ class LocalChunks:
     def submit(self, number: int, chunk: list[ArticleWork]) -> None:
         store = self.stores(number, chunk)
         work = process_chunk(
-            chunk, self.pool, self.settings, self.checks, self.progress, self.should_stop, store
+            chunk, self.pool, self.options, self.checks, self.progress, self.should_stop, store
         )
         self._done.append((number, chunk, work))
 

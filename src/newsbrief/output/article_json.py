@@ -26,9 +26,36 @@ class Dependency:
     backend: str = ""  # the engine a model ran on: "ctranslate2/int8", "transformers"…
 
 
+@dataclass(frozen=True)
+class RecordedSettings:
+    """What article.json says of the run's settings: the few an editor asks about, taken from the
+    settings once per run so that this module sees nothing else of them."""
+
+    translator: str
+    targets: tuple[str, ...]
+    summary_languages: tuple[str, ...]
+    source_languages: tuple[str, ...]
+    num_beams: int
+    max_segment_chars: int
+    temperature: float
+
+    @classmethod
+    def of(cls, settings: Settings) -> RecordedSettings:
+        languages, decoding = settings.languages, settings.decoding
+        return cls(
+            str(settings.models.translator),
+            tuple(languages.targets),
+            tuple(languages.summary_languages),
+            tuple(languages.source_languages),
+            decoding.num_beams,
+            decoding.max_segment_chars,
+            decoding.temperature,
+        )
+
+
 def article_record(
     result: ArticleResult,
-    settings: Settings,
+    settings: RecordedSettings,
     dependencies: list[Dependency],
     config_hash: str,
     glossary: Glossary,
@@ -74,16 +101,16 @@ def article_record(
             for lang in result.summaries
         },
         "summariser": summariser,
-        "translator": settings.models.translator,
+        "translator": settings.translator,
         "models": models,
         "prompts": prompts,
         "settings": {
-            "targets": list(settings.languages.targets),
-            "summary_languages": list(settings.languages.summary_languages),
-            "source_languages": list(settings.languages.source_languages),
-            "num_beams": settings.decoding.num_beams,
-            "max_segment_chars": settings.decoding.max_segment_chars,
-            "temperature": settings.decoding.temperature,
+            "targets": list(settings.targets),
+            "summary_languages": list(settings.summary_languages),
+            "source_languages": list(settings.source_languages),
+            "num_beams": settings.num_beams,
+            "max_segment_chars": settings.max_segment_chars,
+            "temperature": settings.temperature,
         },
         "config_hash": config_hash,
         "warnings": article.warnings,

@@ -24,7 +24,14 @@ from newsbrief.errors import (
     RunInterrupted,
     is_output_failure,
 )
-from newsbrief.generation.chunk_work import ArticleWork, ChunkExecutor, ChunkWork, LocalChunks, process_chunk
+from newsbrief.generation.chunk_work import (
+    ArticleWork,
+    ChunkExecutor,
+    ChunkOptions,
+    ChunkWork,
+    LocalChunks,
+    process_chunk,
+)
 from newsbrief.generation.model_pool import ModelPool
 from newsbrief.input.discovery import Discovery, discover
 from newsbrief.input.feeds import FEED_SUFFIXES, stage_feeds
@@ -45,7 +52,7 @@ from newsbrief.progress import NoProgress, ProgressSink
 from newsbrief.run.batch_run import BatchRun, Pending
 from newsbrief.run.checkpoint import ChunkCheckpoint
 from newsbrief.run.config_hash import ConfigHasher
-from newsbrief.run.finish import finish
+from newsbrief.run.finish import Finishing, finish
 from newsbrief.run.intake import input_limits, read_one
 from newsbrief.run.outcomes import Outcome, RunReport, State
 from newsbrief.run.preflight import Prepared, prepare
@@ -165,14 +172,15 @@ def _executor(
         from newsbrief.run.ray_engine import RayChunks
 
         def run_here(chunk: list[ArticleWork]) -> ChunkWork:  # the last resort: no actor can take it
-            return process_chunk(chunk, pool, settings, prepared.output_checks())
+            return process_chunk(chunk, pool, ChunkOptions.of(settings), prepared.output_checks())
 
         return RayChunks(settings, lambda: stop.requested, run_here)
 
     def store(number: int, chunk: list[ArticleWork]) -> ChunkCheckpoint:
         return ChunkCheckpoint(manifest, number, [item.config_hash for item in chunk])
 
-    return LocalChunks(pool, settings, prepared.output_checks(), progress, lambda: stop.requested, store)
+    options, checks = ChunkOptions.of(settings), prepared.output_checks()
+    return LocalChunks(pool, options, checks, progress, lambda: stop.requested, store)
 
 
 def _update_review(run: BatchRun) -> None:
@@ -295,9 +303,8 @@ def _write(run: BatchRun, draft: ArticleDraft, item: Pending) -> None:
     path, row = draft.doc.article.path, item.row
     began = time.monotonic()
     try:
-        checks, glossary = run.prepared.output_checks(), run.prepared.glossary
-        made_with = run.hasher.made_with(row.dependencies)
-        result = finish(draft, run.settings, checks, made_with, row.config_hash, glossary)
+        finishing = Finishing.for_run(run.settings, run.prepared.output_checks(), run.prepared.glossary)
+        result = finish(draft, finishing, run.hasher.made_with(row.dependencies), row.config_hash)
     except Exception as error:  # a bug on strange text costs this article, not the night's batch
         run.record(row, path, State.FAILED, f"verifying: {type(error).__name__}: {error}")
         return

@@ -6,24 +6,34 @@ so that verification always sees exactly what will be written.
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
 
 from newsbrief.article import ArticleDraft, ArticleResult
 from newsbrief.fidelity.glossary import Glossary
-from newsbrief.fidelity.guard import guard_summary
+from newsbrief.fidelity.guard import GuardPolicy, guard_summary
 from newsbrief.fidelity.output_checks import OutputChecks
 from newsbrief.fidelity.verify import article_texts, verify_article
-from newsbrief.output.article_json import Dependency, article_record
+from newsbrief.output.article_json import Dependency, RecordedSettings, article_record
 from newsbrief.settings.groups import Settings
 
 
+@dataclass(frozen=True)
+class Finishing:
+    """What finishing an article needs of the run, made once: the guard's policy, what
+    article.json records of the settings, the output checks and the glossary."""
+
+    policy: GuardPolicy
+    recorded: RecordedSettings
+    checks: OutputChecks
+    glossary: Glossary
+
+    @classmethod
+    def for_run(cls, settings: Settings, checks: OutputChecks, glossary: Glossary) -> Finishing:
+        return cls(settings.guard_policy(), RecordedSettings.of(settings), checks, glossary)
+
+
 def finish(
-    draft: ArticleDraft,
-    settings: Settings,
-    checks: OutputChecks,
-    dependencies: list[Dependency],
-    config_hash: str,
-    glossary: Glossary,
+    draft: ArticleDraft, finishing: Finishing, dependencies: list[Dependency], config_hash: str
 ) -> ArticleResult:
     """Guard → verify → record. Raises whatever a bug on strange text raises: the caller fails
     that article only."""
@@ -32,6 +42,6 @@ def finish(
     for lang, sentences in draft.summaries.items():
         guarded = guard_summary(sentences, article_texts(result, lang))
         result.summaries[lang], result.summary_repairs[lang] = guarded
-    result = replace(result, fidelity=verify_article(result, settings.guard_policy(), checks))
-    record = article_record(result, settings, dependencies, config_hash, glossary)
+    result = replace(result, fidelity=verify_article(result, finishing.policy, finishing.checks))
+    record = article_record(result, finishing.recorded, dependencies, config_hash, finishing.glossary)
     return replace(result, record=record)

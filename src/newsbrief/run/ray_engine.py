@@ -34,7 +34,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from newsbrief.errors import ClusterUnavailable, ExitCode
-from newsbrief.generation.chunk_work import ArticleFailure, ArticleWork, ChunkWork, Finished, process_chunk
+from newsbrief.generation.chunk_work import (
+    ArticleFailure,
+    ArticleWork,
+    ChunkOptions,
+    ChunkWork,
+    Finished,
+    process_chunk,
+)
 from newsbrief.generation.model_pool import ModelPool
 from newsbrief.run.preflight import import_ray, prepare
 from newsbrief.run.stopping import SIGNALS
@@ -50,7 +57,7 @@ class ChunkWorker:
 
     def __init__(self, settings: Settings) -> None:
         os.environ.setdefault("TQDM_DISABLE", "1")
-        self.settings = settings
+        self.options = ChunkOptions.of(settings)
         prepared = prepare(settings)  # on the worker's machine: its prompts, glossary, detector
         self.pool = ModelPool(settings, prepared.prompts)
         self.checks = prepared.output_checks()
@@ -59,7 +66,7 @@ class ChunkWorker:
         return os.getpid()
 
     def process(self, chunk: list[ArticleWork]) -> ChunkWork:
-        return process_chunk(chunk, self.pool, self.settings, self.checks)
+        return process_chunk(chunk, self.pool, self.options, self.checks)
 
 
 @dataclass
