@@ -93,6 +93,42 @@ def quotes(*paragraphs: str) -> tuple[list[str], list[str]]:
         (["За даними «Укренерго», дефіциту немає."], [], []),
         # a quote ending in a year closes where it ends
         (['He said "growth of 5% in 2023" was the forecast.'], ["growth of 5% in 2023"], []),
+        # flattened wire copy: a quote left open, then marks of two styles; a closing mark
+        # followed by a reporting clause ends the quote open inside it, whatever its mark
+        (
+            [
+                '"We have to be better. "If they\'re chosen, they\'ve got to produce," he said. '
+                '“Yes," he added.'
+            ],
+            ["If they're chosen, they've got to produce,", "Yes,"],
+            ['"'],
+        ),
+        (
+            ['“Yes," he said.', "“If they're chosen, they've got to produce,” he said."],
+            ["Yes,", "If they're chosen, they've got to produce,"],
+            [],
+        ),
+        (['«Ми готові", — заявив він. «Так, готові».'], ["Ми готові", "Так, готові"], []),
+        (
+            [
+                "“We must improve.",
+                '"It is a big game," he added.',
+                "“If they're chosen, they've got to produce,” he said.",
+            ],
+            ["It is a big game,", "If they're chosen, they've got to produce,"],
+            ["“"],
+        ),
+        # a quote reopened in the paragraph runs on through a quote inside it that is reported
+        (
+            ['"It started.', "\"He told me 'go home,' he said, and I went,\" she said."],
+            ["It started. He told me 'go home,' he said, and I went,"],
+            [],
+        ),
+        # a nickname between a name's words is no speech, whatever verb follows
+        (["Brian 'Head' Welch told the magazine the band would tour."], [], []),
+        (['Brian "Head" Welch told the magazine the band would tour.'], [], []),
+        (["Brian ‘Head’ Welch said the band would tour."], [], []),
+        (["She said 'Yes' and left."], ["Yes"], []),
     ],
 )
 def test_quote_marks_are_paired_by_their_neighbours(

@@ -16,9 +16,15 @@ The rules (README, "Figures and quotes"):
   (the wire convention: each paragraph of a long quotation reopens it, only the last closes).
   A reopening mark is part of the same quote. A quote never closed is no quote: its opening mark
   is reported as unpaired, like a closing mark that closes nothing.
+- A closing mark followed by a reporting clause (`," he said`, `», — заявив він`) closes the
+  innermost open quote whatever its mark (`“Yes," he said`), and no quote of an earlier
+  paragraph runs on past it: narration is never inside a quote, even in flattened wire copy
+  whose paragraph breaks were lost and where a quote left open put the marks out of phase.
 - Nested quotes are one quote, the outer one; the inner marks stay inside its text.
 - Double marks around one to three capitalised words with no punctuation («Укренерго», "Kyiv
   Post") name a company, a paper or a ship: no quote.
+- One to three capitalised words in single marks between two capitalised words are a nickname
+  (Brian 'Head' Welch): no quote, whatever verb follows.
 - Single marks (`‘…’`, `'…'`) are a quote only when they are speech: introduced by a colon or
   a verb of saying right before, followed by one right after (", she said", "— заявив"), or at
   least SINGLE_QUOTE_MIN_WORDS words long. Otherwise they are scare quotes (‘win-win’) and stay
@@ -46,6 +52,9 @@ SAYING = re.compile(
     r"добави(?:л|ла|ли)|отмети(?:л|ла|ли)|сообщи(?:л|ла|ли)|подчеркну(?:л|ла|ли))\b",
     re.IGNORECASE,
 )
+# A reporting clause right after a closing mark: `," he said`, `", the minister told reporters`,
+# `», — заявив він`: punctuation, a dash, up to four words, then a verb of saying.
+_REPORTED = re.compile(rf"[,.;!?]?\s*(?:[—–-]\s*)?(?:[\w'’.-]+\s+){{0,4}}?{SAYING.pattern}", re.IGNORECASE)
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 # «Укренерго», "Kyiv Post", «Азовсталь-2»: one to three capitalised words and no punctuation
 # name a company, a paper or a ship, as Ukrainian and Russian print them; they are no quote.
@@ -144,7 +153,10 @@ def _pairs(
                 continue
             role = _role(lines, paragraphs, index, offset, stack)
             if role == "close":
-                _close(stack, mark, Position(index, offset), pairs, unpaired, lines)
+                reported = bool(_REPORTED.match(line, offset + 1))
+                _close(stack, mark, Position(index, offset), pairs, unpaired, reported)
+                if reported:  # narration here: no quote of an earlier paragraph runs on past it
+                    stack = _left_open(stack, paragraphs, paragraphs[index], unpaired)
             elif role == "open":
                 stack.append(_Open(mark, Position(index, offset)))
             elif role == "stray":
@@ -162,6 +174,19 @@ def _carried_over(stack: list[_Open], line: str, index: int, unpaired: list) -> 
             unpaired.append((open_quote.at.line, open_quote.at.offset, open_quote.mark))
         else:
             kept.append(open_quote)
+    return kept
+
+
+def _left_open(stack: list[_Open], paragraphs: list[int], paragraph: int, unpaired: list) -> list[_Open]:
+    """The quotes opened (or reopened) in this paragraph; those of earlier ones were never
+    closed: unpaired."""
+    kept = []
+    for open_quote in stack:
+        last = open_quote.reopenings[-1] if open_quote.reopenings else open_quote.at
+        if paragraphs[last.line] == paragraph:
+            kept.append(open_quote)
+        else:
+            unpaired.append((open_quote.at.line, open_quote.at.offset, open_quote.mark))
     return kept
 
 
@@ -217,12 +242,15 @@ def _close(
     at: Position,
     pairs: list[tuple[Position, Position, list[Position]]],
     unpaired: list[tuple[int, int, str]],
-    lines: list[str],
+    reported: bool,
 ) -> None:
     """Close the innermost open quote this mark can close; those opened inside it and never
-    closed are unpaired. A closing mark that closes nothing is unpaired."""
+    closed are unpaired. A closing mark that closes nothing is unpaired. A closing mark followed
+    by a reporting clause (`," he said`) closes the innermost open quote whatever its mark: in
+    flattened wire copy an earlier quote left open, or marks of two styles (`“Yes," he said`),
+    would otherwise pair it with a mark before the narration and take the narration in."""
     for depth in range(len(stack) - 1, -1, -1):
-        if mark in CLOSERS[stack[depth].mark]:
+        if mark in CLOSERS[stack[depth].mark] or (reported and depth == len(stack) - 1):
             for inner in stack[depth + 1 :]:
                 unpaired.append((inner.at.line, inner.at.offset, inner.mark))
             opened = stack[depth]
@@ -244,13 +272,23 @@ def _is_quote(lines: list[str], pair: tuple[Position, Position, list[Position]])
     inner = _text(lines, opening, closing)
     if lines[opening.line][opening.offset] not in SINGLE:
         return not _NAME.fullmatch(inner.strip())
-    if len(inner.split()) >= SINGLE_QUOTE_MIN_WORDS:
-        return True
     before = lines[opening.line][: opening.offset].rstrip()
     after = lines[closing.line][closing.offset + 1 :]
+    if (
+        _NAME.fullmatch(inner.strip())
+        and _capitalised(before.split()[-1:])
+        and _capitalised(after.split()[:1])
+    ):
+        return False  # a nickname between a name's words: Brian 'Head' Welch
+    if len(inner.split()) >= SINGLE_QUOTE_MIN_WORDS:
+        return True
     introduced = before.endswith(":") or bool(SAYING.search(" ".join(before.split()[-3:])))
     followed = bool(SAYING.search(" ".join(after.split()[:3])))
     return introduced or followed
+
+
+def _capitalised(words: list[str]) -> bool:
+    return bool(words) and words[0][:1].isupper()
 
 
 def _inside(inner: tuple, outer: tuple) -> bool:
