@@ -23,7 +23,8 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="Print the fidelity records as JSON.")] = False,
 ) -> None:
     """Recompute the fidelity record of every article from its files; exit 4 when anything is
-    flagged (a figure changed, missing or invented, a quote lost, a summary not verbatim)."""
+    flagged (a figure changed, missing or invented, a quote lost, a summary not verbatim). What
+    the run did to a line (a beam candidate taken, a form repaired) is printed as a note."""
     from newsbrief.output.folder import ARTICLE_JSON
     from newsbrief.output.recheck import check_output, summary_lines
 
@@ -39,6 +40,8 @@ def check(
         for article in checked:
             for problem in article.problems:
                 typer.echo(f"{article.folder.name}: {problem}")
+            for note in article.notes:  # what the run did about a line: told, never an error
+                typer.echo(f"{article.folder.name}: note: {note}")
     for line in summary_lines(checked):
         typer.echo(line, err=True)
     raise typer.Exit(EXIT_FLAGGED if any(c.problems for c in checked) else EXIT_OK)

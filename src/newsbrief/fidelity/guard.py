@@ -43,6 +43,32 @@ class QuoteMode(StrEnum):
     BOTH = "both"  # the translation, then the original
 
 
+# What the translator and the guard did to a line: notes in alignment.jsonl and the record, which
+# reading the text back cannot find again (fidelity/verify.py finds everything else), so `check`
+# takes them from alignment.jsonl. Every note begins with one of NOTE_BEGINNINGS.
+COPIED = "already in target language; copied"
+IN_PARTS = "longer than the model's window: translated in parts"
+NOTHING_RETURNED = "model returned nothing: source text kept"
+SOURCE_KEPT = "figures could not be verified: source text kept"
+BEST_KEPT = "figures could not be verified: best candidate kept (unverified)"
+NOTE_BEGINNINGS = (
+    COPIED,
+    IN_PARTS,
+    NOTHING_RETURNED,
+    "figures could not be verified",
+    "figures kept by beam candidate ",
+    "beam candidate ",
+    "figure form repaired: ",
+    "quote runs over several lines",
+    "quotes not paired ",
+    "quotes in the original language ",
+)
+
+
+def is_note(flag: str) -> bool:
+    return flag.startswith(NOTE_BEGINNINGS)
+
+
 # How close a summary's quote must be to one of the article's to be replaced by it.
 QUOTE_SIMILARITY = 0.6
 # What is wrong with a text as a segment's translation, besides its figures (fidelity/output_checks.py).
@@ -100,8 +126,8 @@ def guard_translation(
             return Guarded(repaired.text, [*repaired.flags, _taken_instead(rank, wrong)])
     if expected and compare_figures(expected, result.text).missing:
         if policy.unverified == "source":
-            return Guarded(source, [*result.flags, "figures could not be verified: source text kept"])
-        result.flags.append("figures could not be verified: best candidate kept (unverified)")
+            return Guarded(source, [*result.flags, SOURCE_KEPT])
+        result.flags.append(BEST_KEPT)
     return result  # what is still wrong is flagged by fidelity/verify.py, on the final text
 
 

@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING, Protocol
 
 from newsbrief.errors import ArticleFailed
 from newsbrief.fidelity.guard import (
+    COPIED,
+    IN_PARTS,
+    NOTHING_RETURNED,
     Guarded,
     GuardPolicy,
     ProblemsOf,
@@ -162,7 +165,7 @@ def translate_jobs(
     for job in jobs:
         if job.source == job.target:
             result.translations[job.key] = job.text
-            result.flags.setdefault(job.key, []).append("already in target language; copied")
+            result.flags.setdefault(job.key, []).append(COPIED)
         else:
             by_pair[(job.source, job.target)].append(job)
     for (source, target), pair_jobs in sorted(by_pair.items()):
@@ -299,10 +302,10 @@ def _translate_batch(batch: Batch, translator: Translator, result: PooledResult,
     for job, length, output, wanted in zip(batch.jobs, batch.lengths, outputs, expected, strict=True):
         flags = result.flags.setdefault(job.key, [])
         if length > translator.max_input_tokens:
-            flags.append("longer than the model's window: translated in parts")
+            flags.append(IN_PARTS)
         guarded = _guard(job, output, wanted, candidates.get(job.key, []), guard)
         if not guarded.text.strip():
-            flags.append("model returned nothing: source text kept")
+            flags.append(NOTHING_RETURNED)
             result.translations[job.key] = job.text
             continue
         flags.extend(guarded.flags)

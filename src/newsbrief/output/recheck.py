@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsbrief.fidelity.glossary import glossary_of_record
-from newsbrief.fidelity.guard import GuardPolicy
+from newsbrief.fidelity.guard import GuardPolicy, is_note
 from newsbrief.fidelity.output_checks import OutputChecks
 from newsbrief.fidelity.verify import (
     Record,
@@ -38,6 +38,9 @@ class CheckedArticle:
     folder: Path
     fidelity: Record = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # one line each, naming file and line
+    # What the translator and the guard did (a beam candidate taken, a figure's form repaired, a
+    # line copied), as the run noted it: history that the files alone cannot show again.
+    notes: list[str] = field(default_factory=list)
     quotes: list[str] = field(default_factory=list)  # the source's quotes, whole
 
 
@@ -65,21 +68,22 @@ def check_article(folder: Path, identifier: LanguageIdentifier | None = None) ->
         if len(lines) != len(source):
             checked.problems.append(f"{path.name}: {len(lines)} lines, the source has {len(source)}")
             continue
-        flags: dict[int, list[str]] = {}
         done = guard_flags.get(target, {})
+        flags = {i: [flag for flag in found if is_note(flag)] for i, found in done.items()}
         translations[target] = verify_translation(source, lines, lang, target, policy, flags, checks, done)
-        checked.problems += [
-            f"{path.name} line {i + 1}: {flag}" for i, found in sorted(flags.items()) for flag in found
-        ]
+        for i, found in sorted(flags.items()):
+            for flag in found:
+                kind = checked.notes if is_note(flag) else checked.problems
+                kind.append(f"{path.name} line {i + 1}: {flag}")
     summaries: dict[str, Record] = {}
+    written = record.get("fidelity", {}).get("summaries", {})
     bodies = {path.name.split(".")[1]: _summary_body(path) for path in sorted(folder.glob(SUMMARIES_GLOB))}
     for summary_lang, body in bodies.items():
         in_lang = folder / translation_name(summary_lang)
         lines = _lines(in_lang) if in_lang.is_file() else source if summary_lang == lang else None
         texts = ["\n".join(lines if lines is not None else source), "\n".join(source)]
-        summaries[summary_lang] = verify_summary(
-            body, texts, lang=summary_lang, checks=checks, traced_in=lines
-        )
+        repairs = written.get(summary_lang, {}).get("repairs", [])  # what the summary guard did
+        summaries[summary_lang] = verify_summary(body, texts, repairs, summary_lang, checks, lines)
     flag_identical_summaries(bodies, summaries)
     for summary_lang, result in summaries.items():
         path = folder / summary_name(summary_lang)
@@ -93,6 +97,7 @@ def check_article(folder: Path, identifier: LanguageIdentifier | None = None) ->
             checked.problems.append(f"{path.name}: empty summary")
         checked.problems += [f"{path.name}: {unsupported_problem(s)}" for s in result["unsupported"]]
         checked.problems += [f"{path.name}: {problem}" for problem in result["problems"]]
+        checked.notes += [f"{path.name}: {repair}" for repair in result["repairs"]]
     checked.fidelity = {
         "translations": translations,
         "summaries": summaries,
