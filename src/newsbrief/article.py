@@ -83,6 +83,8 @@ class ArticleDraft:
     summary_written_in: str = ""  # the language the summariser wrote; others are translations
     summary_chunks: int = 1
     summary_sources: dict[str, str] = field(default_factory=dict)  # language -> "translated from en"
+    # language -> why it has no summary (its files say so: output/folder.py, summary_text)
+    summary_missing: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
 
 

@@ -18,12 +18,12 @@ from typing import Protocol
 from newsbrief.article import ArticleDraft, SegmentedArticle
 from newsbrief.fidelity.guard import GuardPolicy
 from newsbrief.fidelity.output_checks import OutputChecks
-from newsbrief.fidelity.provenance import projected_lines, trace
+from newsbrief.generation.drafting import add_translated_summaries, draft_article, line_jobs
 from newsbrief.generation.model_pool import ModelPool
 from newsbrief.generation.plan import ArticlePlan
-from newsbrief.generation.summaries import Summariser, Summary, SummaryInput
+from newsbrief.generation.summaries import Summariser
 from newsbrief.generation.translation import BatchStore, Guard, Pooling, translate_jobs
-from newsbrief.generation.translation_jobs import TITLE, Job, JobKey, PooledResult, job_words
+from newsbrief.generation.translation_jobs import Job, PooledResult, job_words
 from newsbrief.limits import OverTimeLimit, TimeBudget, over_limit, time_limit
 from newsbrief.progress import NoProgress, ProgressSink
 from newsbrief.settings.groups import Settings
@@ -141,7 +141,7 @@ def _summarise_all(
             run.progress.advance()
         else:
             items.append(item)
-    draft_one = partial(_draft, translated=translated, summariser=summariser)
+    draft_one = partial(_draft, translated=translated, summariser=summariser, pool=run.pool)
     if summariser.in_flight > 1:
         outcomes = summarise_side_by_side(run, items, draft_one, summariser.in_flight)
     else:
@@ -270,12 +270,12 @@ def _translate_summaries(
     translations = run.translate(jobs, run.progress.advance)
     work.words += translations.words
     plans = {item.article_id: item.plan for item in run.chunk}
-    for draft, _ in drafts:
+    for draft, missing in drafts:
         article_id = draft.doc.article.id
         if reason := translations.failures.get(article_id):
             work.failures.append(ArticleFailure(article_id, reason, draft.timings))
             continue
-        _add_translated_summaries(draft, plans[article_id], translations)
+        add_translated_summaries(draft, plans[article_id], translations, missing)
         work.drafts.append(draft)
 
 
@@ -292,85 +292,11 @@ def _share_time(chunk: list[ArticleWork], seconds: float) -> None:
 
 
 def _line_jobs(item: ArticleWork) -> list[Job]:
-    doc = item.doc
-    return [
-        Job(
-            JobKey(doc.article.id, target, segment.index),
-            segment.text,
-            segment.lang,
-            target,
-            tuple(s for s in segment.spans if s.kind == "quote"),
-        )
-        for target in item.plan.line_languages
-        for segment in doc.sentences
-    ]
+    return line_jobs(item.doc, item.plan)
 
 
-def _draft(item: ArticleWork, translated: PooledResult, summariser: Summariser) -> Drafted:
-    """The article's lines in every language, its summary, and the summary translations it
-    still needs."""
-    doc, plan = item.doc, item.plan
-    article_id = doc.article.id
-    lines = {doc.lang: [s.text for s in doc.segments]}
-    flags: dict[str, dict[int, list[str]]] = {}
-    for lang in plan.line_languages:
-        keys = {s.index: JobKey(article_id, lang, s.index) for s in doc.segments}
-        lines[lang] = [translated.translations[keys[s.index]] if s.text else "" for s in doc.segments]
-        flags[lang] = {s.index: list(translated.flags.get(keys[s.index], [])) for s in doc.sentences}
-    summary: Summary = summariser.summarise(SummaryInput(doc, lines))
-    written = plan.summary_source
-    missing: list[Job] = []
-    for lang in plan.summaries_translated:
-        channel = f"summary:{lang}"
-        sentences = summary.sentences[written]
-        missing += [
-            Job(JobKey(article_id, channel, i), text, written, lang) for i, text in enumerate(sentences)
-        ]
-        if lang in plan.titles_translated:
-            missing.append(Job(JobKey(article_id, channel, TITLE), doc.article.title, doc.lang, lang))
-    summaries = dict(summary.sentences)
-    summary_sources = {}
-    body = SummaryInput(doc, lines).body_indices()
-    for lang in plan.summaries_projected:
-        summaries[lang] = projected_summary(summary.sentences[written], lines[written], lines[lang], body)
-        traced = "" if summaries[lang] else f" (no sentence of the {written} summary traced to the article)"
-        summary_sources[lang] = f"projected from {written}{traced}"
-    draft = ArticleDraft(
-        doc=doc,
-        lines=lines,
-        flags=flags,
-        summaries=summaries,
-        summary_sources=summary_sources,
-        summary_titles={lang: lines[lang][0] for lang in lines if doc.article.title},
-        translation_languages=list(plan.translation_files),
-        summariser=summariser.name,
-        summary_written_in=written,
-        summary_chunks=summary.chunks,
-        timings=item.timings,
-    )
-    return draft, missing
-
-
-def projected_summary(
-    written: list[str], traced_in: list[str], lines: list[str], body: list[int]
-) -> list[str]:
-    """The article's `body` lines in another language that the written summary's sentences were
-    traced to: quotes and figures as that text has them, by construction."""
-    return [lines[i] for i in projected_lines(trace(written, traced_in, body))]
-
-
-def _add_translated_summaries(draft: ArticleDraft, plan: ArticlePlan, translations: PooledResult) -> None:
-    article_id = draft.doc.article.id
-    written = plan.summary_source
-    count = len(draft.summaries[written])
-    for lang in plan.summaries_translated:
-        channel = f"summary:{lang}"
-        keys = [JobKey(article_id, channel, i) for i in range(count)]
-        draft.summaries[lang] = [translations.translations[key] for key in keys]
-        draft.summary_sources[lang] = f"translated from {written}"
-        title = translations.translations.get(JobKey(article_id, channel, TITLE))
-        if title is not None:
-            draft.summary_titles[lang] = title
+def _draft(item: ArticleWork, translated: PooledResult, summariser: Summariser, pool: ModelPool) -> Drafted:
+    return draft_article(item.doc, item.plan, item.timings, translated, summariser, pool)
 
 
 Finished = tuple[int, list[ArticleWork], ChunkWork]  # chunk number, its articles, what the models made

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from newsbrief.errors import ModelUnavailable
 from newsbrief.generation.instruct import InstructSummariser, InstructTranslator
 from newsbrief.generation.prompts import PromptTemplate
 from newsbrief.generation.summaries import ExtractiveSummariser, Seq2SeqSummariser, Summariser
@@ -29,6 +30,7 @@ class ModelPool:
         self.settings = settings
         self.prompts = prompts  # "summarise.uk" -> template, as loaded by prompts.load_prompts
         self.resolved: dict[str, ResolvedModel] = {}
+        self.unresolvable: dict[str, str] = {}  # model reference -> why it cannot be had
         self._encoder_decoders: dict[tuple[str, str], EncoderDecoder] = {}  # (backend, ref) -> model
         self._chat: dict[str, CausalChatModel] = {}
         self._backends: dict[tuple[str, str], Backend] = {}  # per pair, decided once
@@ -42,6 +44,17 @@ class ModelPool:
 
     def resolve(self, source: str, target: str) -> ResolvedModel:
         return self.resolve_ref(self.settings.translation_model_for(source, target))
+
+    def unavailable(self, source: str, target: str) -> str:
+        """Why the configuration's model for a pair cannot be had ("" when it can): asked before
+        a translation the plan did not foresee, so that its absence costs no article."""
+        ref = self.settings.translation_model_for(source, target)
+        if ref not in self.unresolvable:
+            try:
+                self.resolve_ref(ref)
+            except ModelUnavailable as error:
+                self.unresolvable[ref] = str(error)  # asked once a run, not once an article
+        return self.unresolvable.get(ref, "")
 
     def load_options(self, decoding: dict[str, float] | None = None) -> LoadOptions:
         settings = self.settings

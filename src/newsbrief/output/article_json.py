@@ -97,6 +97,7 @@ def article_record(
             lang: {
                 "file": summary_name(lang),
                 "written_by": result.summary_sources.get(lang, result.summariser),
+                **({"no_summary": result.summary_missing[lang]} if lang in result.summary_missing else {}),
             }
             for lang in result.summaries
         },

@@ -16,7 +16,7 @@ from types import ModuleType
 from newsbrief.article import ArticleResult, SegmentedArticle
 from newsbrief.input.readers import format_of
 from newsbrief.input.readers.package import Replacements
-from newsbrief.output.folder import summary_name, translation_name
+from newsbrief.output.folder import summary_name, summary_text, translation_name
 
 
 def translated_documents(
@@ -54,9 +54,9 @@ def summary_documents(result: ArticleResult, module: ModuleType) -> dict[str, by
     suffix = result.doc.article.path.suffix.lower()
     return {
         summary_name(lang, suffix): module.summary_document(
-            result.summary_titles.get(lang, ""), [" ".join(sentences)]
+            result.summary_titles.get(lang, ""), [summary_text(result, lang)]
         )
-        for lang, sentences in result.summaries.items()
+        for lang in result.summaries
     }
 
 

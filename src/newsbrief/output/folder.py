@@ -97,6 +97,26 @@ def summary_name(lang: str, suffix: str = ".md") -> str:
     return f"summary.{lang}{suffix}"
 
 
+NO_SUMMARY = "[No summary: "  # how a summary file begins that has none, before the reason
+
+
+def summary_text(result: ArticleResult, lang: str) -> str:
+    """A summary as its files hold it; where there is none, a line that says so and why (an
+    empty file would leave a reader to guess, and the reason would be in article.json only)."""
+    if sentences := result.summaries.get(lang):
+        return " ".join(sentences)
+    why = result.summary_missing.get(lang, "the summariser wrote nothing for this article")
+    return f"{NO_SUMMARY}{why}]"
+
+
+def summary_body(text: str) -> str:
+    """A summary file's text without its "# title" heading; "" where the file says it has none."""
+    if text.startswith("# "):
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+    text = text.strip()
+    return "" if text.startswith(NO_SUMMARY) else text
+
+
 def review_page_name(article_id: str) -> str:
     return f"{article_id}.html"
 
@@ -115,10 +135,10 @@ def article_files(result: ArticleResult) -> dict[str, str]:
     files = {source_name(doc.lang): _lines_text(result.lines[doc.lang])}
     for lang in result.translation_languages:
         files[translation_name(lang)] = _lines_text(result.lines[lang])
-    for lang, sentences in result.summaries.items():
+    for lang in result.summaries:
         title = result.summary_titles.get(lang, "")
         heading = f"# {title}\n\n" if title else ""
-        files[summary_name(lang)] = heading + " ".join(sentences) + "\n"
+        files[summary_name(lang)] = heading + summary_text(result, lang) + "\n"
     files[ALIGNMENT_JSONL] = jsonl_text(alignment_records(result))
     files[ARTICLE_JSON] = json_text(result.record)
     return files

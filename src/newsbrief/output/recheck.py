@@ -25,6 +25,7 @@ from newsbrief.output.folder import (
     SUMMARIES_GLOB,
     TRANSLATIONS_GLOB,
     source_name,
+    summary_body,
     summary_name,
     translation_name,
 )
@@ -94,7 +95,8 @@ def check_article(folder: Path, identifier: LanguageIdentifier | None = None) ->
             f"{path.name}: quote not verbatim: {q}" for q in result["quotes"]["not_verbatim"]
         ]
         if result["empty"]:
-            checked.problems.append(f"{path.name}: empty summary")
+            why = record.get("summaries", {}).get(summary_lang, {}).get("no_summary", "")
+            checked.problems.append(f"{path.name}: {f'no summary: {why}' if why else 'empty summary'}")
         checked.problems += [f"{path.name}: {unsupported_problem(s)}" for s in result["unsupported"]]
         checked.problems += [f"{path.name}: {problem}" for problem in result["problems"]]
         checked.notes += [f"{path.name}: {repair}" for repair in result["repairs"]]
@@ -132,11 +134,7 @@ def _lines(path: Path) -> list[str]:
 
 
 def _summary_body(path: Path) -> str:
-    """The summary without its "# title" heading."""
-    text = path.read_text(encoding="utf-8")
-    if text.startswith("# "):
-        text = text.split("\n", 1)[1] if "\n" in text else ""
-    return text.strip()
+    return summary_body(path.read_text(encoding="utf-8"))
 
 
 def summary_lines(checked: list[CheckedArticle]) -> list[str]:

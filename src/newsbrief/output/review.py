@@ -306,7 +306,9 @@ def _problems(record: dict, records: list[dict]) -> str:
         for quote in summary["quotes"]["not_verbatim"]:
             items.append(f"<li>summary.{escape(lang)}.md: quote not verbatim: {escape(quote)}</li>")
         if summary.get("empty"):
-            items.append(f"<li>summary.{escape(lang)}.md: empty</li>")
+            why = record.get("summaries", {}).get(lang, {}).get("no_summary", "")
+            said = f"no summary: {why}" if why else "empty"
+            items.append(f"<li>summary.{escape(lang)}.md: {escape(said)}</li>")
         for sentence in summary.get("unsupported", []):
             items.append(f"<li>summary.{escape(lang)}.md: {escape(unsupported_problem(sentence))}</li>")
         for problem in summary.get("problems", []):

@@ -42,6 +42,15 @@ def finish(
     for lang, sentences in draft.summaries.items():
         guarded = guard_summary(sentences, article_texts(result, lang))
         result.summaries[lang], result.summary_repairs[lang] = guarded
+        if not result.summaries[lang]:  # said in its files (output/folder.py) and flagged (empty)
+            result.summary_missing.setdefault(lang, _why_empty(result, lang))
     result = replace(result, fidelity=verify_article(result, finishing.policy, finishing.checks))
     record = article_record(result, finishing.recorded, dependencies, config_hash, finishing.glossary)
     return replace(result, record=record)
+
+
+def _why_empty(result: ArticleResult, lang: str) -> str:
+    written = result.summary_written_in
+    if written and lang != written and not result.summaries.get(written):
+        return f"the {written} summary it is made from is empty"
+    return "the summariser wrote nothing for this article"

@@ -1,0 +1,85 @@
+"""Never an empty summary file (issue 34, item 4): a projected summary that traces nothing is
+the written summary translated instead (one translation deep, guarded like every summary), and
+where nothing can be written the summary's files say there is no summary and why, article.json
+says it, and the article is flagged, by the run and by `check`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from support.corpus import segmented
+
+from newsbrief.article import ArticleDraft
+from newsbrief.fidelity.output_checks import OutputChecks
+from newsbrief.generation.drafting import SummaryProjection
+from newsbrief.generation.model_pool import ModelPool
+from newsbrief.output.atomic import write_article_folder
+from newsbrief.output.folder import article_files
+from newsbrief.output.recheck import check_article
+from newsbrief.run.finish import Finishing, finish
+from newsbrief.settings import Settings, apply_models
+
+WRITTEN = ["Ukraine exported 12.4 million tonnes of grain in August."]
+
+
+def pool_with(en_uk: Path) -> ModelPool:
+    return ModelPool(apply_models(Settings(), {"en-uk": str(en_uk)}), {})
+
+
+def test_a_projection_that_traces_nothing_is_the_written_summary_translated(tiny_models: Path) -> None:
+    projection = SummaryProjection("en", {}, {})
+    jobs = projection.instead("uk", WRITTEN, "uk-grain", pool_with(tiny_models / "marian-en-uk"))
+    assert [(job.text, job.source, job.target, job.key.channel) for job in jobs] == [
+        (WRITTEN[0], "en", "uk", "summary:uk")
+    ]
+    assert (
+        projection.sources["uk"] == "translated from en (no sentence of the en summary traced to the article)"
+    )
+    assert projection.missing == {}
+
+
+def test_where_no_model_translates_it_the_reason_is_kept(tmp_path: Path) -> None:
+    no_model = tmp_path / "no-such-model"
+    no_model.mkdir()  # a folder, as configured, with no model in it
+    projection = SummaryProjection("en", {}, {})
+    assert projection.instead("uk", WRITTEN, "uk-grain", pool_with(no_model)) == []
+    assert (
+        projection.sources["uk"] == "projected from en (no sentence of the en summary traced to the article)"
+    )
+    why = projection.missing["uk"]
+    assert why.startswith(
+        "no sentence of the en summary traced to the article, and it cannot be translated: "
+    )
+    assert "no-such-model" in why
+    empty = SummaryProjection("en", {}, {})
+    assert empty.instead("uk", [], "uk-grain", pool_with(no_model)) == []
+    assert empty.missing["uk"].endswith("it cannot be translated: it is empty")
+
+
+def test_a_summary_with_nothing_in_it_says_so_in_its_file_and_is_flagged(tmp_path: Path) -> None:
+    doc = segmented("uk-grain-exports.txt")
+    doc.article.id = "uk-grain-exports"
+    source = [s.text for s in doc.segments]
+    why = "no sentence of the en summary traced to the article, and it cannot be translated: no model"
+    draft = ArticleDraft(
+        doc=doc,
+        lines={"uk": source, "en": source},
+        flags={},
+        summaries={"en": [], "uk": []},
+        summary_titles={"uk": doc.article.title},
+        translation_languages=["en"],
+        summary_written_in="en",
+        summary_missing={"uk": why},
+    )
+    finishing = Finishing.for_run(Settings(), OutputChecks(), None)  # type: ignore[arg-type]
+    result = finish(draft, finishing, [], "hash")
+    folder = write_article_folder(tmp_path, doc.article.id, article_files(result))
+    uk = (folder / "summary.uk.md").read_text(encoding="utf-8")
+    assert uk == f"# {doc.article.title}\n\n[No summary: {why}]\n"
+    en = (folder / "summary.en.md").read_text(encoding="utf-8")
+    assert en == "[No summary: the summariser wrote nothing for this article]\n"
+    assert result.record["summaries"]["uk"]["no_summary"] == why
+    assert result.fidelity["summaries"]["uk"]["empty"] and result.fidelity["totals"]["flagged"]
+    checked = check_article(folder)
+    assert f"summary.uk.md: no summary: {why}" in checked.problems
+    assert checked.fidelity["summaries"]["uk"]["empty"]
