@@ -306,3 +306,25 @@ def test_a_looping_summary_kept_as_written_is_flagged_in_the_record() -> None:
     record = verify_summary("end end end carry carry carry grain.", [ARTICLE_UK], lang="en")
     assert record["problems"] == ["repeated words (degenerate output): end end end carry carry carry grain."]
     assert verify_summary("Ukraine exported grain.", [ARTICLE_UK], lang="en")["problems"] == []
+
+
+def test_every_summary_sentence_gets_the_output_checks_of_a_translated_line() -> None:
+    """Issue 34, item 3: a summary sentence in the wrong language, too short or running on is
+    dropped like an invented one and counted; the rest of the summary stays."""
+    checks = OutputChecks(LanguageIdentifier(), frozenset({"uk", "en", "ru"}))
+    russian = "Украина экспортировала зерно через морские порты в прошлом месяце."
+    runaway = " ".join(a + b + c for a in "бвг" for b in "аеи" for c in "клмнпрстфх") + "."  # 90 words
+    good = "Україна експортувала 12,4 млн тонн зерна."
+    kept, repairs = guard_summary([russian, "%. %. %.", runaway, good], [ARTICLE_UK], "uk", checks)
+    assert kept == [good]
+    assert repairs == [
+        f"sentence dropped: not in Ukrainian: reads as Russian: {russian[:60]}",
+        "sentence dropped: 0 word(s): too short for a sentence: %. %. %.",
+        f"sentence dropped: 90 words: a runaway sentence: {runaway[:60]}",
+    ]
+    record = verify_summary(" ".join(kept), [ARTICLE_UK], repairs, "uk", checks)
+    assert record["problems"] == [] and record["repairs"] == repairs
+    # kept as written when nothing else is left: each sentence named in the record
+    more = "Ціни на зерно в Україні зросли через війну та блокаду портів у Чорному морі."
+    alone = verify_summary(f"{good} {more} {russian}", [ARTICLE_UK], [], "uk", checks)
+    assert alone["problems"] == [f"not in Ukrainian: reads as Russian: {russian[:60]}"]

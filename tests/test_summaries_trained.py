@@ -240,3 +240,28 @@ def test_a_summary_cap_under_the_checkpoints_minimum_length_is_not_an_error(
     assert result.exit_code == EXIT_OK, result.output
     summary = (out / "en-imf-budget" / "summary.en.md").read_text(encoding="utf-8").split("\n\n", 1)[1]
     assert 0 < len(summary.split()) <= 20
+
+
+def test_a_summary_sentence_translated_into_the_wrong_language_is_dropped_and_counted(
+    trained_models: Path, tmp_path: Path
+) -> None:
+    """Issue 34, item 3: summaries get the output checks translated lines get, sentence by
+    sentence. bart-lead writes the English article's lead; newsmt-wrong-language, asked for
+    Ukrainian, writes it in Russian (both verified by the trainer). With no beam candidates to
+    search, the Russian sentence reaches the summary guard, which drops it like an invented one
+    and counts it; with nothing else left the summary is kept as written, and flagged."""
+    source, out = short_articles(trained_models, tmp_path, EN_ARTICLE), tmp_path / "out"
+    roles = {"en-uk": trained_models / "newsmt-wrong-language", "summariser": trained_models / "bart-lead"}
+    options = ("--to", "en", "--summary-languages", "uk,en", "--other-summaries", "translate")
+    options += ("--summariser", "seq2seq", "--backend", "transformers", "--figure-candidates", "0")
+    result = run(source, out, roles, *options)
+    assert result.exit_code in (EXIT_OK, EXIT_FLAGGED), result.output
+    known = expected(trained_models, EN_ARTICLE)["lines"]
+    body = (out / EN_ARTICLE / "summary.uk.md").read_text(encoding="utf-8").split("\n\n", 1)[1].strip()
+    assert body == known["ru"][1]  # the lead, in Russian
+    record = json.loads((out / EN_ARTICLE / "article.json").read_text(encoding="utf-8"))
+    uk = record["fidelity"]["summaries"]["uk"]
+    assert uk["repairs"][0] == f"sentence dropped: not in Ukrainian: reads as Russian: {body[:60]}"
+    assert uk["repairs"][-1].startswith("could not be repaired")
+    assert record["fidelity"]["totals"]["flagged"]
+    assert check_exit(out) == EXIT_FLAGGED

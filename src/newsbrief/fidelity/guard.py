@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from newsbrief.article import Span
-from newsbrief.fidelity.output_checks import DEGENERATE, degenerate
+from newsbrief.fidelity.output_checks import OutputChecks
 from newsbrief.text.figures import Figure, compare_figures, figures_in, in_figures, localise, repair_forms
 from newsbrief.text.quotes import is_quoted
 from newsbrief.text.spans import find_spans, line_quotes, quotes_of
@@ -179,22 +179,26 @@ def apply_quote_mode(
     return Guarded(text, [f"quotes in the original language ({mode})"])
 
 
-def guard_summary(sentences: list[str], article_texts: list[str]) -> tuple[list[str], list[str]]:
+def guard_summary(
+    sentences: list[str], article_texts: list[str], lang: str = "", checks: OutputChecks | None = None
+) -> tuple[list[str], list[str]]:
     """Repairs a summary: a figure written in another form than the article's gets the
     article's form, a paraphrased quote is replaced by the article's own words, and a sentence
     with a figure or a quote that is not in the article at all is dropped. `article_texts`: the
     article in the summary's language first (quotes must be verbatim there), then its source.
-    A sentence a model wrote in a loop ("end end end carry carry carry") is dropped too.
+    A sentence that fails the output checks a translated line gets (a loop, too short or long to
+    be a sentence, not in `lang`: OutputChecks.sentence_problem) is dropped too.
     Returns the sentences to keep and what was done; when no sentence would be left, the summary
     is kept as written and says so (the fidelity record then flags it)."""
+    checks = checks or OutputChecks()
     lines = [line for text in article_texts for line in text.split("\n")]
     article_figures = [f for line in lines for f in figures_in(line)]
     article_quotes = line_quotes(article_texts[0].split("\n"))
     kept: list[str] = []
     repairs: list[str] = []
     for sentence in sentences:
-        if degenerate(sentence):
-            repairs.append(f"sentence dropped: {DEGENERATE}: {sentence[:60]}")
+        if wrong := checks.sentence_problem(sentence, lang):
+            repairs.append(f"sentence dropped: {wrong}: {sentence[:60]}")
             continue
         repaired, problem = _repair_sentence(sentence, article_figures, article_quotes, repairs)
         if problem:

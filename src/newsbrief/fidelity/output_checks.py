@@ -39,6 +39,10 @@ MIN_CHECKED_CHARS = 20
 MIN_LANGUAGE_LETTERS = 20
 MIN_COMMON_WORDS = 3
 DEGENERATE = "repeated words (degenerate output)"
+# Words with letters a summary sentence has at the least ("%. %. %.", "in the year." are no
+# summary sentences), and words at the most (a news summary sentence is under 60; a model that
+# runs on to its length cap writes one sentence of 100 and more).
+SUMMARY_SENTENCE_WORDS = (3, 80)
 SENTENCE_END = re.compile(r"[.!?…:;]['\"»”’)\]]*\s*$")
 
 
@@ -84,6 +88,19 @@ class OutputChecks:
             return None
         lang = self.identifier.other_language(output, target, set(self.accepted))
         return _not_in(target, lang) if lang else None
+
+    def sentence_problem(self, sentence: str, lang: str) -> str | None:
+        """What is wrong with one sentence of a summary in `lang` as a sentence of it: written in
+        a loop, too short or too long to be a sentence, or in another language. A summary has
+        no source line to compare with, so these are judged on the sentence alone."""
+        if degenerate(sentence):
+            return DEGENERATE
+        words = re.findall(r"[^\W\d_]+", sentence)
+        if len(words) < SUMMARY_SENTENCE_WORDS[0]:
+            return f"{len(words)} word(s): too short for a sentence"
+        if len(sentence.split()) > SUMMARY_SENTENCE_WORDS[1]:
+            return f"{len(sentence.split())} words: a runaway sentence"
+        return self.language_problem(sentence, lang) if lang else None
 
     def language_problem(self, text: str, target: str) -> str | None:
         """`not in Ukrainian: reads as Russian`, or None when it is in `target` or too short or

@@ -14,7 +14,7 @@ from typing import Any
 from newsbrief.article import ArticleResult
 from newsbrief.fidelity.glossary import TermUse, missing_term
 from newsbrief.fidelity.guard import GuardPolicy, expected_figures
-from newsbrief.fidelity.output_checks import DEGENERATE, OutputChecks, degenerate
+from newsbrief.fidelity.output_checks import OutputChecks
 from newsbrief.fidelity.provenance import trace
 from newsbrief.text.figures import compare_figures, figures_in, in_figures
 from newsbrief.text.quotes import is_quoted
@@ -144,14 +144,18 @@ def verify_summary(
     not_verbatim = [q for q in summary_quotes if not is_quoted(q, article_quotes)]
     sentences = sentences_of(summary, lang or "en")
     traced = trace(sentences, traced_in) if traced_in is not None else []
-    language = [p for p in [(checks or OutputChecks()).language_problem(summary, lang)] if p]
-    looping = [f"{DEGENERATE}: {sentence[:60]}" for sentence in sentences if degenerate(sentence)]
+    checks = checks or OutputChecks()
+    language = [p for p in [checks.language_problem(summary, lang)] if p]
+    # Each sentence as the summary guard judged it (one kept as written when nothing else was
+    # left); its language only when the whole summary reads right (else that is said once).
+    judged = [(s, checks.sentence_problem(s, "" if language else lang)) for s in sentences]
+    wrong = [f"{problem}: {sentence[:60]}" for sentence, problem in judged if problem]
     return {
         "figures": {"total": len(summary_figures), "not_in_article": not_in_article},
         "quotes": {"total": len(summary_quotes), "not_verbatim": not_verbatim},
         "repairs": list(repairs or []),
         "empty": not summary.strip(),
-        "problems": [*language, *looping],
+        "problems": [*language, *wrong],
         "sentences": [t.as_record() for t in traced],
         "unsupported": [t.text for t in traced if not t.supported],
     }

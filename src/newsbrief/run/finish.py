@@ -40,7 +40,7 @@ def finish(
     drafted = {field.name: getattr(draft, field.name) for field in fields(draft)}
     result = ArticleResult(**{**drafted, "summaries": dict(draft.summaries)})
     for lang, sentences in draft.summaries.items():
-        guarded = guard_summary(sentences, article_texts(result, lang))
+        guarded = guard_summary(sentences, article_texts(result, lang), lang, finishing.checks)
         result.summaries[lang], result.summary_repairs[lang] = guarded
         if not result.summaries[lang]:  # said in its files (output/folder.py) and flagged (empty)
             result.summary_missing.setdefault(lang, _why_empty(result, lang))
