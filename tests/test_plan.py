@@ -66,10 +66,14 @@ def test_a_chunk_translates_exactly_the_pairs_its_articles_plans_name(
         recording = RecordingPool(pool)
         work = process_chunk([item], recording, ChunkOptions.of(settings), prepared.output_checks())  # type: ignore[arg-type]
         assert not work.failures, work.failures
-        # Same-language lines (a quote already in the target) are copied, never given to a model.
-        assert recording.pairs == set(item.plan.pairs), item.doc.article.id
         (draft,) = work.drafts
         plan = item.plan
+        # Same-language lines (a quote already in the target) are copied, never given to a model;
+        # beyond the plan only a summary whose projection traced nothing is translated instead.
+        instead = {tuple(name.split(":")[1].split("-")) for name in draft.extra_dependencies}
+        assert recording.pairs == set(plan.pairs) | instead, item.doc.article.id
+        for source, lang in instead:
+            assert draft.summary_sources[lang].startswith(f"translated from {source} (no sentence")
         assert list(draft.summaries) == [
             *plan.summaries_written,
             *plan.summaries_projected,

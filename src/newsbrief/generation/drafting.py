@@ -4,7 +4,7 @@ jobs, pooled across the chunk by generation/chunk_work.py."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from newsbrief.article import ArticleDraft, SegmentedArticle
 from newsbrief.fidelity.provenance import projected_lines, trace
@@ -70,6 +70,7 @@ def draft_article(
         summaries=summaries,
         summary_sources=projection.sources,
         summary_missing=projection.missing,
+        extra_dependencies=projection.pairs,
         summary_titles={lang: lines[lang][0] for lang in lines if doc.article.title},
         translation_languages=list(plan.translation_files),
         summariser=summariser.name,
@@ -95,6 +96,7 @@ class SummaryProjection:
     written: str
     sources: dict[str, str]  # language -> how its summary was made (article.json's written_by)
     missing: dict[str, str]  # language -> why it has no summary
+    pairs: list[str] = field(default_factory=list)  # "translate:en-uk" where translated instead
 
     def instead(self, lang: str, sentences: list[str], article_id: str, pool: ModelPool) -> list[Job]:
         """A projection that traced nothing: the written summary translated instead (one
@@ -106,6 +108,7 @@ class SummaryProjection:
             self.missing[lang] = f"{untraced}, and it cannot be translated: {why_not}"
             return []
         self.sources[lang] = f"translated from {self.written} ({untraced})"
+        self.pairs.append(f"translate:{self.written}-{lang}")
         return _summary_jobs(article_id, sentences, self.written, lang)
 
 

@@ -304,7 +304,8 @@ def _write(run: BatchRun, draft: ArticleDraft, item: Pending) -> None:
     began = time.monotonic()
     try:
         finishing = Finishing.for_run(run.settings, run.prepared.output_checks(), run.prepared.glossary)
-        result = finish(draft, finishing, run.hasher.made_with(row.dependencies), row.config_hash)
+        made_with = run.hasher.made_with([*row.dependencies, *draft.extra_dependencies])
+        result = finish(draft, finishing, made_with, row.config_hash)
     except Exception as error:  # a bug on strange text costs this article, not the night's batch
         run.record(row, path, State.FAILED, f"verifying: {type(error).__name__}: {error}")
         return
