@@ -286,6 +286,67 @@ def test_names_and_acronyms_kept_as_they_are_are_no_untranslated_line(
     assert language_checks.problems(line, line, target) == []
 
 
+@pytest.mark.parametrize(
+    ("source", "written", "target"),
+    [
+        (
+            "«Мы видим, что ситуация под контролем», — сказал он.",
+            "«Мы видим, чч ситуация под контролем», — сказал он.",
+            "en",
+        ),
+        (
+            "„Ціна на м'ясо зросла на 5%“, — сказав він.",
+            "„Цінаіна на мясо зросла на 5%“, — сказав він.",
+            "en",
+        ),
+        ("«Ціна на м'ясо зросла на 5%».", "«Цінаіна на мясо зросла на 5%».", "ru"),
+    ],
+)
+def test_a_line_left_in_its_language_with_words_changed_in_its_quote_is_flagged(
+    language_checks: OutputChecks, source: str, written: str, target: str
+) -> None:
+    """Issue 34, item 2: the copy model changed words inside quotes (`«Мы видим, что…` →
+    `«Мы видим, чч…`), and the language check passed over the line: once its quote was set
+    aside too little text was left. The line is judged whole, and its quote word for word."""
+    problems = language_checks.problems(source, written, target)
+    assert any(p.startswith("not in ") for p in problems), problems
+    assert any(p.startswith("quote changed in its own language: ") for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("source", "written", "target"),
+    [
+        # translated, quote and all: uk and ru are alike, but a translation is no copy
+        (
+            "«Ми бачимо, що ситуація під контролем», — сказав він.",
+            "«Мы видим, что ситуация под контролем», — сказал он.",
+            "ru",
+        ),
+        ("„Ціна на м'ясо зросла на 5%“, — сказав він.", "«Цена на мясо выросла на 5%», — сказал он.", "ru"),
+        (
+            "«Мы видим, что ситуация под контролем», — сказал он.",
+            '"We see that the situation is under control," he said.',
+            "en",
+        ),
+        # --quotes original and both: the source's words, verbatim, in a translated line
+        (
+            "«Мы видим, что ситуация под контролем», — сказал он.",
+            "«Мы видим, что ситуация под контролем», he said.",
+            "en",
+        ),
+        (
+            "«Мы видим, что ситуация под контролем», — сказал он.",
+            '"We see that the situation is under control" («Мы видим, что ситуация под контролем»), he said.',
+            "en",
+        ),
+    ],
+)
+def test_a_quote_translated_or_kept_verbatim_is_no_changed_quote(
+    language_checks: OutputChecks, source: str, written: str, target: str
+) -> None:
+    assert language_checks.problems(source, written, target) == []
+
+
 ARTICLE_UK = "Україна експортувала 12,4 млн тонн зерна.\nЦіни зросли на 5%."
 
 

@@ -15,10 +15,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from newsbrief.fidelity.glossary import Glossary
 from newsbrief.text.language import LanguageIdentifier, language_name
-from newsbrief.text.spans import find_spans
+from newsbrief.text.spans import find_spans, quotes_of
 
 # A phrase of one to four words written this many times (a single word: in a row): a loop.
 LOOP_REPEATS = 4
@@ -43,6 +44,11 @@ DEGENERATE = "repeated words (degenerate output)"
 # summary sentences), and words at the most (a news summary sentence is under 60; a model that
 # runs on to its length cap writes one sentence of 100 and more).
 SUMMARY_SENTENCE_WORDS = (3, 80)
+# A quote kept in its source language is this close to the source's quote, in characters, at
+# the least: a model that copies a line writes it nearly whole (0.93 for `Цінаіна на мясо` for
+# `Ціна на м'ясо`); translations into English share next to nothing with it, and Ukrainian ↔
+# Russian ones as much as 0.88, which is why the quote must also read as another language.
+QUOTE_KEPT_SIMILARITY = 0.75
 SENTENCE_END = re.compile(r"[.!?…:;]['\"»”’)\]]*\s*$")
 
 
@@ -62,8 +68,12 @@ class OutputChecks:
         aside (fidelity/verify.py counts those apart)."""
         if not output.strip():
             return ["empty output"]
-        found = form_problems(source, output)
-        wrong = self.untranslated(source, output, target) or self.language_problem(output, target)
+        changed = self.changed_quotes(source, output, target)
+        found = [*form_problems(source, output), *changed]
+        # The line's own words first; where they are too few, the whole line if it is a copy.
+        wrong = self.language_problem(output, target) or self.untranslated(
+            source, output, target, bool(changed)
+        )
         return [*found, wrong] if wrong else found
 
     def problems_with_terms(self, source: str, output: str, source_lang: str, target: str) -> list[str]:
@@ -74,12 +84,17 @@ class OutputChecks:
             *self.glossary.missing(source, output, source_lang, target),
         ]
 
-    def untranslated(self, source: str, output: str, target: str) -> str | None:
+    def untranslated(self, source: str, output: str, target: str, quote_changed: bool = False) -> str | None:
         """The source line itself, in another language than `target`: told from the whole line,
         quotes and names included (a line of a quote and a name has too few words of its own
-        for language_problem, but as a copy it is plainly untranslated). A line already in the
-        target language, copied on purpose, reads as `target`."""
-        if self.identifier is None or output.split() != source.split():  # spaces aside (a no-break one)
+        for language_problem, but as a copy it is plainly untranslated). So is a copy with words
+        changed inside its quotes: its words outside them the source's own (`— сказал он.` left
+        as it was), or a quote changed in its own language (changed_quotes). A line already in
+        the target language, copied on purpose, reads as `target`; a line that is one quote kept
+        verbatim (`--quotes original`) is no copy."""
+        own = _own_words(output)
+        copied = output.split() == source.split() or quote_changed or (own and own == _own_words(source))
+        if self.identifier is None or not copied:  # spaces aside (a no-break one)
             return None
         # Any length, as long as it holds a word of the language's own (a lower-case word: a
         # date, a caption), not only names and acronyms (NATO, BBC News), which stay as they are.
@@ -102,6 +117,26 @@ class OutputChecks:
             return f"{len(sentence.split())} words: a runaway sentence"
         return self.language_problem(sentence, lang) if lang else None
 
+    def changed_quotes(self, source: str, output: str, target: str) -> list[str]:
+        """Each quote the output kept in its source language, but not word for word: close to a
+        quote of the source (QUOTE_KEPT_SIMILARITY of its characters), not its words, and not
+        in `target` (Ukrainian and Russian translations of a quote come as close)."""
+        if self.identifier is None:
+            return []
+        source_quotes = quotes_of(find_spans(source))
+        found = []
+        for quote in quotes_of(find_spans(output)):
+            if not source_quotes or quote.split() in [q.split() for q in source_quotes]:
+                continue
+            closest = max(source_quotes, key=lambda q: SequenceMatcher(None, q, quote).ratio())
+            if SequenceMatcher(None, closest, quote).ratio() < QUOTE_KEPT_SIMILARITY:
+                continue  # another text: a translation, or another quote (counted apart)
+            if self.identifier.other_language(quote, target, set(self.accepted) | {target}) is None:
+                continue
+            changed = _changed_words(closest, quote)
+            found.append(f"quote changed in its own language: {changed}")
+        return found
+
     def language_problem(self, text: str, target: str) -> str | None:
         """`not in Ukrainian: reads as Russian`, or None when it is in `target` or too short or
         too full of names to tell (LanguageIdentifier.other_language says how sure it must be)."""
@@ -113,6 +148,15 @@ class OutputChecks:
             return None
         lang = self.identifier.other_language(" ".join(own), target, set(self.accepted))
         return _not_in(target, lang) if lang else None
+
+
+def _changed_words(source: str, output: str) -> str:
+    """The first words the output wrote otherwise: `что → чч`."""
+    a, b = source.split(), output.split()
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b).get_opcodes():
+        if tag != "equal":
+            return f"{' '.join(a[i1:i2]) or '…'} → {' '.join(b[j1:j2]) or '…'}"
+    return f"{source} → {output}"
 
 
 def _not_in(target: str, lang: str) -> str:
