@@ -389,3 +389,20 @@ def test_every_summary_sentence_gets_the_output_checks_of_a_translated_line() ->
     more = "Ціни на зерно в Україні зросли через війну та блокаду портів у Чорному морі."
     alone = verify_summary(f"{good} {more} {russian}", [ARTICLE_UK], [], "uk", checks)
     assert alone["problems"] == [f"not in Ukrainian: reads as Russian: {russian[:60]}"]
+
+
+def test_a_repeated_sentence_is_dropped_and_a_summary_of_failures_only_is_left_empty() -> None:
+    """A summary sentence written again ("За останній тиждень." four times) is a loop across
+    sentences; and a summary whose every sentence failed the output checks is never kept as
+    written: it is empty, and the last repair says why (its files then say so)."""
+    kept, repairs = guard_summary(
+        ["Ціни зросли на 5%.", "Ціни  зросли на 5%.", "Ціни зросли на 5%."], [ARTICLE_UK]
+    )
+    assert kept == ["Ціни зросли на 5%."]
+    again = "sentence dropped: repeats an earlier sentence: Ціни"
+    assert repairs == [f"{again}  зросли на 5%.", f"{again} зросли на 5%."]
+    kept, repairs = guard_summary(["%. %. %.", "end end end carry on."], [ARTICLE_UK])
+    assert kept == []
+    assert repairs[-1] == (
+        "every sentence was dropped: 0 word(s): too short for a sentence; repeated words (degenerate output)"
+    )

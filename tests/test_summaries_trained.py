@@ -249,7 +249,7 @@ def test_a_summary_sentence_translated_into_the_wrong_language_is_dropped_and_co
     sentence. bart-lead writes the English article's lead; newsmt-wrong-language, asked for
     Ukrainian, writes it in Russian (both verified by the trainer). With no beam candidates to
     search, the Russian sentence reaches the summary guard, which drops it like an invented one
-    and counts it; with nothing else left the summary is kept as written, and flagged."""
+    and counts it; with nothing else left the summary file says so, and the article is flagged."""
     source, out = short_articles(trained_models, tmp_path, EN_ARTICLE), tmp_path / "out"
     roles = {"en-uk": trained_models / "newsmt-wrong-language", "summariser": trained_models / "bart-lead"}
     options = ("--to", "en", "--summary-languages", "uk,en", "--other-summaries", "translate")
@@ -258,10 +258,15 @@ def test_a_summary_sentence_translated_into_the_wrong_language_is_dropped_and_co
     assert result.exit_code in (EXIT_OK, EXIT_FLAGGED), result.output
     known = expected(trained_models, EN_ARTICLE)["lines"]
     body = (out / EN_ARTICLE / "summary.uk.md").read_text(encoding="utf-8").split("\n\n", 1)[1].strip()
-    assert body == known["ru"][1]  # the lead, in Russian
+    why = "every sentence was dropped: not in Ukrainian: reads as Russian"
+    assert body == f"[No summary: {why}]"
     record = json.loads((out / EN_ARTICLE / "article.json").read_text(encoding="utf-8"))
     uk = record["fidelity"]["summaries"]["uk"]
-    assert uk["repairs"][0] == f"sentence dropped: not in Ukrainian: reads as Russian: {body[:60]}"
-    assert uk["repairs"][-1].startswith("could not be repaired")
-    assert record["fidelity"]["totals"]["flagged"]
+    lead_in_russian = known["ru"][1]
+    assert uk["repairs"] == [
+        f"sentence dropped: not in Ukrainian: reads as Russian: {lead_in_russian[:60]}",
+        why,
+    ]
+    assert record["summaries"]["uk"]["no_summary"] == why
+    assert uk["empty"] and record["fidelity"]["totals"]["flagged"]
     assert check_exit(out) == EXIT_FLAGGED

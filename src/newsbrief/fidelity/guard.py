@@ -69,6 +69,9 @@ def is_note(flag: str) -> bool:
     return flag.startswith(NOTE_BEGINNINGS)
 
 
+# The summary guard's last repair when it dropped every sentence, each for failing the checks
+# (the checks failed follow it); the summary's files then say there is none, and why.
+NOTHING_LEFT = "every sentence was dropped"
 # How close a summary's quote must be to one of the article's to be replaced by it.
 QUOTE_SIMILARITY = 0.6
 # What is wrong with a text as a segment's translation, besides its figures (fidelity/output_checks.py).
@@ -187,26 +190,38 @@ def guard_summary(
     with a figure or a quote that is not in the article at all is dropped. `article_texts`: the
     article in the summary's language first (quotes must be verbatim there), then its source.
     A sentence that fails the output checks a translated line gets (a loop, too short or long to
-    be a sentence, not in `lang`: OutputChecks.sentence_problem) is dropped too.
-    Returns the sentences to keep and what was done; when no sentence would be left, the summary
-    is kept as written and says so (the fidelity record then flags it)."""
+    be a sentence, not in `lang`: OutputChecks.sentence_problem), or repeats one kept before it,
+    is dropped too. Returns the sentences to keep and what was done. When no sentence would be
+    left, those dropped for a figure or a quote are kept as written and say so (the fidelity
+    record then flags them: a reader can judge them); sentences that failed the output checks
+    are never kept, and with nothing else the summary is empty (NOTHING_LEFT), which its files
+    say (output/folder.py)."""
     checks = checks or OutputChecks()
     lines = [line for text in article_texts for line in text.split("\n")]
     article_figures = [f for line in lines for f in figures_in(line)]
     article_quotes = line_quotes(article_texts[0].split("\n"))
     kept: list[str] = []
     repairs: list[str] = []
+    unrepaired: list[str] = []  # dropped for a figure or a quote: kept if nothing else is left
+    failed: dict[str, None] = {}  # the output checks failed, each once
     for sentence in sentences:
-        if wrong := checks.sentence_problem(sentence, lang):
+        wrong = checks.sentence_problem(sentence, lang)
+        if not wrong and " ".join(sentence.split()) in [" ".join(s.split()) for s in kept]:
+            wrong = "repeats an earlier sentence"
+        if wrong:
             repairs.append(f"sentence dropped: {wrong}: {sentence[:60]}")
+            failed[wrong] = None
             continue
         repaired, problem = _repair_sentence(sentence, article_figures, article_quotes, repairs)
         if problem:
             repairs.append(f"sentence dropped: {problem}")
+            unrepaired.append(sentence)
         else:
             kept.append(repaired)
+    if sentences and not kept and unrepaired:
+        return unrepaired, [*repairs, "could not be repaired: no sentence was left, so it is kept as written"]
     if sentences and not kept:
-        return sentences, [*repairs, "could not be repaired: no sentence was left, so it is kept as written"]
+        return [], [*repairs, f"{NOTHING_LEFT}: {'; '.join(failed)}"]
     return kept, repairs
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields, replace
 
 from newsbrief.article import ArticleDraft, ArticleResult
 from newsbrief.fidelity.glossary import Glossary
-from newsbrief.fidelity.guard import GuardPolicy, guard_summary
+from newsbrief.fidelity.guard import NOTHING_LEFT, GuardPolicy, guard_summary
 from newsbrief.fidelity.output_checks import OutputChecks
 from newsbrief.fidelity.verify import article_texts, verify_article
 from newsbrief.output.article_json import Dependency, RecordedSettings, article_record
@@ -50,6 +50,9 @@ def finish(
 
 
 def _why_empty(result: ArticleResult, lang: str) -> str:
+    repairs = result.summary_repairs.get(lang, [])
+    if repairs and repairs[-1].startswith(NOTHING_LEFT):
+        return repairs[-1]
     written = result.summary_written_in
     if written and lang != written and not result.summaries.get(written):
         return f"the {written} summary it is made from is empty"
