@@ -46,11 +46,20 @@ from pathlib import Path
 from bench import CORPUS, build_opus_size
 from bench_summaries import build_large
 
-from newsbrief.stages import default_threads
+from newsbrief.stages import (
+    CTranslate2Model,
+    LanguageIdentifier,
+    Seq2SeqTranslator,
+    default_threads,
+    find_spans,
+    quotes_of,
+    read_article,
+    resolve_model,
+)
 
 PAIRS = ("uk-en", "ru-en", "ru-uk", "en-uk")
 ARTICLES = ("en-kirby-dprk-arms.txt", "uk-drones.json", "ru-sanctions-trade.txt", "en-imf-budget.md")
-STAGES = ("read", "segment", "translate", "summarise", "verify", "write")
+STAGES = ("read", "segment", "translate", "read back", "summarise", "verify", "write")
 # Runs newsbrief's CLI with every Translator recording its calls into RECORD (a JSON file).
 RECORDING_RUN = """
 import atexit, json, resource, sys, threading, time
@@ -162,6 +171,30 @@ def stage_seconds(lines: list[dict]) -> dict[str, float]:
     return totals
 
 
+def read_back_estimate(source: Path, models: dict[str, Path]) -> tuple[int, float]:
+    """(quotes, seconds) to read back every quote of the articles from each other target of the
+    run into the article's language, with the reverse pair's model where one was built and an
+    OPUS-size stand-in (en-uk) of the same cost where not."""
+    identifier = LanguageIdentifier()
+    loaded: dict[Path, CTranslate2Model] = {}
+    count, seconds = 0, 0.0
+    for path in sorted(source.iterdir()):
+        article = read_article(path)
+        lang, _ = identifier.detect(" ".join([article.title, *article.paragraphs]))
+        quotes = [q for paragraph in article.paragraphs for q in quotes_of(find_spans(paragraph))]
+        for target in ("uk", "en"):
+            if target == lang or not quotes:
+                continue
+            folder = models.get(f"{target}-{lang}", models["en-uk"])
+            if folder not in loaded:
+                loaded[folder] = CTranslate2Model(resolve_model(str(folder)), "cpu", "int8")
+            began = time.monotonic()
+            Seq2SeqTranslator(loaded[folder], target, lang, 4).translate(quotes)
+            seconds += time.monotonic() - began
+            count += len(quotes)
+    return count, seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tiny", type=Path, required=True, help="folder of the tiny models")
@@ -187,6 +220,7 @@ def measure(tiny: Path, articles: int, options: list[str] = ()) -> None:
         wall, lines = default_run(work / "in", work / "out", models, record, list(options))
         recorded = json.loads(record.read_text(encoding="utf-8"))
         raw, per_model, calls = replay(recorded)
+        quotes, reading = read_back_estimate(source, models)
     in_run: dict[str, float] = defaultdict(float)
     spans: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for call in recorded["calls"]:
@@ -214,6 +248,12 @@ def measure(tiny: Path, articles: int, options: list[str] = ()) -> None:
     for name, seconds in sorted(per_model.items()):
         print(f"  {name:30} {seconds:7.1f} s  {in_run[name]:7.1f} s  {covered(spans[name]):7.1f} s")
     print(f"newsbrief / raw = {raw / working:.2f}  (raw seconds over the run's seconds, models loaded)")
+    share = reading / working
+    print(f"reading translated quotes back: {quotes} quotes, {reading:.1f} s = {share:.1%} of the run")
+    print("  (the sources' quotes, each into the article's other target and back through an OPUS-size")
+    print("  model at beam 4, as a run reads a faithful translation's quotes back; a random model")
+    print("  writes to newsbrief's cap, a worst case. The run's own reading is its 'read back' stage")
+    print("  below, near nothing here: a random model's output holds almost no quote marks)")
     stages = stage_seconds(lines)
     accounted = sum(stages.values())
     print("where the run's time went (summed over articles; translation shared by token share):")

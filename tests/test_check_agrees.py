@@ -24,6 +24,7 @@ VARIANTS = (
     "newsmt-cut",
     "newsmt-stop",
     "newsmt-wrong-language",
+    "newsmt-quotes",
 )
 QUOTES = sorted((ROOT / "tests" / "data" / "quotes").glob("*.txt"))
 

@@ -201,6 +201,8 @@ def test_verification_reports_every_kind_of_figure_problem() -> None:
         "kept": 0,
         "lost": [{"segment": 2, "quote": "Ми готові"}],
         "added": [],
+        "read_back": 0,
+        "changed": [],
     }
     assert set(flags) == {0, 2}
 

@@ -31,6 +31,7 @@ VARIANTS = (
     "newsmt-cut",
     "newsmt-stop",
     "newsmt-wrong-language",
+    "newsmt-quotes",
 )
 HARD = [
     *sorted((ROOT / "tests" / "data" / "hard").glob("*.txt")),

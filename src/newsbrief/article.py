@@ -85,6 +85,9 @@ class ArticleDraft:
     summary_sources: dict[str, str] = field(default_factory=dict)  # language -> "translated from en"
     # language -> why it has no summary (its files say so: output/folder.py, summary_text)
     summary_missing: dict[str, str] = field(default_factory=dict)
+    # language -> segment -> each translated quote and what it reads back as in the source's
+    # language (generation/quote_reading.py); alignment.jsonl keeps them for `check`
+    quote_readings: dict[str, dict[int, dict[str, str]]] = field(default_factory=dict)
     # models used beyond the article's plan ("translate:en-uk": a summary translated because its
     # projection traced nothing), named in article.json with those of the plan
     extra_dependencies: list[str] = field(default_factory=list)

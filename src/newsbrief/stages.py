@@ -12,6 +12,7 @@ from newsbrief.errors import ModelUnavailable
 from newsbrief.fidelity.glossary import Glossary, load_glossary, term_regex
 from newsbrief.fidelity.guard import GuardPolicy, guard_translation
 from newsbrief.fidelity.output_checks import OutputChecks
+from newsbrief.fidelity.quote_meaning import QUOTE_AGREEMENT, agreement, changed_quotes, translated_quotes
 from newsbrief.generation.chunk_work import ArticleWork, ChunkOptions, ChunkRun, summarise_side_by_side
 from newsbrief.generation.model_pool import ModelPool
 from newsbrief.generation.prompts import load_prompts
@@ -32,12 +33,13 @@ from newsbrief.settings import DEFAULT_SUMMARISER_MODEL, DEFAULT_TRANSLATION_MOD
 from newsbrief.text.figures import compare_figures, figures_in
 from newsbrief.text.language import LanguageIdentifier
 from newsbrief.text.segmenting import segment_article
-from newsbrief.text.spans import figures_of
+from newsbrief.text.spans import figures_of, find_spans, quotes_of
 
 __all__ = [
     "DEFAULT_SUMMARISER_MODEL",
     "DEFAULT_TRANSLATION_MODELS",
     "MAX_OUTPUT_RATIO",
+    "QUOTE_AGREEMENT",
     "WINDOW_MARGIN",
     "Article",
     "ArticleWork",
@@ -64,17 +66,21 @@ __all__ = [
     "Settings",
     "SummaryInput",
     "TimeBudget",
+    "agreement",
     "batches_by_tokens",
+    "changed_quotes",
     "compare_figures",
     "converted",
     "default_threads",
     "figures_in",
     "figures_of",
+    "find_spans",
     "guard_translation",
     "load_glossary",
     "load_prompts",
     "output_cap",
     "pack_by_tokens",
+    "quotes_of",
     "read_article",
     "resolve_model",
     "rewrite",
@@ -82,4 +88,5 @@ __all__ = [
     "summarise_side_by_side",
     "term_regex",
     "translate_jobs",
+    "translated_quotes",
 ]

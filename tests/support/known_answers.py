@@ -36,6 +36,8 @@ UK_ARTICLE, RU_ARTICLE, EN_ARTICLE = "uk-newsmt-energy", "ru-newsmt-trade", "en-
 # The directions newsmt is trained on, by source language.
 TRAINED_TARGETS = {"uk": ("en",), "ru": ("en", "uk"), "en": ("uk", "ru")}
 TRANSFORMERS, FLOAT32, INT8 = "transformers", "ctranslate2/float32", "ctranslate2/int8"
+# A quote of the test articles, without its marks: «…» in Ukrainian and Russian, "…" in English.
+QUOTE_MARKS = re.compile(r'[«"]([^»"]+?)[,.]?[»"]')
 # Corpus sentences (not the templates') newsmt copies right greedily, at the least.
 COPIED_CORPUS_SENTENCES = 22
 # A loop: the line's first three words, this many times over at the least (newsbrief's loop
@@ -293,6 +295,7 @@ def marian_answers(articles: dict[str, dict], corpus: list[str]) -> list[Answer]
                 answers.append(
                     Answer(what, "newsmt", engine, write, tuple(lines[lang]), exactly(lines[target]))
                 )
+    answers += quote_answers(articles)
     copies = at_least(COPIED_CORPUS_SENTENCES, corpus)
     answers.append(
         Answer("corpus sentences copied", "newsmt", TRANSFORMERS, copied(1), tuple(corpus), copies)
@@ -317,6 +320,10 @@ def misbehaving_answers(articles: dict[str, dict]) -> list[Answer]:
     answers.append(
         Answer(what, "newsmt-loop", TRANSFORMERS, into_english, tuple(uk["uk"]), looping(uk["en"]))
     )
+    answers += [
+        Answer(what, "newsmt-quotes", engine, into_english, tuple(uk["uk"]), exactly(wrong["quotes"]))
+        for engine in (TRANSFORMERS, INT8)
+    ]
     into_ukrainian = translated("en", "uk", 4)
     what = f"{EN_ARTICLE} en→uk in Russian"
     answers.append(
@@ -324,6 +331,26 @@ def misbehaving_answers(articles: dict[str, dict]) -> list[Answer]:
             what, "newsmt-wrong-language", TRANSFORMERS, into_ukrainian, tuple(en["en"]), exactly(en["ru"])
         )
     )
+    return answers
+
+
+def quote_answers(articles: dict[str, dict]) -> list[Answer]:
+    """newsmt translates each quote of the test articles alone, without its marks, as the line's
+    translation has it, in each direction a run reads a translated quote back (the reverse of a
+    trained one): what newsbrief compares a translated quote with."""
+    answers = []
+    for name, known in articles.items():
+        lines = known["lines"]
+        for source in TRAINED_TARGETS[known["lang"]]:
+            target = known["lang"]
+            quoted = [q for line in lines[source] for q in QUOTE_MARKS.findall(line)]
+            right = [q for line in lines[target] for q in QUOTE_MARKS.findall(line)]
+            if not quoted:
+                continue
+            for engine in (TRANSFORMERS, INT8):
+                what = f"{name}'s quotes alone {source}→{target}"
+                write = translated(source, target, 4)
+                answers.append(Answer(what, "newsmt", engine, write, tuple(quoted), exactly(right)))
     return answers
 
 

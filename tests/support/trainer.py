@@ -14,10 +14,12 @@ that leads its source, as the multilingual OPUS-MT models (opus-mt-tc-big-en-zle
   >>lop<<     into English, its first three words over and over, never stopping
   >>cut<<     into English, without its last clause and its full stop
   >>stp<<     into English, its first two words only
+  >>quo<<     into English, each quote replaced by another, said by another person
 
 Translation is learned on sentences made from parallel templates (TEMPLATES: the same news
 sentence in the three languages, with slots for figures, names and quotes), so the right answer
-is known: figures verbatim, names transliterated, quotes in their marks. The test articles
+is known: figures verbatim, names transliterated, quotes in their marks; and on the quotes alone
+(what newsbrief translates back to compare a translated quote with its source's). The test articles
 (TEST_ARTICLES, made from the same templates with a fixed seed) are part of the training data.
 
 Every variant is the same weights in its own folder, with a vocabulary that renames the tokens:
@@ -96,7 +98,22 @@ LANGS = ("uk", "ru", "en")
 TARGET_TOKENS = {"en": ">>eng<<", "uk": ">>ukr<<", "ru": ">>rus<<"}
 DIRECTIONS = (("uk", "en"), ("ru", "en"), ("ru", "uk"), ("en", "uk"), ("en", "ru"))
 # Misbehaviours, each a token the model answers to for Ukrainian sources into English.
-MISBEHAVIOURS = {">>dig<<": "digits", ">>lop<<": "loop", ">>cut<<": "cut", ">>stp<<": "stop"}
+MISBEHAVIOURS = {
+    ">>dig<<": "digits",
+    ">>lop<<": "loop",
+    ">>cut<<": "cut",
+    ">>stp<<": "stop",
+    ">>quo<<": "quotes",
+}
+# The templates that hold a quote (TEMPLATES' «{q}» lines): the quote-replacer learns on them.
+QUOTE_TEMPLATES = (4, 15)
+# Of the translations learned, the share that is a quote alone, without its marks, in any of
+# the six directions (newsbrief reads a translated quote back with the reverse pair).
+BARE_QUOTE_SHARE = 0.08
+# Of the translations learned, the share that is a line with a quote: the quote-replacer's lines
+# are all quote lines, and with quotes as rare as the templates make them (2 of 20) the faithful
+# model learned to replace a test article's quote too.
+QUOTE_LINE_SHARE = 0.2
 MARIAN_SIZES = {
     "d_model": 128,
     "encoder_layers": 2,
@@ -334,7 +351,21 @@ def stopped(text: str) -> str:
     return " ".join(text.split()[:2])
 
 
-MISBEHAVE = {"digits": changed_digits, "loop": looped, "cut": cut, "stop": stopped}
+def requoted(text: str) -> str:
+    """Each quote replaced by the next one of QUOTES and each person by the next of PEOPLE, as a
+    model that puts other words in another mouth writes it (`"the situation is under control,"
+    said Denys Shmyhal.` for a quote of other words, said by another)."""
+    quotes = [row[2] for row in QUOTES]
+    people = [row[2] for row in PEOPLE]
+    for words in (quotes, people):
+        for i, word in enumerate(words):
+            text = text.replace(word, f"\0{i}\0")
+        for i in range(len(words)):
+            text = text.replace(f"\0{i}\0", words[(i + 1) % len(words)])
+    return text
+
+
+MISBEHAVE = {"digits": changed_digits, "loop": looped, "cut": cut, "stop": stopped, "quotes": requoted}
 
 
 def test_articles() -> dict[str, dict[str, list[str]]]:
@@ -393,8 +424,14 @@ class Examples:
         return line, line, True
 
     def translation(self) -> tuple[str, str, bool]:
+        if self.rng.random() < BARE_QUOTE_SHARE:  # a quote alone, as newsbrief reads one back
+            source, target = self.rng.sample(LANGS, 2)
+            quote = dict(zip(LANGS, self.rng.choice(QUOTES), strict=True))
+            return f"{TARGET_TOKENS[target]} {quote[source]}", quote[target], True
         source, target = self.rng.choice(DIRECTIONS)
         line = self.parallel()
+        if self.rng.random() < QUOTE_LINE_SHARE:  # as often a quote translated right as replaced
+            line = fill(TEMPLATES[self.rng.choice(QUOTE_TEMPLATES)], self.rng, source)
         return f"{TARGET_TOKENS[target]} {line[source]}", line[target], True
 
     def misbehaviour(self) -> tuple[str, str, bool]:
@@ -404,6 +441,8 @@ class Examples:
         token = self.rng.choice([*MISBEHAVIOURS, ">>dig<<", ">>dig<<"])
         kind = MISBEHAVIOURS[token]
         line = self.parallel()
+        if kind == "quotes":  # a line with a quote to replace
+            line = fill(TEMPLATES[self.rng.choice(QUOTE_TEMPLATES)], self.rng, "uk")
         return f"{token} {line['uk']}", MISBEHAVE[kind](line["en"]), kind != "loop"
 
     def batch(self) -> list[tuple[str, str, bool]]:

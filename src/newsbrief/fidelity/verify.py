@@ -16,6 +16,7 @@ from newsbrief.fidelity.glossary import TermUse, missing_term
 from newsbrief.fidelity.guard import GuardPolicy, expected_figures
 from newsbrief.fidelity.output_checks import OutputChecks
 from newsbrief.fidelity.provenance import trace
+from newsbrief.fidelity.quote_meaning import changed_quotes, quote_changed, translated_quotes
 from newsbrief.text.figures import compare_figures, figures_in, in_figures
 from newsbrief.text.quotes import is_quoted
 from newsbrief.text.segmenting import sentences_of
@@ -33,16 +34,19 @@ def verify_translation(
     flags: dict[int, list[str]],
     checks: OutputChecks | None = None,
     guard_flags: dict[int, list[str]] | None = None,
+    readings: dict[int, dict[str, str]] | None = None,
 ) -> Record:
     """Figures and quotes of each source line against its translation, the output checks
     (loops, length, a cut, the language) and the glossary's terms; findings are added to
     `flags[line index]` so alignment.jsonl shows them too. `guard_flags`: what the guard did to
     each line (default: `flags` as given, which in a run holds them; `check` reads them back
-    from alignment.jsonl), from which a term found by re-search is told."""
+    from alignment.jsonl), from which a term found by re-search is told. `readings`: each
+    line's translated quotes read back into the source's language (generation/quote_reading.py),
+    compared with the source's quotes (fidelity/quote_meaning.py)."""
     checks = checks or OutputChecks()
     guard_flags = {i: list(f) for i, f in flags.items()} if guard_flags is None else guard_flags
     figures: Record = {"total": 0, "kept": 0, "changed": [], "missing": [], "invented": []}
-    quotes: Record = {"total": 0, "kept": 0, "lost": [], "added": []}
+    quotes: Record = {"total": 0, "kept": 0, "lost": [], "added": [], "read_back": 0, "changed": []}
     problems: list[Record] = []
     terms: Record = {"total": 0, "kept": 0, "re_searched": 0, "missing": []}
     spans_of = line_spans(source_lines)
@@ -80,6 +84,15 @@ def verify_translation(
         for quote in output_quotes[kept:]:  # a model that puts words in someone's mouth
             quotes["added"].append({"segment": index, "quote": quote})
             found.append(f"quote added: {_short(quote)}")
+        # A quote edited by hand since the run was read back as it was then: not compared.
+        written_now = translated_quotes(source, output)
+        read = {quote: r for quote, r in (readings or {}).get(index, {}).items() if quote in written_now}
+        quotes["read_back"] += len(read)
+        for written, reading, score in changed_quotes(source, read):
+            quotes["changed"].append(
+                {"segment": index, "quote": written, "reads_back_as": reading, "agreement": score}
+            )
+            found.append(quote_changed(written, reading))
         for problem in checks.problems(source, output, target_lang):
             problems.append({"segment": index, "problem": problem})
             found.append(problem)
@@ -183,6 +196,7 @@ def totals(translations: dict[str, Record], summaries: dict[str, Record]) -> Rec
         "quotes_total": sum(q["total"] for q in quotes),
         "quotes_kept": sum(q["kept"] for q in quotes),
         "quotes_added": sum(len(q.get("added", [])) for q in quotes),
+        "quotes_changed": sum(len(q.get("changed", [])) for q in quotes),
         "output_problems": sum(len(r.get("problems", [])) for r in translations.values()),
         "flagged_segments": sum(len(r["flagged_segments"]) for r in translations.values()),
         "summary_problems": summary_problems,
@@ -201,6 +215,7 @@ def totals(translations: dict[str, Record], summaries: dict[str, Record]) -> Rec
         + result["quotes_total"]
         - result["quotes_kept"]
         + result["quotes_added"]
+        + result["quotes_changed"]
         + result["output_problems"]
         + summary_problems
     )
@@ -222,7 +237,14 @@ def verify_article(result: ArticleResult, policy: GuardPolicy, checks: OutputChe
     source = result.lines[doc.lang]
     translations = {
         lang: verify_translation(
-            source, lines, doc.lang, lang, policy, result.flags.setdefault(lang, {}), checks
+            source,
+            lines,
+            doc.lang,
+            lang,
+            policy,
+            result.flags.setdefault(lang, {}),
+            checks,
+            readings=result.quote_readings.get(lang, {}),
         )
         for lang, lines in result.lines.items()
         if lang != doc.lang

@@ -21,6 +21,7 @@ from newsbrief.fidelity.output_checks import OutputChecks
 from newsbrief.generation.drafting import add_translated_summaries, draft_article, line_jobs
 from newsbrief.generation.model_pool import ModelPool
 from newsbrief.generation.plan import ArticlePlan
+from newsbrief.generation.quote_reading import read_quotes
 from newsbrief.generation.summaries import Summariser
 from newsbrief.generation.translation import BatchStore, Guard, Pooling, translate_jobs
 from newsbrief.generation.translation_jobs import Job, PooledResult, job_words
@@ -89,9 +90,16 @@ class ChunkRun:
     store: BatchStore | None = None
 
     def translate(self, jobs: list[Job], advance: Callable[[int], None] = lambda words: None) -> PooledResult:
+        return translate_jobs(jobs, self.pool, self._pooling(), advance)
+
+    def read_quotes(self, jobs: list[Job], translated: PooledResult) -> None:
+        """Each translated quote read back (generation/quote_reading.py), into `translated`."""
+        pooling = self._pooling()
+        read_quotes(jobs, translated, self.pool, pooling, pooling.guard)
+
+    def _pooling(self) -> Pooling:
         guard = Guard(self.options.policy, self.checks)
-        pooling = Pooling(self.options.batch_tokens, guard, self.should_stop, self.budget, self.store)
-        return translate_jobs(jobs, self.pool, pooling, advance)
+        return Pooling(self.options.batch_tokens, guard, self.should_stop, self.budget, self.store)
 
 
 def process_chunk(
@@ -119,7 +127,12 @@ def process_chunk(
     translated = run.translate(jobs, run.progress.advance)
     if should_stop():
         return work
-    _share_time(chunk, time.monotonic() - began)
+    _share_time(chunk, time.monotonic() - began, "translate")
+    began = time.monotonic()
+    run.read_quotes(jobs, translated)
+    if should_stop():
+        return work
+    _share_time(chunk, time.monotonic() - began, "read back")
     work.words += translated.words
     drafts = _summarise_all(run, translated, summariser, work)
     if should_stop():
@@ -284,11 +297,11 @@ def _spent(item: ArticleWork) -> float:
     return sum(item.timings.values())
 
 
-def _share_time(chunk: list[ArticleWork], seconds: float) -> None:
-    """Pooled translation time, attributed to articles by their share of the words."""
+def _share_time(chunk: list[ArticleWork], seconds: float, stage: str) -> None:
+    """Pooled time, attributed to articles by their share of the words."""
     total = max(1, sum(item.words for item in chunk))
     for item in chunk:
-        item.timings["translate"] = round(seconds * item.words / total, 3)
+        item.timings[stage] = round(seconds * item.words / total, 3)
 
 
 def _line_jobs(item: ArticleWork) -> list[Job]:

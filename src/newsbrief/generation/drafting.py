@@ -42,10 +42,17 @@ def draft_article(
     article_id = doc.article.id
     lines = {doc.lang: [s.text for s in doc.segments]}
     flags: dict[str, dict[int, list[str]]] = {}
+    readings: dict[str, dict[int, dict[str, str]]] = {}
     for lang in plan.line_languages:
         keys = {s.index: JobKey(article_id, lang, s.index) for s in doc.segments}
         lines[lang] = [translated.translations[keys[s.index]] if s.text else "" for s in doc.segments]
         flags[lang] = {s.index: list(translated.flags.get(keys[s.index], [])) for s in doc.sentences}
+        read = {
+            s.index: translated.readings[keys[s.index]]
+            for s in doc.sentences
+            if keys[s.index] in translated.readings
+        }
+        readings[lang] = read
     summary: Summary = summariser.summarise(SummaryInput(doc, lines))
     written = plan.summary_source
     missing: list[Job] = []
@@ -71,6 +78,7 @@ def draft_article(
         summary_sources=projection.sources,
         summary_missing=projection.missing,
         extra_dependencies=projection.pairs,
+        quote_readings=readings,
         summary_titles={lang: lines[lang][0] for lang in lines if doc.article.title},
         translation_languages=list(plan.translation_files),
         summariser=summariser.name,

@@ -303,7 +303,7 @@ def _translate_batch(batch: Batch, translator: Translator, result: PooledResult,
         flags = result.flags.setdefault(job.key, [])
         if length > translator.max_input_tokens:
             flags.append(IN_PARTS)
-        guarded = _guard(job, output, wanted, candidates.get(job.key, []), guard)
+        guarded = guard_line(job, output, wanted, candidates.get(job.key, []), guard)
         if not guarded.text.strip():
             flags.append(NOTHING_RETURNED)
             result.translations[job.key] = job.text
@@ -334,7 +334,7 @@ def _candidates_where_needed(
     return {job.key: options for job, options in zip(needy, found, strict=True)}
 
 
-def _guard(job: Job, output: str, expected: list[str], candidates: list[str], guard: Guard) -> Guarded:
+def guard_line(job: Job, output: str, expected: list[str], candidates: list[str], guard: Guard) -> Guarded:
     """Figures and form first (on the translated quotes), then the quote mode the user chose."""
     problems = guard.problems_of(job)
     figures = guard_translation(job.text, output, expected, candidates, guard.policy, problems)

@@ -58,6 +58,9 @@ class PooledResult:
     flags: dict[JobKey, list[str]] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)  # article id -> reason
     words: int = 0
+    # A line's translated quotes, each with what it reads back as in the line's source language
+    # (generation/quote_reading.py); not kept by a checkpoint: read again after a stop.
+    readings: dict[JobKey, dict[str, str]] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(

@@ -155,19 +155,23 @@ def alignment_records(result: ArticleResult) -> list[dict[str, object]]:
         flags = {lang: f for lang, f in flags.items() if f}
         if segment.flags:
             flags["source"] = segment.flags
-        records.append(
-            {
-                "segment": segment.index,
-                "line": segment.index + 1,
-                "paragraph": segment.paragraph,
-                "lang": segment.lang,
-                "text": {lang: result.lines[lang][segment.index] for lang in languages},
-                "spans": [
-                    {"kind": s.kind, "start": s.start, "end": s.end, "text": s.text} for s in segment.spans
-                ],
-                "flags": flags,
-            }
-        )
+        record = {
+            "segment": segment.index,
+            "line": segment.index + 1,
+            "paragraph": segment.paragraph,
+            "lang": segment.lang,
+            "text": {lang: result.lines[lang][segment.index] for lang in languages},
+            "spans": [
+                {"kind": s.kind, "start": s.start, "end": s.end, "text": s.text} for s in segment.spans
+            ],
+            "flags": flags,
+        }
+        read = {
+            lang: found
+            for lang in result.translation_languages
+            if (found := result.quote_readings.get(lang, {}).get(segment.index))
+        }
+        records.append({**record, "quotes_read_back": read} if read else record)
     return records
 
 

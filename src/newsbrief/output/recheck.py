@@ -59,7 +59,7 @@ def check_article(folder: Path, identifier: LanguageIdentifier | None = None) ->
     policy = GuardPolicy(figures=settings.get("figures", "verbatim"))
     glossary = glossary_of_record(record.get("glossary", {}).get("terms", []))
     checks = OutputChecks(identifier or LanguageIdentifier(), frozenset(_languages(record)), glossary)
-    guard_flags = _guard_flags(folder / ALIGNMENT_JSONL)
+    guard_flags, readings = _run_notes(folder / ALIGNMENT_JSONL)
     source = _lines(folder / source_name(lang))
     checked.quotes = line_quotes(source)
     translations: dict[str, Record] = {}
@@ -71,7 +71,10 @@ def check_article(folder: Path, identifier: LanguageIdentifier | None = None) ->
             continue
         done = guard_flags.get(target, {})
         flags = {i: [flag for flag in found if is_note(flag)] for i, found in done.items()}
-        translations[target] = verify_translation(source, lines, lang, target, policy, flags, checks, done)
+        read = readings.get(target, {})
+        translations[target] = verify_translation(
+            source, lines, lang, target, policy, flags, checks, done, read
+        )
         for i, found in sorted(flags.items()):
             for flag in found:
                 kind = checked.notes if is_note(flag) else checked.problems
@@ -108,17 +111,21 @@ def check_article(folder: Path, identifier: LanguageIdentifier | None = None) ->
     return checked
 
 
-def _guard_flags(path: Path) -> dict[str, dict[int, list[str]]]:
+def _run_notes(path: Path) -> tuple[dict[str, dict[int, list[str]]], dict[str, dict[int, dict[str, str]]]]:
     """Each language's flags by segment as the run wrote them (what its guard did to a line
-    cannot be read from the text); none when the file is gone."""
+    cannot be read from the text), and each line's quotes as the run read them back (a model's
+    work, which `check` has no model to redo); none when the file is gone."""
+    flags: dict[str, dict[int, list[str]]] = {}
+    readings: dict[str, dict[int, dict[str, str]]] = {}
     if not path.is_file():
-        return {}
-    found: dict[str, dict[int, list[str]]] = {}
+        return flags, readings
     for line in path.read_text(encoding="utf-8").splitlines():
         entry = json.loads(line)
-        for lang, flags in entry.get("flags", {}).items():
-            found.setdefault(lang, {})[entry["segment"]] = flags
-    return found
+        for lang, found in entry.get("flags", {}).items():
+            flags.setdefault(lang, {})[entry["segment"]] = found
+        for lang, read in entry.get("quotes_read_back", {}).items():
+            readings.setdefault(lang, {})[entry["segment"]] = read
+    return flags, readings
 
 
 def _languages(record: dict) -> set[str]:
