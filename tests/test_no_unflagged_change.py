@@ -103,7 +103,7 @@ def test_an_output_identical_to_its_source_keeps_a_quote_that_runs_over_paragrap
     """It was flagged "quote lost": the output's lines were searched one by one."""
     source = ["«Перший абзац цитати.", "", "«Другий абзац її закриває», — сказав він."]
     record = translation_record(source, list(source), "uk", "uk")
-    assert record["quotes"] == {"total": 2, "kept": 2, "lost": [], "added": []}
+    assert record["quotes"] == {"total": 2, "kept": 2, "lost": [], "added": [], "read_back": 0, "changed": []}
 
 
 def test_nested_quotes_count_once() -> None:

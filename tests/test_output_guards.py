@@ -110,11 +110,14 @@ def test_a_model_that_answers_in_the_wrong_language_is_caught_on_every_line_and_
     summaries = json.loads((out / EN_ARTICLE / "article.json").read_text(encoding="utf-8"))["fidelity"][
         "summaries"
     ]
-    assert summaries["uk"]["problems"] == ["not in Ukrainian: reads as Russian"]
+    # Each Russian sentence of the Ukrainian summary is dropped (issue 34, item 3): none is left,
+    # and the summary file says so.
+    why = "every sentence was dropped: not in Ukrainian: reads as Russian"
+    assert summaries["uk"]["empty"] and summaries["uk"]["repairs"][-1] == why
     assert summaries["en"]["problems"] == []
     checked = runner.invoke(app, ["check", str(out)])
     assert checked.exit_code == EXIT_FLAGGED
-    assert "summary.uk.md: not in Ukrainian: reads as Russian" in checked.output
+    assert f"summary.uk.md: no summary: {why}" in checked.output
     assert "translation.uk.txt line 1: not in Ukrainian: reads as Russian" in checked.output
 
 

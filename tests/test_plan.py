@@ -69,10 +69,17 @@ def test_a_chunk_translates_exactly_the_pairs_its_articles_plans_name(
         (draft,) = work.drafts
         plan = item.plan
         # Same-language lines (a quote already in the target) are copied, never given to a model;
-        # beyond the plan only a summary whose projection traced nothing is translated instead.
-        instead = {tuple(name.split(":")[1].split("-")) for name in draft.extra_dependencies}
-        assert recording.pairs == set(plan.pairs) | instead, item.doc.article.id
-        for source, lang in instead:
+        # beyond the plan only a summary whose projection traced nothing is translated instead,
+        # and translated quotes are read back with the reverse pair: each named in article.json.
+        beyond = {tuple(name.split(":")[1].split("-")) for name in draft.extra_dependencies}
+        assert recording.pairs == set(plan.pairs) | beyond, item.doc.article.id
+        read_back = {
+            (lang, s.lang)
+            for lang, lines in draft.quote_readings.items()
+            for s in item.doc.sentences
+            if s.index in lines
+        }
+        for source, lang in beyond - read_back:
             assert draft.summary_sources[lang].startswith(f"translated from {source} (no sentence")
         assert list(draft.summaries) == [
             *plan.summaries_written,

@@ -43,16 +43,15 @@ def draft_article(
     lines = {doc.lang: [s.text for s in doc.segments]}
     flags: dict[str, dict[int, list[str]]] = {}
     readings: dict[str, dict[int, dict[str, str]]] = {}
+    reverse_pairs: set[str] = set()
     for lang in plan.line_languages:
         keys = {s.index: JobKey(article_id, lang, s.index) for s in doc.segments}
         lines[lang] = [translated.translations[keys[s.index]] if s.text else "" for s in doc.segments]
         flags[lang] = {s.index: list(translated.flags.get(keys[s.index], [])) for s in doc.sentences}
-        read = {
-            s.index: translated.readings[keys[s.index]]
-            for s in doc.sentences
-            if keys[s.index] in translated.readings
-        }
-        readings[lang] = read
+        read = [s for s in doc.sentences if translated.readings.get(keys[s.index])]
+        readings[lang] = {s.index: translated.readings[keys[s.index]] for s in read}
+        # The reverse pairs that read the quotes back: models beyond the plan, named in article.json.
+        reverse_pairs |= {f"translate:{lang}-{s.lang}" for s in read}
     summary: Summary = summariser.summarise(SummaryInput(doc, lines))
     written = plan.summary_source
     missing: list[Job] = []
@@ -77,7 +76,7 @@ def draft_article(
         summaries=summaries,
         summary_sources=projection.sources,
         summary_missing=projection.missing,
-        extra_dependencies=projection.pairs,
+        extra_dependencies=sorted({*projection.pairs, *reverse_pairs}),
         quote_readings=readings,
         summary_titles={lang: lines[lang][0] for lang in lines if doc.article.title},
         translation_languages=list(plan.translation_files),
