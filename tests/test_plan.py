@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from newsbrief.cli import EXIT_MODEL_UNAVAILABLE, EXIT_OK, app
 from newsbrief.generation.chunk_work import ArticleWork, ChunkOptions, process_chunk
 from newsbrief.generation.model_pool import ModelPool
-from newsbrief.generation.plan import plan_article, run_pairs
+from newsbrief.generation.plan import Routing, plan_article, run_pairs
 from newsbrief.generation.translation import Translator
 from newsbrief.input.readers import read_article
 from newsbrief.run.preflight import prepare
@@ -61,7 +61,7 @@ def test_a_chunk_translates_exactly_the_pairs_its_articles_plans_name(
         article.id = article_name
         lang, _ = prepared.identifier().detect(" ".join([article.title, *article.paragraphs]))
         doc = segment_article(article, lang, prepared.identifier(), {"uk", "en", "ru"})
-        chunk.append(ArticleWork(doc, plan_article(doc, settings), {}, doc.word_count()))
+        chunk.append(ArticleWork(doc, plan_article(doc, Routing.of(settings)), {}, doc.word_count()))
     for item in chunk:  # one article a chunk, so that no article's pairs hide another's
         recording = RecordingPool(pool)
         work = process_chunk([item], recording, ChunkOptions.of(settings), prepared.output_checks())  # type: ignore[arg-type]
@@ -99,7 +99,9 @@ def test_the_run_pairs_hold_every_pair_an_article_plans(name: str) -> None:
         article = read_article(ARTICLES / article_name)
         lang, _ = identifier.detect(" ".join([article.title, *article.paragraphs]))
         doc = segment_article(article, lang, identifier, {"uk", "en", "ru"})
-        assert set(plan_article(doc, settings).pairs) <= run_pairs(settings), article_name
+        assert set(plan_article(doc, Routing.of(settings)).pairs) <= run_pairs(Routing.of(settings)), (
+            article_name
+        )
 
 
 def test_models_lists_only_what_the_configuration_uses_and_exits_3_when_one_is_missing(

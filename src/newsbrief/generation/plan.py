@@ -24,6 +24,33 @@ from newsbrief.settings.groups import OtherSummaries, Settings, SummaryStrategy,
 
 
 @dataclass(frozen=True)
+class Routing:
+    """What the plan reads of the settings, and nothing else: the languages, the two strategies
+    and where summaries the summariser does not write come from."""
+
+    targets: tuple[str, ...]
+    summary_languages: tuple[str, ...]
+    source_languages: tuple[str, ...]
+    summariser: SummaryStrategy
+    translator: TranslationStrategy
+    summariser_language: str  # the language the seq2seq summariser writes
+    other_summaries: OtherSummaries
+
+    @classmethod
+    def of(cls, settings: Settings) -> Routing:
+        languages, models = settings.languages, settings.models
+        return cls(
+            tuple(languages.targets),
+            tuple(languages.summary_languages),
+            tuple(languages.source_languages),
+            models.summariser,
+            models.translator,
+            settings.summaries.summariser_language,
+            settings.summaries.other_summaries,
+        )
+
+
+@dataclass(frozen=True)
 class ArticlePlan:
     lang: str  # the article's language
     line_languages: tuple[str, ...]  # its lines are translated into these (sorted)
@@ -49,24 +76,24 @@ class ArticlePlan:
         return models + [f"prompt:{name}" for name in self.prompts]
 
 
-def plan_article(doc: SegmentedArticle, settings: Settings) -> ArticlePlan:
-    written = summariser_languages(settings)
-    routes = _routes(doc.lang, {s.lang for s in doc.sentences}, bool(doc.article.title), settings)
+def plan_article(doc: SegmentedArticle, routing: Routing) -> ArticlePlan:
+    written = summariser_languages(routing)
+    routes = _routes(doc.lang, {s.lang for s in doc.sentences}, bool(doc.article.title), routing)
     prompts: set[str] = set()
-    if settings.models.summariser == SummaryStrategy.INSTRUCT:
-        prompts |= {f"summarise.{lang}" for lang in settings.languages.summary_languages}
-    if settings.models.translator == TranslationStrategy.INSTRUCT:
+    if routing.summariser == SummaryStrategy.INSTRUCT:
+        prompts |= {f"summarise.{lang}" for lang in routing.summary_languages}
+    if routing.translator == TranslationStrategy.INSTRUCT:
         prompts |= {f"translate.{target}" for _, target in routes.pairs}
     return ArticlePlan(
         lang=doc.lang,
         line_languages=tuple(sorted(routes.lines)),
-        translation_files=tuple(sorted(set(settings.languages.targets) - {doc.lang})),
+        translation_files=tuple(sorted(set(routing.targets) - {doc.lang})),
         summaries_written=written,
         summaries_translated=routes.translated,
         summaries_projected=routes.projected,
         titles_translated=routes.titles,
         pairs=tuple(sorted(routes.pairs)),
-        summariser_used=settings.models.summariser != SummaryStrategy.EXTRACTIVE,
+        summariser_used=routing.summariser != SummaryStrategy.EXTRACTIVE,
         prompts=tuple(sorted(prompts)),
     )
 
@@ -82,11 +109,11 @@ class _Routes:
     pairs: set[tuple[str, str]]
 
 
-def _routes(lang: str, segment_languages: set[str], has_title: bool, settings: Settings) -> _Routes:
-    written = summariser_languages(settings)
-    lines = line_languages(lang, settings)
-    others = [other for other in settings.languages.summary_languages if other not in written]
-    projecting = settings.summaries.other_summaries == OtherSummaries.PROJECT
+def _routes(lang: str, segment_languages: set[str], has_title: bool, routing: Routing) -> _Routes:
+    written = summariser_languages(routing)
+    lines = line_languages(lang, routing)
+    others = [other for other in routing.summary_languages if other not in written]
+    projecting = routing.other_summaries == OtherSummaries.PROJECT
     projected = tuple(other for other in others if projecting and other in {*lines, lang})
     translated = tuple(other for other in others if other not in projected)
     titles = tuple(other for other in translated if has_title and other not in {*lines, lang})
@@ -96,41 +123,41 @@ def _routes(lang: str, segment_languages: set[str], has_title: bool, settings: S
     return _Routes(lines, projected, translated, titles, pairs)
 
 
-def run_pairs(settings: Settings) -> set[tuple[str, str]]:
+def run_pairs(routing: Routing) -> set[tuple[str, str]]:
     """Every pair some article of this configuration may translate: an article may be in any
     accepted language, and so may any of its segments."""
-    accepted = set(settings.languages.source_languages)
-    return {pair for lang in accepted for pair in _routes(lang, accepted, True, settings).pairs}
+    accepted = set(routing.source_languages)
+    return {pair for lang in accepted for pair in _routes(lang, accepted, True, routing).pairs}
 
 
-def summariser_languages(settings: Settings) -> tuple[str, ...]:
+def summariser_languages(routing: Routing) -> tuple[str, ...]:
     """The languages the summariser writes itself; the others are translated summaries."""
-    if settings.models.summariser == SummaryStrategy.SEQ2SEQ:
-        return (settings.summaries.summariser_language,)
-    return settings.languages.summary_languages
+    if routing.summariser == SummaryStrategy.SEQ2SEQ:
+        return (routing.summariser_language,)
+    return routing.summary_languages
 
 
-def line_languages(article_lang: str, settings: Settings) -> set[str]:
+def line_languages(article_lang: str, routing: Routing) -> set[str]:
     """Languages an article's lines must be translated into (files and summaries)."""
-    needed = set(settings.languages.targets)
-    if settings.models.summariser == SummaryStrategy.SEQ2SEQ:
-        needed.add(settings.summaries.summariser_language)
+    needed = set(routing.targets)
+    if routing.summariser == SummaryStrategy.SEQ2SEQ:
+        needed.add(routing.summariser_language)
     else:
-        needed |= set(settings.languages.summary_languages)
+        needed |= set(routing.summary_languages)
     return needed - {article_lang}
 
 
-def run_prompts(settings: Settings) -> list[tuple[str, str]]:
+def run_prompts(routing: Routing) -> list[tuple[str, str]]:
     """(task, language) of every prompt template some article of this run may use: checked
     before anything runs, so a broken one is a usage error at once."""
     wanted = []
-    if settings.models.summariser == SummaryStrategy.INSTRUCT:
-        wanted += [("summarise", lang) for lang in settings.languages.summary_languages]
-    if settings.models.translator == TranslationStrategy.INSTRUCT:
+    if routing.summariser == SummaryStrategy.INSTRUCT:
+        wanted += [("summarise", lang) for lang in routing.summary_languages]
+    if routing.translator == TranslationStrategy.INSTRUCT:
         targets = {
-            *settings.languages.targets,
-            *settings.languages.summary_languages,
-            settings.summaries.summariser_language,
+            *routing.targets,
+            *routing.summary_languages,
+            routing.summariser_language,
         }
         wanted += [("translate", lang) for lang in sorted(targets)]
     return wanted
@@ -142,7 +169,9 @@ def model_roles(settings: Settings) -> dict[str, str]:
     when a pair it may translate has no direct model."""
     configured = settings.models.translation_models
     by_pair = settings.models.translator == TranslationStrategy.SEQ2SEQ
-    pairs = sorted(f"{source}-{target}" for source, target in run_pairs(settings)) if by_pair else []
+    pairs = (
+        sorted(f"{source}-{target}" for source, target in run_pairs(Routing.of(settings))) if by_pair else []
+    )
     roles = {pair: configured[pair] for pair in pairs if pair in configured}
     if settings.models.summariser == SummaryStrategy.SEQ2SEQ:
         roles["summariser"] = settings.models.summariser_model

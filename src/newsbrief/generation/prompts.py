@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newsbrief.errors import PromptError
-from newsbrief.generation.plan import run_prompts
+from newsbrief.generation.plan import Routing, run_prompts
 from newsbrief.settings.groups import Settings
 
 # The package's own templates, next to src/ in the repository (README: "prompts/").
@@ -138,7 +138,7 @@ def prompt_folder(settings: Settings) -> Path:
 
 def load_prompts(settings: Settings) -> dict[str, PromptTemplate]:
     """Every template the run can use ("summarise.uk", "translate.en", ...), checked now."""
-    wanted = run_prompts(settings)
+    wanted = run_prompts(Routing.of(settings))
     if not wanted:
         return {}
     folder = prompt_folder(settings)

@@ -14,7 +14,7 @@ from newsbrief.errors import (
     ArticleSkipped,
 )
 from newsbrief.generation.chunk_work import ArticleWork
-from newsbrief.generation.plan import plan_article
+from newsbrief.generation.plan import Routing, plan_article
 from newsbrief.input.gate import MEGABYTE, InputLimits, TooLarge, read_file
 from newsbrief.input.readers import read_article
 from newsbrief.limits import OverTimeLimit, time_limit
@@ -121,7 +121,7 @@ def _planned(run: BatchRun, doc: SegmentedArticle, row: ArticleRow, began: float
     doc.article.id = row.id
     row.lang = doc.lang
     row.words = doc.word_count()
-    plan = plan_article(doc, run.settings)
+    plan = plan_article(doc, Routing.of(run.settings))
     # Hashing resolves the article's models: a missing one stops the run here, before any writing.
     row.dependencies = plan.dependencies()
     row.config_hash = run.hasher.hash(row.dependencies)
