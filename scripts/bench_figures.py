@@ -28,6 +28,7 @@ from newsbrief.stages import (
     GuardPolicy,
     LanguageIdentifier,
     ModelPool,
+    Routing,
     compare_figures,
     figures_in,
     figures_of,
@@ -65,7 +66,8 @@ def main() -> int:
     args = parser.parse_args()
 
     settings = load_settings(args.config, {"translator": args.translator}, args.model)
-    translator = ModelPool(settings, load_prompts(settings)).translator(args.source, args.target)
+    prompts = load_prompts(settings.models.prompts, Routing.of(settings))
+    translator = ModelPool(settings, prompts).translator(args.source, args.target)
     sentences = corpus_sentences(args.corpus, args.source, args.limit)
     expected = [figures_in(s) for s in sentences]
     total = sum(len(f) for f in expected)

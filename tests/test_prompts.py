@@ -7,10 +7,15 @@ from pathlib import Path
 import pytest
 
 from newsbrief.errors import PromptError
+from newsbrief.generation.plan import Routing
 from newsbrief.generation.prompts import DEFAULT_PROMPT_DIR, load_prompts, load_template
 from newsbrief.settings import Settings, apply_options
 
 GOOD_SUMMARY = "# system\nBe an editor.\n\n# user\nSummarise in {language}:\n\n{article}\n"
+
+
+def prompts_of(settings: Settings) -> tuple[str, Routing]:
+    return settings.models.prompts, Routing.of(settings)
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -81,9 +86,9 @@ def test_load_prompts_checks_only_what_the_run_uses(tmp_path: Path) -> None:
     settings = apply_options(
         Settings(), summariser="instruct", summary_languages=("en",), prompts=str(tmp_path)
     )
-    assert set(load_prompts(settings)) == {"summarise.en"}
-    assert load_prompts(apply_options(settings, summariser="extractive")) == {}
+    assert set(load_prompts(*prompts_of(settings))) == {"summarise.en"}
+    assert load_prompts(*prompts_of(apply_options(settings, summariser="extractive"))) == {}
     with pytest.raises(PromptError, match=r"summarise\.uk\.md"):
-        load_prompts(apply_options(settings, summary_languages=("en", "uk")))
+        load_prompts(*prompts_of(apply_options(settings, summary_languages=("en", "uk"))))
     with pytest.raises(PromptError, match="does not exist"):
-        load_prompts(apply_options(settings, prompts=str(tmp_path / "nowhere")))
+        load_prompts(*prompts_of(apply_options(settings, prompts=str(tmp_path / "nowhere"))))

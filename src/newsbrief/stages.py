@@ -15,6 +15,7 @@ from newsbrief.fidelity.output_checks import OutputChecks
 from newsbrief.fidelity.quote_meaning import QUOTE_AGREEMENT, agreement, changed_quotes, translated_quotes
 from newsbrief.generation.chunk_work import ArticleWork, ChunkOptions, ChunkRun, summarise_side_by_side
 from newsbrief.generation.model_pool import ModelPool
+from newsbrief.generation.plan import Routing
 from newsbrief.generation.prompts import load_prompts
 from newsbrief.generation.summaries import WINDOW_MARGIN, Seq2SeqSummariser, SummaryInput, pack_by_tokens
 from newsbrief.generation.translation import Guard, Pooling, Seq2SeqTranslator, translate_jobs
@@ -59,6 +60,7 @@ __all__ = [
     "OutputChecks",
     "Pooling",
     "Replacements",
+    "Routing",
     "SegmentedArticle",
     "Seq2SeqModel",
     "Seq2SeqSummariser",

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from newsbrief.errors import PromptError
 from newsbrief.generation.plan import Routing, run_prompts
-from newsbrief.settings.groups import Settings
 
 # The package's own templates, next to src/ in the repository (README: "prompts/").
 DEFAULT_PROMPT_DIR = Path(__file__).resolve().parents[3] / "prompts"
@@ -132,16 +131,18 @@ def bullet_list(items: list[str], quoted: bool = False) -> str:
     return "\n".join(f'- "{item}"' if quoted else f"- {item}" for item in unique)
 
 
-def prompt_folder(settings: Settings) -> Path:
-    return Path(settings.models.prompts).expanduser() if settings.models.prompts else DEFAULT_PROMPT_DIR
+def prompt_folder(setting: str) -> Path:
+    """The folder the `prompts` setting names, or the templates newsbrief ships."""
+    return Path(setting).expanduser() if setting else DEFAULT_PROMPT_DIR
 
 
-def load_prompts(settings: Settings) -> dict[str, PromptTemplate]:
-    """Every template the run can use ("summarise.uk", "translate.en", ...), checked now."""
-    wanted = run_prompts(Routing.of(settings))
+def load_prompts(setting: str, routing: Routing) -> dict[str, PromptTemplate]:
+    """Every template a run routed so can use ("summarise.uk", "translate.en", ...), checked
+    now; `setting` is the `prompts` setting (a folder, or "" for the shipped ones)."""
+    wanted = run_prompts(routing)
     if not wanted:
         return {}
-    folder = prompt_folder(settings)
+    folder = prompt_folder(setting)
     if not folder.is_dir():
         raise PromptError(f"prompt folder {folder} does not exist (setting 'prompts')")
     return {f"{task}.{lang}": load_template(folder, task, lang) for task, lang in wanted}

@@ -13,6 +13,7 @@ from typing import Any
 from newsbrief.errors import ConfigError
 from newsbrief.fidelity.glossary import Glossary, load_glossary
 from newsbrief.fidelity.output_checks import OutputChecks
+from newsbrief.generation.plan import Routing
 from newsbrief.generation.prompts import PromptTemplate, load_prompts
 from newsbrief.settings.groups import Engine, Settings
 from newsbrief.text.language import LanguageIdentifier
@@ -39,7 +40,7 @@ class Prepared:
 
 def prepare(settings: Settings) -> Prepared:
     """Everything a run needs read before it starts; a ConfigError names what is wrong."""
-    prompts = load_prompts(settings)
+    prompts = load_prompts(settings.models.prompts, Routing.of(settings))
     path = settings.guard.glossary
     glossary = load_glossary(Path(path)) if path else Glossary()
     if settings.control.engine == Engine.RAY:
