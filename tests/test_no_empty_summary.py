@@ -11,11 +11,21 @@ from support.corpus import segmented
 
 from newsbrief.article import ArticleDraft
 from newsbrief.fidelity.output_checks import OutputChecks
+from newsbrief.generation.chunk_work import (
+    ArticleWork,
+    ChunkOptions,
+    ChunkRun,
+    ChunkWork,
+    translate_summaries,
+)
 from newsbrief.generation.drafting import SummaryProjection
 from newsbrief.generation.model_pool import ModelPool
+from newsbrief.generation.plan import Routing, plan_article
+from newsbrief.limits import TimeBudget
 from newsbrief.output.atomic import write_article_folder
 from newsbrief.output.folder import article_files
 from newsbrief.output.recheck import check_article
+from newsbrief.progress import NoProgress
 from newsbrief.run.finish import Finishing, finish
 from newsbrief.settings import Settings, apply_models
 
@@ -83,3 +93,53 @@ def test_a_summary_with_nothing_in_it_says_so_in_its_file_and_is_flagged(tmp_pat
     checked = check_article(folder)
     assert f"summary.uk.md: no summary: {why}" in checked.problems
     assert checked.fidelity["summaries"]["uk"]["empty"]
+
+
+class FailingPool:
+    """The real pool, whose model for one pair fails as a model can (out of memory)."""
+
+    def __init__(self, pool: ModelPool, pair: tuple[str, str]) -> None:
+        self.pool, self.pair = pool, pair
+
+    def translator(self, source: str, target: str) -> object:
+        translator = self.pool.translator(source, target)
+        if (source, target) == self.pair:
+            translator.translate = _out_of_memory  # type: ignore[method-assign]
+        return translator
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.pool, name)
+
+
+def _out_of_memory(batch: list[str]) -> list[str]:
+    raise RuntimeError("out of memory")
+
+
+def test_a_translation_instead_of_a_projection_that_fails_costs_that_summary_not_the_article(
+    tiny_models: Path,
+) -> None:
+    """The benchmark's random summariser wrote one 'word' longer than the translator's window:
+    the translation standing in for its projection failed, and with it the whole article."""
+    settings = apply_models(Settings(), {"en-uk": str(tiny_models / "marian-en-uk")})
+    pool = FailingPool(ModelPool(settings, {}), ("en", "uk"))
+    doc = segmented("uk-grain-exports.txt")
+    doc.article.id = "uk-grain-exports"
+    plan = plan_article(doc, Routing.of(settings))
+    assert plan.summaries_projected == ("uk",) and plan.summary_source == "en"
+    source = [s.text for s in doc.segments]
+    draft = ArticleDraft(doc, {"uk": source, "en": source}, {}, {"en": WRITTEN, "uk": []}, {}, ["en"])
+    projection = SummaryProjection("en", {}, {})
+    jobs = projection.instead("uk", WRITTEN, doc.article.id, pool)  # type: ignore[arg-type]
+    draft.summary_sources, draft.summary_missing = projection.sources, projection.missing
+    item = ArticleWork(doc, plan, {}, doc.word_count())
+    run = ChunkRun(
+        [item], pool, ChunkOptions.of(settings), OutputChecks(), NoProgress(), lambda: False, TimeBudget(0)
+    )  # type: ignore[arg-type]
+    work = ChunkWork()
+    translate_summaries(run, [(draft, jobs)], work)
+    assert work.failures == [] and work.drafts == [draft]
+    assert draft.summaries["uk"] == []
+    assert draft.summary_missing["uk"] == (
+        "no sentence of the en summary traced to the article, and its translation failed: "
+        "translation en→uk: out of memory"
+    )

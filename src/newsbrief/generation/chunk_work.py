@@ -18,7 +18,13 @@ from typing import Protocol
 from newsbrief.article import ArticleDraft, SegmentedArticle
 from newsbrief.fidelity.guard import GuardPolicy
 from newsbrief.fidelity.output_checks import OutputChecks
-from newsbrief.generation.drafting import add_translated_summaries, draft_article, line_jobs
+from newsbrief.generation.drafting import (
+    add_translated_summaries,
+    draft_article,
+    instead_failed,
+    is_instead,
+    line_jobs,
+)
 from newsbrief.generation.model_pool import ModelPool
 from newsbrief.generation.plan import ArticlePlan
 from newsbrief.generation.quote_reading import read_quotes
@@ -137,7 +143,7 @@ def process_chunk(
     drafts = _summarise_all(run, translated, summariser, work)
     if should_stop():
         return work
-    _translate_summaries(run, drafts, work)
+    translate_summaries(run, drafts, work)
     return work
 
 
@@ -274,20 +280,26 @@ def _result(future: Future[Drafted]) -> Drafted | str:
         return f"summarising: {error}"
 
 
-def _translate_summaries(
-    run: ChunkRun, drafts: list[tuple[ArticleDraft, list[Job]]], work: ChunkWork
-) -> None:
-    """The summaries' translations, pooled across the chunk, put into each draft."""
-    jobs = [job for _, missing in drafts for job in missing]
-    run.progress.phase("translating summaries", job_words(jobs), "words")
-    translations = run.translate(jobs, run.progress.advance)
-    work.words += translations.words
+def translate_summaries(run: ChunkRun, drafts: list[tuple[ArticleDraft, list[Job]]], work: ChunkWork) -> None:
+    """The summaries' translations, pooled across the chunk, put into each draft. Those that
+    stand in for a projection that traced nothing are translated apart: where one fails, that
+    summary says why, and the article goes on (it had no summary to lose)."""
     plans = {item.article_id: item.plan for item in run.chunk}
+    jobs = [job for _, missing in drafts for job in missing]
+    instead = [job for job in jobs if is_instead(job, plans[job.key.article_id])]
+    required = [job for job in jobs if not is_instead(job, plans[job.key.article_id])]
+    run.progress.phase("translating summaries", job_words(jobs), "words")
+    translations = run.translate(required, run.progress.advance)
+    fallbacks = run.translate(instead, run.progress.advance)
+    work.words += translations.words + fallbacks.words
+    translations.translations.update(fallbacks.translations)
     for draft, missing in drafts:
         article_id = draft.doc.article.id
         if reason := translations.failures.get(article_id):
             work.failures.append(ArticleFailure(article_id, reason, draft.timings))
             continue
+        if reason := fallbacks.failures.get(article_id):
+            missing = instead_failed(draft, plans[article_id], missing, reason)
         add_translated_summaries(draft, plans[article_id], translations, missing)
         work.drafts.append(draft)
 

@@ -119,6 +119,22 @@ class SummaryProjection:
         return _summary_jobs(article_id, sentences, self.written, lang)
 
 
+def is_instead(job: Job, plan: ArticlePlan) -> bool:
+    """A job of a summary translated because its projection traced nothing."""
+    return job.key.channel.removeprefix("summary:") in plan.summaries_projected
+
+
+def instead_failed(draft: ArticleDraft, plan: ArticlePlan, jobs: list[Job], reason: str) -> list[Job]:
+    """The article's summary jobs without those of a translation instead of a projection that
+    failed; each such summary says why it has none."""
+    written = plan.summary_source
+    for lang in {job.key.channel.removeprefix("summary:") for job in jobs if is_instead(job, plan)}:
+        untraced = f"no sentence of the {written} summary traced to the article"
+        draft.summary_sources[lang] = f"projected from {written} ({untraced})"
+        draft.summary_missing[lang] = f"{untraced}, and its translation failed: {reason}"
+    return [job for job in jobs if not is_instead(job, plan)]
+
+
 def _summary_jobs(article_id: str, sentences: list[str], written: str, lang: str) -> list[Job]:
     channel = f"summary:{lang}"
     return [Job(JobKey(article_id, channel, i), text, written, lang) for i, text in enumerate(sentences)]
