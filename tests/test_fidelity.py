@@ -408,3 +408,10 @@ def test_a_repeated_sentence_is_dropped_and_a_summary_of_failures_only_is_left_e
     assert repairs[-1] == (
         "every sentence was dropped: 0 word(s): too short for a sentence; repeated words (degenerate output)"
     )
+
+
+def test_every_language_the_detector_can_name_is_named_in_messages() -> None:
+    """`check` said "reads as Russian" of one line and "reads as kk" of another (issue 36)."""
+    from newsbrief.text.language import DETECTABLE, language_name
+
+    assert [code for code in DETECTABLE if language_name(code) == code] == []

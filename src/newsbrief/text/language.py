@@ -35,15 +35,34 @@ DETECTABLE = (
     "ko",
     "hi",
 )
-# Languages by name, for prompts and messages.
+# Languages by name, for prompts and messages: every one the detector can name (a flag said
+# "reads as kk" where it meant Kazakh).
 LANGUAGE_NAMES = {
     "en": "English",
     "uk": "Ukrainian",
     "ru": "Russian",
+    "be": "Belarusian",
+    "bg": "Bulgarian",
+    "pl": "Polish",
+    "cs": "Czech",
+    "sk": "Slovak",
     "de": "German",
     "fr": "French",
-    "pl": "Polish",
     "es": "Spanish",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "nl": "Dutch",
+    "ro": "Romanian",
+    "tr": "Turkish",
+    "ar": "Arabic",
+    "he": "Hebrew",
+    "ka": "Georgian",
+    "hy": "Armenian",
+    "kk": "Kazakh",
+    "ja": "Japanese",
+    "zh": "Chinese",
+    "ko": "Korean",
+    "hi": "Hindi",
 }
 # A segment shorter than this, or detected with less confidence, takes the article's language.
 MIN_SEGMENT_LETTERS = 20
