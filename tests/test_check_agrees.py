@@ -6,57 +6,30 @@ sentence dropped) is in `check --json` for the same line, and `check`'s text nam
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from support.corpus import ARTICLES, ROOT, is_article_folder
+from support.trained import NEWSMT_VARIANTS, variant_runs
 from typer.testing import CliRunner
 
 from newsbrief.cli import app
 from newsbrief.fidelity.guard import is_note
 
-VARIANTS = (
-    "newsmt",
-    "newsmt-copy",
-    "newsmt-digits",
-    "newsmt-loop",
-    "newsmt-cut",
-    "newsmt-stop",
-    "newsmt-wrong-language",
-    "newsmt-quotes",
-)
 QUOTES = sorted((ROOT / "tests" / "data" / "quotes").glob("*.txt"))
 
 
 @pytest.fixture(scope="module")
 def runs(trained_models: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    source = tmp_path_factory.mktemp("agree") / "in"
-    shutil.copytree(ARTICLES, source)
-    for path in QUOTES:
-        shutil.copy(path, source / path.name)
-    outs = {}
-    for variant in VARIANTS:
-        out = source.parent / variant
-        pairs = [
-            arg
-            for pair in ("uk-en", "ru-en", "en-uk", "ru-uk")
-            for arg in ("-m", f"{pair}={trained_models / variant}")
-        ]
-        result = CliRunner().invoke(
-            app,
-            ["run", str(source), "--out", str(out), *pairs, "--to", "uk,en", "--summariser", "extractive"],
-        )
-        assert result.exit_code in (0, 4), result.output
-        outs[variant] = out
-    return outs
+    options = ["--to", "uk,en", "--summariser", "extractive"]
+    return variant_runs(trained_models, tmp_path_factory.mktemp("agree"), ARTICLES, QUOTES, options, (0, 4))
 
 
 def _by_segment(translation: dict) -> dict[int, list[str]]:
     return {entry["segment"]: entry["flags"] for entry in translation["flagged_segments"]}
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("variant", NEWSMT_VARIANTS)
 def test_check_holds_every_flag_and_note_of_the_record(runs: dict[str, Path], variant: str) -> None:
     out = runs[variant]
     checked = json.loads(CliRunner().invoke(app, ["check", str(out), "--json"]).stdout)

@@ -13,26 +13,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from support.corpus import ARTICLES, ROOT, is_article_folder
-from typer.testing import CliRunner
+from support.trained import NEWSMT_VARIANTS, variant_runs
 
-from newsbrief.cli import app
-
-VARIANTS = (
-    "newsmt",
-    "newsmt-copy",
-    "newsmt-digits",
-    "newsmt-loop",
-    "newsmt-cut",
-    "newsmt-stop",
-    "newsmt-wrong-language",
-    "newsmt-quotes",
-)
 HARD = [
     *sorted((ROOT / "tests" / "data" / "hard").glob("*.txt")),
     *sorted((ROOT / "tests" / "data" / "quotes").glob("*.txt")),
@@ -106,28 +93,12 @@ def lines_of(path: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def runs(trained_models: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Each variant's run over the corpus and the hard articles (every pair on that variant)."""
-    source = tmp_path_factory.mktemp("oracle") / "in"
-    shutil.copytree(ARTICLES, source)
-    for path in HARD:
-        shutil.copy(path, source / path.name)
-    outs = {}
-    for variant in VARIANTS:
-        out = source.parent / variant
-        pairs = [
-            arg
-            for pair in ("uk-en", "ru-en", "en-uk", "ru-uk")
-            for arg in ("-m", f"{pair}={trained_models / variant}")
-        ]
-        options = ["--to", "uk,en", "--summariser", "extractive", "--beams", "1", "--figure-candidates", "0"]
-        result = CliRunner().invoke(
-            app, ["run", str(source), "--out", str(out), *pairs, *options, "--backend", "transformers"]
-        )
-        assert result.exit_code == 0, result.output
-        outs[variant] = out
-    return outs
+    options = ["--to", "uk,en", "--summariser", "extractive", "--beams", "1", "--figure-candidates", "0"]
+    options += ["--backend", "transformers"]
+    return variant_runs(trained_models, tmp_path_factory.mktemp("oracle"), ARTICLES, HARD, options, (0,))
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("variant", NEWSMT_VARIANTS)
 def test_every_figure_change_the_oracle_sees_is_in_the_record_and_nothing_else(
     runs: dict[str, Path], variant: str
 ) -> None:

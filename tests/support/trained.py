@@ -210,3 +210,42 @@ def lines_and_flags(out: Path, trained: Path, name: str, lang: str) -> list[tupl
     source = expected(trained, name)["lines"][expected(trained, name)["lang"]]
     written = lines(out / name / f"translation.{lang}.txt")
     return list(zip(source, written, flags_by_line(out, name, lang), strict=True))
+
+
+# newsmt and every misbehaving variant of it (trainer.marian_variants).
+NEWSMT_VARIANTS = (
+    "newsmt",
+    "newsmt-copy",
+    "newsmt-digits",
+    "newsmt-loop",
+    "newsmt-cut",
+    "newsmt-stop",
+    "newsmt-wrong-language",
+    "newsmt-quotes",
+)
+# The pairs a run of every test article into uk and en translates.
+TEST_PAIRS = ("uk-en", "ru-en", "en-uk", "ru-uk")
+
+
+def variant_runs(
+    trained: Path,
+    work: Path,
+    corpus: Path,
+    extra: list[Path],
+    options: list[str],
+    exit_codes: tuple[int, ...],
+) -> dict[str, Path]:
+    """Each variant of newsmt, on every pair, over the articles of `corpus` and the files
+    `extra`, into `work/<variant>`; each run's exit code one of `exit_codes`."""
+    source = work / "in"
+    shutil.copytree(corpus, source)
+    for path in extra:
+        shutil.copy(path, source / path.name)
+    outs = {}
+    for variant in NEWSMT_VARIANTS:
+        out = work / variant
+        pairs = [arg for pair in TEST_PAIRS for arg in ("-m", f"{pair}={trained / variant}")]
+        result = runner.invoke(app, ["run", str(source), "--out", str(out), *pairs, *options])
+        assert result.exit_code in exit_codes, result.output
+        outs[variant] = out
+    return outs
