@@ -128,8 +128,9 @@ class OutputChecks:
         for quote in quotes_of(find_spans(output)):
             if not source_quotes or quote.split() in [q.split() for q in source_quotes]:
                 continue
-            closest = max(source_quotes, key=lambda q: SequenceMatcher(None, q, quote).ratio())
-            if SequenceMatcher(None, closest, quote).ratio() < QUOTE_KEPT_SIMILARITY:
+            scored = [(SequenceMatcher(None, q, quote).ratio(), q) for q in source_quotes]
+            ratio, closest = max(scored, key=lambda pair: pair[0])  # the first of equals
+            if ratio < QUOTE_KEPT_SIMILARITY:
                 continue  # another text: a translation, or another quote (counted apart)
             if self.identifier.other_language(quote, target, set(self.accepted) | {target}) is None:
                 continue

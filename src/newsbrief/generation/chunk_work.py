@@ -286,8 +286,10 @@ def translate_summaries(run: ChunkRun, drafts: list[tuple[ArticleDraft, list[Job
     summary says why, and the article goes on (it had no summary to lose)."""
     plans = {item.article_id: item.plan for item in run.chunk}
     jobs = [job for _, missing in drafts for job in missing]
-    instead = [job for job in jobs if is_instead(job, plans[job.key.article_id])]
-    required = [job for job in jobs if not is_instead(job, plans[job.key.article_id])]
+    instead: list[Job] = []
+    required: list[Job] = []
+    for job in jobs:
+        (instead if is_instead(job, plans[job.key.article_id]) else required).append(job)
     run.progress.phase("translating summaries", job_words(jobs), "words")
     translations = run.translate(required, run.progress.advance)
     fallbacks = run.translate(instead, run.progress.advance)

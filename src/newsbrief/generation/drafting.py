@@ -59,7 +59,7 @@ def draft_article(
         missing += _summary_jobs(article_id, summary.sentences[written], written, lang)
         if lang in plan.titles_translated:
             title = doc.article.title
-            missing.append(Job(JobKey(article_id, f"summary:{lang}", TITLE), title, doc.lang, lang))
+            missing.append(Job(JobKey(article_id, summary_channel(lang), TITLE), title, doc.lang, lang))
     summaries = dict(summary.sentences)
     projection = SummaryProjection(written, {}, {})
     body = SummaryInput(doc, lines).body_indices()
@@ -108,35 +108,47 @@ class SummaryProjection:
     def instead(self, lang: str, sentences: list[str], article_id: str, pool: ModelPool) -> list[Job]:
         """A projection that traced nothing: the written summary translated instead (one
         translation deep, guarded like every summary), where the run has a model for it."""
-        untraced = f"no sentence of the {self.written} summary traced to the article"
         why_not = pool.unavailable(self.written, lang) if sentences else "it is empty"
         if why_not:
-            self.sources[lang] = f"projected from {self.written} ({untraced})"
-            self.missing[lang] = f"{untraced}, and it cannot be translated: {why_not}"
+            self.sources[lang] = f"projected from {self.written} ({_untraced(self.written)})"
+            self.missing[lang] = f"{_untraced(self.written)}, and it cannot be translated: {why_not}"
             return []
-        self.sources[lang] = f"translated from {self.written} ({untraced})"
+        self.sources[lang] = f"translated from {self.written} ({_untraced(self.written)})"
         self.pairs.append(f"translate:{self.written}-{lang}")
         return _summary_jobs(article_id, sentences, self.written, lang)
 
 
 def is_instead(job: Job, plan: ArticlePlan) -> bool:
     """A job of a summary translated because its projection traced nothing."""
-    return job.key.channel.removeprefix("summary:") in plan.summaries_projected
+    return _summary_language(job) in plan.summaries_projected
 
 
 def instead_failed(draft: ArticleDraft, plan: ArticlePlan, jobs: list[Job], reason: str) -> list[Job]:
     """The article's summary jobs without those of a translation instead of a projection that
     failed; each such summary says why it has none."""
     written = plan.summary_source
-    for lang in {job.key.channel.removeprefix("summary:") for job in jobs if is_instead(job, plan)}:
-        untraced = f"no sentence of the {written} summary traced to the article"
-        draft.summary_sources[lang] = f"projected from {written} ({untraced})"
-        draft.summary_missing[lang] = f"{untraced}, and its translation failed: {reason}"
+    for lang in {_summary_language(job) for job in jobs if is_instead(job, plan)}:
+        draft.summary_sources[lang] = f"projected from {written} ({_untraced(written)})"
+        draft.summary_missing[lang] = f"{_untraced(written)}, and its translation failed: {reason}"
     return [job for job in jobs if not is_instead(job, plan)]
 
 
+def _untraced(written: str) -> str:
+    """Why a projected summary has nothing to project."""
+    return f"no sentence of the {written} summary traced to the article"
+
+
+def summary_channel(lang: str) -> str:
+    """JobKey.channel of a summary's sentences and title in `lang`."""
+    return f"summary:{lang}"
+
+
+def _summary_language(job: Job) -> str:
+    return job.key.channel.removeprefix(summary_channel(""))
+
+
 def _summary_jobs(article_id: str, sentences: list[str], written: str, lang: str) -> list[Job]:
-    channel = f"summary:{lang}"
+    channel = summary_channel(lang)
     return [Job(JobKey(article_id, channel, i), text, written, lang) for i, text in enumerate(sentences)]
 
 
@@ -148,9 +160,9 @@ def add_translated_summaries(
     written = plan.summary_source
     count = len(draft.summaries[written])
     channels = {job.key.channel for job in jobs}
-    instead = [lang for lang in plan.summaries_projected if f"summary:{lang}" in channels]
+    instead = [lang for lang in plan.summaries_projected if summary_channel(lang) in channels]
     for lang in (*plan.summaries_translated, *instead):
-        channel = f"summary:{lang}"
+        channel = summary_channel(lang)
         keys = [JobKey(article_id, channel, i) for i in range(count)]
         draft.summaries[lang] = [translations.translations[key] for key in keys]
         draft.summary_sources.setdefault(lang, f"translated from {written}")

@@ -13,7 +13,7 @@ counts it as not compared.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from newsbrief.fidelity.guard import GuardPolicy, expected_figures
 from newsbrief.fidelity.output_checks import OutputChecks
@@ -50,7 +50,7 @@ def read_quotes(
         and (quotes := translated_quotes(job.text, translated.translations[job.key]))
         and not pool.unavailable(job.target, job.source)
     ]
-    readings = _read_back([q for _, quotes in quoted for q in quotes], quoted, pool, pooling)
+    readings = _read_back(quoted, pool, pooling)
     for job, quotes in quoted:
         found = {quote: readings[(job.key.article_id, job.target, quote)] for quote in quotes}
         found = {quote: reading for quote, reading in found.items() if reading is not None}
@@ -60,7 +60,7 @@ def read_quotes(
 
 
 def _read_back(
-    texts: list[str], quoted: list[tuple[Job, list[str]]], pool: ModelPool, pooling: Pooling
+    quoted: list[tuple[Job, list[str]]], pool: ModelPool, pooling: Pooling
 ) -> dict[tuple[str, str, str], str | None]:
     """Each distinct quote of an article read back in one pooled pass: (article, the line's
     target, quote) -> its reading, None where the article's reading failed."""
@@ -72,7 +72,7 @@ def _read_back(
                 key = JobKey(job.key.article_id, f"{READ_BACK}:{job.target}", len(jobs))
                 jobs[where] = Job(key, quote, job.target, job.source)
     plain = Guard(GuardPolicy(candidates=0), OutputChecks())  # a reading is compared, not guarded
-    result = translate_jobs(list(jobs.values()), pool, _with_guard(pooling, plain))
+    result = translate_jobs(list(jobs.values()), pool, replace(pooling, guard=plain))
     return {
         where: None if job.key.article_id in result.failures else result.translations.get(job.key)
         for where, job in jobs.items()
@@ -83,13 +83,18 @@ def _search_candidates(job: Job, translated: PooledResult, pool: ModelPool, guar
     """The line's beams, each read back (one at a time: a rare line), the first whose quotes
     agree and that keeps every figure taken; its flags replace the first translation's."""
     reverse = pool.translator(job.target, job.source)
+    read: dict[str, str] = {}  # quote -> its reading: each quote read once, whichever beam holds it
+
+    def readings_of(text: str) -> dict[str, str]:
+        quotes = translated_quotes(job.text, text)
+        unread = [quote for quote in dict.fromkeys(quotes) if quote not in read]
+        if unread:
+            read.update(zip(unread, reverse.translate(unread), strict=True))
+        return {quote: read[quote] for quote in quotes}
 
     def reader(line: Job, text: str) -> list[str]:
-        quotes = translated_quotes(line.text, text)
-        readings = dict(zip(quotes, reverse.translate(quotes), strict=True)) if quotes else {}
-        return [
-            quote_changed(written, reading) for written, reading, _ in changed_quotes(line.text, readings)
-        ]
+        changed = changed_quotes(line.text, readings_of(text))
+        return [quote_changed(written, reading) for written, reading, _ in changed]
 
     translator = pool.translator(job.source, job.target)
     if translator.count_tokens([job.text])[0] > translator.max_input_tokens:
@@ -102,9 +107,4 @@ def _search_candidates(job: Job, translated: PooledResult, pool: ModelPool, guar
         return  # none agrees: verification flags the quote
     translated.translations[job.key] = guarded.text
     translated.flags[job.key] = list(guarded.flags)
-    quotes = translated_quotes(job.text, guarded.text)
-    translated.readings[job.key] = dict(zip(quotes, reverse.translate(quotes), strict=True)) if quotes else {}
-
-
-def _with_guard(pooling: Pooling, guard: Guard) -> Pooling:
-    return Pooling(pooling.batch_tokens, guard, pooling.should_stop, pooling.budget, pooling.store)
+    translated.readings[job.key] = readings_of(guarded.text)
