@@ -81,7 +81,7 @@ def test_a_summary_with_nothing_in_it_says_so_in_its_file_and_is_flagged(tmp_pat
         summary_written_in="en",
         summary_missing={"uk": why},
     )
-    finishing = Finishing.for_run(Settings(), OutputChecks(), None)  # type: ignore[arg-type]
+    finishing = Finishing.of(Settings(), OutputChecks(), None)  # type: ignore[arg-type]
     result = finish(draft, finishing, [], "hash")
     folder = write_article_folder(tmp_path, doc.article.id, article_files(result))
     uk = (folder / "summary.uk.md").read_text(encoding="utf-8")

@@ -139,6 +139,11 @@ def _model_entry(model: ResolvedModel) -> dict[str, str]:
     return entry
 
 
+def no_summary_reason(record: dict, lang: str) -> str:
+    """Why an article.json's summary in `lang` has nothing in it ("" where it does not say)."""
+    return record.get("summaries", {}).get(lang, {}).get("no_summary", "")
+
+
 def standing_fidelity(folder: Path) -> dict[str, int]:
     """The fidelity totals of an article written by an earlier run, from its article.json (empty
     when it cannot be read: nothing is then claimed for the article)."""

@@ -19,6 +19,7 @@ from newsbrief.fidelity.verify import (
     verify_summary,
     verify_translation,
 )
+from newsbrief.output.article_json import no_summary_reason
 from newsbrief.output.folder import (
     ALIGNMENT_JSONL,
     ARTICLE_JSON,
@@ -98,7 +99,7 @@ def check_article(folder: Path, identifier: LanguageIdentifier | None = None) ->
             f"{path.name}: quote not verbatim: {q}" for q in result["quotes"]["not_verbatim"]
         ]
         if result["empty"]:
-            why = record.get("summaries", {}).get(summary_lang, {}).get("no_summary", "")
+            why = no_summary_reason(record, summary_lang)
             checked.problems.append(f"{path.name}: {f'no summary: {why}' if why else 'empty summary'}")
         checked.problems += [f"{path.name}: {unsupported_problem(s)}" for s in result["unsupported"]]
         checked.problems += [f"{path.name}: {problem}" for problem in result["problems"]]

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from newsbrief.fidelity.glossary import glossary_of_record
 from newsbrief.fidelity.verify import unsupported_problem
+from newsbrief.output.article_json import no_summary_reason
 from newsbrief.output.folder import (
     ALIGNMENT_JSONL,
     ARTICLE_JSON,
@@ -306,7 +307,7 @@ def _problems(record: dict, records: list[dict]) -> str:
         for quote in summary["quotes"]["not_verbatim"]:
             items.append(f"<li>summary.{escape(lang)}.md: quote not verbatim: {escape(quote)}</li>")
         if summary.get("empty"):
-            why = record.get("summaries", {}).get(lang, {}).get("no_summary", "")
+            why = no_summary_reason(record, lang)
             said = f"no summary: {why}" if why else "empty"
             items.append(f"<li>summary.{escape(lang)}.md: {escape(said)}</li>")
         for sentence in summary.get("unsupported", []):

@@ -303,7 +303,7 @@ def _write(run: BatchRun, draft: ArticleDraft, item: Pending) -> None:
     path, row = draft.doc.article.path, item.row
     began = time.monotonic()
     try:
-        finishing = Finishing.for_run(run.settings, run.prepared.output_checks(), run.prepared.glossary)
+        finishing = Finishing.of(run.settings, run.prepared.output_checks(), run.prepared.glossary)
         made_with = run.hasher.made_with([*row.dependencies, *draft.extra_dependencies])
         result = finish(draft, finishing, made_with, row.config_hash)
     except Exception as error:  # a bug on strange text costs this article, not the night's batch

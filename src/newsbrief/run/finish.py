@@ -19,8 +19,9 @@ from newsbrief.settings.groups import Settings
 
 @dataclass(frozen=True)
 class Finishing:
-    """What finishing an article needs of the run, made once: the guard's policy, what
-    article.json records of the settings, the output checks and the glossary."""
+    """What finishing an article needs of the run: the guard's policy, what article.json records
+    of the settings, the output checks and the glossary. Made when an article is written (the
+    output checks load the language detector, which a run with nothing new never needs)."""
 
     policy: GuardPolicy
     recorded: RecordedSettings
@@ -28,7 +29,7 @@ class Finishing:
     glossary: Glossary
 
     @classmethod
-    def for_run(cls, settings: Settings, checks: OutputChecks, glossary: Glossary) -> Finishing:
+    def of(cls, settings: Settings, checks: OutputChecks, glossary: Glossary) -> Finishing:
         return cls(settings.guard_policy(), RecordedSettings.of(settings), checks, glossary)
 
 
