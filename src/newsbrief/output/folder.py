@@ -98,6 +98,7 @@ def summary_name(lang: str, suffix: str = ".md") -> str:
 
 
 NO_SUMMARY = "[No summary: "  # how a summary file begins that has none, before the reason
+NOTHING_WRITTEN = "the summariser wrote nothing for this article"  # the reason where none is given
 
 
 def summary_text(result: ArticleResult, lang: str) -> str:
@@ -105,7 +106,7 @@ def summary_text(result: ArticleResult, lang: str) -> str:
     empty file would leave a reader to guess, and the reason would be in article.json only)."""
     if sentences := result.summaries.get(lang):
         return " ".join(sentences)
-    why = result.summary_missing.get(lang, "the summariser wrote nothing for this article")
+    why = result.summary_missing.get(lang, NOTHING_WRITTEN)
     return f"{NO_SUMMARY}{why}]"
 
 

@@ -14,6 +14,7 @@ from newsbrief.fidelity.guard import NOTHING_LEFT, GuardPolicy, guard_summary
 from newsbrief.fidelity.output_checks import OutputChecks
 from newsbrief.fidelity.verify import article_texts, verify_article
 from newsbrief.output.article_json import Dependency, RecordedSettings, article_record
+from newsbrief.output.folder import NOTHING_WRITTEN
 from newsbrief.settings.groups import Settings
 
 
@@ -57,4 +58,4 @@ def _why_empty(result: ArticleResult, lang: str) -> str:
     written = result.summary_written_in
     if written and lang != written and not result.summaries.get(written):
         return f"the {written} summary it is made from is empty"
-    return "the summariser wrote nothing for this article"
+    return NOTHING_WRITTEN
