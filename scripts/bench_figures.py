@@ -27,6 +27,7 @@ from newsbrief import load_settings
 from newsbrief.stages import (
     GuardPolicy,
     LanguageIdentifier,
+    ModelOptions,
     ModelPool,
     Routing,
     compare_figures,
@@ -67,7 +68,7 @@ def main() -> int:
 
     settings = load_settings(args.config, {"translator": args.translator}, args.model)
     prompts = load_prompts(settings.models.prompts, Routing.of(settings))
-    translator = ModelPool(settings, prompts).translator(args.source, args.target)
+    translator = ModelPool(ModelOptions.of(settings), prompts).translator(args.source, args.target)
     sentences = corpus_sentences(args.corpus, args.source, args.limit)
     expected = [figures_in(s) for s in sentences]
     total = sum(len(f) for f in expected)

@@ -9,7 +9,7 @@ import pytest
 from newsbrief.fidelity.guard import GuardPolicy, apply_quote_mode, guard_summary, guard_translation
 from newsbrief.fidelity.output_checks import OutputChecks
 from newsbrief.fidelity.verify import verify_summary, verify_translation
-from newsbrief.generation.model_pool import ModelPool
+from newsbrief.generation.model_pool import ModelOptions, ModelPool
 from newsbrief.generation.translation import Guard, Pooling, translate_jobs
 from newsbrief.generation.translation_jobs import Job, JobKey
 from newsbrief.settings import Settings, apply_models
@@ -216,7 +216,7 @@ SEGMENTS_WITH_FIGURES = [
 @pytest.fixture(scope="module")
 def tiny_pool(tiny_models: Path) -> ModelPool:
     settings = apply_models(Settings(), {"uk-en": str(tiny_models / "marian-uk-en")})
-    return ModelPool(settings, {})
+    return ModelPool(ModelOptions.of(settings), {})
 
 
 def test_real_model_output_without_figures_ends_flagged_never_passed(tiny_pool: ModelPool) -> None:

@@ -99,3 +99,22 @@ def test_every_name_the_faces_offer_exists() -> None:
     for face in (newsbrief, stages):
         missing = [name for name in face.__all__ if not hasattr(face, name)]
         assert not missing, (face.__name__, missing)
+
+
+def test_the_stages_take_narrow_options_not_the_whole_settings() -> None:
+    """Only the rooms that operate a run (settings, run, cli) and the faces hold a `Settings`;
+    a stage receives the part it reads, made by its options' `of(settings)`. A function of a
+    stage that takes `Settings` is one that could read any of its 48 fields."""
+    operating = {"settings", "run", "cli"}
+    wide = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        room = path.relative_to(PACKAGE).parts[0]
+        if room in operating or path.parent == PACKAGE:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef) or node.name == "of":
+                continue
+            annotations = [arg.annotation for arg in node.args.args + node.args.kwonlyargs]
+            if any(isinstance(a, ast.Name) and a.id == "Settings" for a in annotations):
+                wide.append(f"{_module_name(path)}.{node.name}")
+    assert not wide, f"stage functions taking the whole Settings: {wide}"

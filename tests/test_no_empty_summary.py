@@ -19,7 +19,7 @@ from newsbrief.generation.chunk_work import (
     translate_summaries,
 )
 from newsbrief.generation.drafting import SummaryProjection
-from newsbrief.generation.model_pool import ModelPool
+from newsbrief.generation.model_pool import ModelOptions, ModelPool
 from newsbrief.generation.plan import Routing, plan_article
 from newsbrief.limits import TimeBudget
 from newsbrief.output.atomic import write_article_folder
@@ -33,7 +33,7 @@ WRITTEN = ["Ukraine exported 12.4 million tonnes of grain in August."]
 
 
 def pool_with(en_uk: Path) -> ModelPool:
-    return ModelPool(apply_models(Settings(), {"en-uk": str(en_uk)}), {})
+    return ModelPool(ModelOptions.of(apply_models(Settings(), {"en-uk": str(en_uk)})), {})
 
 
 def test_a_projection_that_traces_nothing_is_the_written_summary_translated(tiny_models: Path) -> None:
@@ -121,7 +121,7 @@ def test_a_translation_instead_of_a_projection_that_fails_costs_that_summary_not
     """The benchmark's random summariser wrote one 'word' longer than the translator's window:
     the translation standing in for its projection failed, and with it the whole article."""
     settings = apply_models(Settings(), {"en-uk": str(tiny_models / "marian-en-uk")})
-    pool = FailingPool(ModelPool(settings, {}), ("en", "uk"))
+    pool = FailingPool(ModelPool(ModelOptions.of(settings), {}), ("en", "uk"))
     doc = segmented("uk-grain-exports.txt")
     doc.article.id = "uk-grain-exports"
     plan = plan_article(doc, Routing.of(settings))

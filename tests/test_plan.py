@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from newsbrief.cli import EXIT_MODEL_UNAVAILABLE, EXIT_OK, app
 from newsbrief.generation.chunk_work import ArticleWork, ChunkOptions, process_chunk
-from newsbrief.generation.model_pool import ModelPool
+from newsbrief.generation.model_pool import ModelOptions, ModelPool
 from newsbrief.generation.plan import Routing, plan_article, run_pairs
 from newsbrief.generation.translation import Translator
 from newsbrief.input.readers import read_article
@@ -54,7 +54,7 @@ def test_a_chunk_translates_exactly_the_pairs_its_articles_plans_name(
     roles["summariser"] = str(trained_models / "bart-lead")
     options = {"num_beams": 1, "figure_candidates": 0, **CONFIGURATIONS[name]}
     settings = apply_models(apply_options(Settings(), **options), roles)
-    pool, prepared = ModelPool(settings, {}), prepare(settings)
+    pool, prepared = ModelPool(ModelOptions.of(settings), {}), prepare(settings)
     chunk = []
     for article_name in ARTICLE_NAMES:
         article = read_article(ARTICLES / article_name)

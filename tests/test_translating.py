@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from newsbrief.generation.model_pool import ModelPool
+from newsbrief.generation.model_pool import ModelOptions, ModelPool
 from newsbrief.generation.translation import Pooling, translate_jobs
 from newsbrief.generation.translation_jobs import Job, JobKey, batches_by_tokens, enough_batches
 from newsbrief.settings import Settings, apply_models
@@ -23,7 +23,7 @@ SENTENCES = [
 @pytest.fixture(scope="module")
 def pool(tiny_models: Path) -> ModelPool:
     settings = apply_models(Settings(), {"uk-en": str(tiny_models / "marian-uk-en")})
-    return ModelPool(settings, {})
+    return ModelPool(ModelOptions.of(settings), {})
 
 
 def _jobs(texts: list[str], source: str = "uk", target: str = "en") -> list[Job]:

@@ -14,7 +14,7 @@ from newsbrief.fidelity.guard import GuardPolicy, guard_translation
 from newsbrief.fidelity.output_checks import OutputChecks
 from newsbrief.fidelity.quote_meaning import QUOTE_AGREEMENT, agreement, changed_quotes, translated_quotes
 from newsbrief.generation.chunk_work import ArticleWork, ChunkOptions, ChunkRun, summarise_side_by_side
-from newsbrief.generation.model_pool import ModelPool
+from newsbrief.generation.model_pool import ModelOptions, ModelPool
 from newsbrief.generation.plan import Routing
 from newsbrief.generation.prompts import load_prompts
 from newsbrief.generation.summaries import WINDOW_MARGIN, Seq2SeqSummariser, SummaryInput, pack_by_tokens
@@ -54,6 +54,7 @@ __all__ = [
     "Job",
     "JobKey",
     "LanguageIdentifier",
+    "ModelOptions",
     "ModelPool",
     "ModelUnavailable",
     "NoProgress",

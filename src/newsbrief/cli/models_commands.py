@@ -79,9 +79,10 @@ def models_fetch(
 
 
 def _configured_models(config: Path | None, models: list[str]) -> dict[str, str]:
-    from newsbrief.generation.plan import model_roles
+    from newsbrief.generation.plan import Routing, model_roles
 
     try:
-        return model_roles(build_settings(config, models))
+        settings = build_settings(config, models)
     except ConfigError as error:
         fail_usage(str(error))
+    return model_roles(Routing.of(settings), settings.models)

@@ -9,6 +9,7 @@ nothing to do, never needs."""
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from newsbrief.errors import ModelUnavailable
@@ -19,15 +20,56 @@ from newsbrief.generation.translation import Seq2SeqTranslator, Translator
 from newsbrief.models.backends.base import Backend, EncoderDecoder, LoadOptions
 from newsbrief.models.backends.registry import backend_named, choose_backend
 from newsbrief.models.resolve import ResolvedModel, resolve_model
-from newsbrief.settings.groups import Settings, SummaryStrategy, TranslationStrategy
+from newsbrief.settings.groups import (
+    ComputeType,
+    DecodingSettings,
+    ModelSettings,
+    Quantize,
+    Settings,
+    SummarySettings,
+    SummaryStrategy,
+    TranslationStrategy,
+)
 
 if TYPE_CHECKING:
     from newsbrief.models.backends.causal import CausalChatModel
 
 
+@dataclass(frozen=True)
+class ModelOptions:
+    """What the pool reads of the settings, and nothing else: which models, how they decode and
+    what a summary may be, and the engine they run on. Not where articles come from, where
+    outputs go or how the run is operated."""
+
+    models: ModelSettings
+    decoding: DecodingSettings
+    summaries: SummarySettings
+    summary_languages: tuple[str, ...]
+    backend: str  # "auto" or a backend's name
+    device: str
+    compute_type: ComputeType
+    quantize: Quantize
+    threads: int  # 0 = every core this process may use
+
+    @classmethod
+    def of(cls, settings: Settings) -> ModelOptions:
+        control = settings.control
+        return cls(
+            settings.models,
+            settings.decoding,
+            settings.summaries,
+            tuple(settings.languages.summary_languages),
+            control.backend,
+            control.device,
+            control.compute_type,
+            control.quantize,
+            control.threads,
+        )
+
+
 class ModelPool:
-    def __init__(self, settings: Settings, prompts: dict[str, PromptTemplate]) -> None:
-        self.settings = settings
+    def __init__(self, options: ModelOptions, prompts: dict[str, PromptTemplate]) -> None:
+        self.options = options
         self.prompts = prompts  # "summarise.uk" -> template, as loaded by prompts.load_prompts
         self.resolved: dict[str, ResolvedModel] = {}
         self.unresolvable: dict[str, str] = {}  # model reference -> why it cannot be had
@@ -43,12 +85,12 @@ class ModelPool:
         return self.resolved[ref]
 
     def resolve(self, source: str, target: str) -> ResolvedModel:
-        return self.resolve_ref(self.settings.translation_model_for(source, target))
+        return self.resolve_ref(self.options.models.translation_model_for(source, target))
 
     def unavailable(self, source: str, target: str) -> str:
         """Why the configuration's model for a pair cannot be had ("" when it can): asked before
         a translation the plan did not foresee, so that its absence costs no article."""
-        ref = self.settings.translation_model_for(source, target)
+        ref = self.options.models.translation_model_for(source, target)
         if ref not in self.unresolvable:
             try:
                 self.resolve_ref(ref)
@@ -57,13 +99,9 @@ class ModelPool:
         return self.unresolvable.get(ref, "")
 
     def load_options(self, decoding: dict[str, float] | None = None) -> LoadOptions:
-        settings = self.settings
+        options = self.options
         return LoadOptions(
-            settings.control.device,
-            settings.control.compute_type,
-            settings.control.quantize,
-            settings.control.threads,
-            decoding or {},
+            options.device, options.compute_type, options.quantize, options.threads, decoding or {}
         )
 
     def encoder_decoder(
@@ -81,14 +119,14 @@ class ModelPool:
         """Decided once per pair: every article's record asks again."""
         if (source, target) not in self._backends:
             self._backends[(source, target)] = choose_backend(
-                self.settings.control.backend, self.resolve(source, target)
+                self.options.backend, self.resolve(source, target)
             )
         return self._backends[(source, target)]
 
     def backend(self, source: str, target: str) -> str:
         """How a pair is translated, as recorded in article.json and each article's hash:
         `ctranslate2/int8`, `transformers` or `transformers/int8`."""
-        if self.settings.models.translator == TranslationStrategy.INSTRUCT:
+        if self.options.models.translator == TranslationStrategy.INSTRUCT:
             return self.summariser_backend()
         return self.translation_backend(source, target).label(self.load_options())
 
@@ -98,70 +136,62 @@ class ModelPool:
         return self._summarising_backend().label(self.load_options())
 
     def _summarising_backend(self) -> Backend:
-        settings = self.settings
-        if settings.models.summariser != SummaryStrategy.SEQ2SEQ:
+        options = self.options
+        if options.models.summariser != SummaryStrategy.SEQ2SEQ:
             return backend_named("transformers")
         if self._summariser_backend is None:
-            model = self.resolve_ref(settings.models.summariser_model)
-            self._summariser_backend = choose_backend(settings.control.backend, model)
+            model = self.resolve_ref(options.models.summariser_model)
+            self._summariser_backend = choose_backend(options.backend, model)
         return self._summariser_backend
 
     def chat(self, ref: str) -> CausalChatModel:
         if ref not in self._chat:
             from newsbrief.models.backends.causal import CausalChatModel
 
-            settings, began = self.settings, time.monotonic()
-            if settings.control.threads:  # the same threads for torch as for CTranslate2
+            options, decoding, began = self.options, self.options.decoding, time.monotonic()
+            if options.threads:  # the same threads for torch as for CTranslate2
                 import torch
 
-                torch.set_num_threads(settings.control.threads)
+                torch.set_num_threads(options.threads)
             self._chat[ref] = CausalChatModel(
                 self.resolve_ref(ref),
-                settings.control.device,
-                context_tokens=settings.decoding.context_tokens,
-                temperature=settings.decoding.temperature,
-                seed=settings.decoding.seed,
-                quantize=settings.control.quantize,
-                repetition_penalty=settings.decoding.repetition_penalty,
+                options.device,
+                context_tokens=decoding.context_tokens,
+                temperature=decoding.temperature,
+                seed=decoding.seed,
+                quantize=options.quantize,
+                repetition_penalty=decoding.repetition_penalty,
             )
             self.load_seconds += time.monotonic() - began
         return self._chat[ref]
 
     def translator(self, source: str, target: str) -> Translator:
-        ref = self.settings.translation_model_for(source, target)
-        if self.settings.models.translator == TranslationStrategy.INSTRUCT:
+        ref = self.options.models.translation_model_for(source, target)
+        if self.options.models.translator == TranslationStrategy.INSTRUCT:
             template = self.prompts[f"translate.{target}"]
             return InstructTranslator(self.chat(ref), template, source, target)
-        settings = self.settings
-        model = self.encoder_decoder(
-            ref, self.translation_backend(source, target), settings.decoding.overrides()
-        )
-        return Seq2SeqTranslator(
-            model, source, target, settings.decoding.num_beams, settings.decoding.max_output_ratio
-        )
+        decoding = self.options.decoding
+        model = self.encoder_decoder(ref, self.translation_backend(source, target), decoding.overrides())
+        return Seq2SeqTranslator(model, source, target, decoding.num_beams, decoding.max_output_ratio)
 
     def summariser(self) -> Summariser:
-        settings = self.settings
-        if settings.models.summariser == SummaryStrategy.EXTRACTIVE:
-            return ExtractiveSummariser(
-                settings.summaries.extractive_sentences, settings.languages.summary_languages
-            )
-        ref = settings.summariser_model_ref()
-        if settings.models.summariser == SummaryStrategy.INSTRUCT:
-            templates = {
-                lang: self.prompts[f"summarise.{lang}"] for lang in settings.languages.summary_languages
-            }
+        options, summaries = self.options, self.options.summaries
+        if options.models.summariser == SummaryStrategy.EXTRACTIVE:
+            return ExtractiveSummariser(summaries.extractive_sentences, options.summary_languages)
+        ref = options.models.summariser_model_ref()
+        if options.models.summariser == SummaryStrategy.INSTRUCT:
+            templates = {lang: self.prompts[f"summarise.{lang}"] for lang in options.summary_languages}
             return InstructSummariser(
                 self.chat(ref),
                 templates,
-                settings.summaries.summary_max_words,
-                settings.decoding.instruct_max_new_tokens,
+                summaries.summary_max_words,
+                options.decoding.instruct_max_new_tokens,
             )
         return Seq2SeqSummariser(
             self.encoder_decoder(ref, self._summarising_backend()),  # type: ignore[arg-type]
-            settings.summaries.summariser_language,
-            settings.decoding.num_beams,
-            settings.summaries.summary_max_tokens,
+            summaries.summariser_language,
+            options.decoding.num_beams,
+            summaries.summary_max_tokens,
         )
 
     def close(self) -> None:

@@ -20,7 +20,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from newsbrief.article import SegmentedArticle
-from newsbrief.settings.groups import OtherSummaries, Settings, SummaryStrategy, TranslationStrategy
+from newsbrief.settings.groups import (
+    ModelSettings,
+    OtherSummaries,
+    Settings,
+    SummaryStrategy,
+    TranslationStrategy,
+)
 
 
 @dataclass(frozen=True)
@@ -163,20 +169,18 @@ def run_prompts(routing: Routing) -> list[tuple[str, str]]:
     return wanted
 
 
-def model_roles(settings: Settings) -> dict[str, str]:
+def model_roles(routing: Routing, models: ModelSettings) -> dict[str, str]:
     """Role -> model for what a run with this configuration may use: the pairs it may translate
     (not every pair configured), the summariser or instruction model, and the fallback only
     when a pair it may translate has no direct model."""
-    configured = settings.models.translation_models
-    by_pair = settings.models.translator == TranslationStrategy.SEQ2SEQ
-    pairs = (
-        sorted(f"{source}-{target}" for source, target in run_pairs(Routing.of(settings))) if by_pair else []
-    )
+    configured = models.translation_models
+    by_pair = models.translator == TranslationStrategy.SEQ2SEQ
+    pairs = sorted(f"{source}-{target}" for source, target in run_pairs(routing)) if by_pair else []
     roles = {pair: configured[pair] for pair in pairs if pair in configured}
-    if settings.models.summariser == SummaryStrategy.SEQ2SEQ:
-        roles["summariser"] = settings.models.summariser_model
-    if SummaryStrategy.INSTRUCT in (settings.models.summariser, settings.models.translator):
-        roles["instruct"] = settings.models.instruct_model
+    if models.summariser == SummaryStrategy.SEQ2SEQ:
+        roles["summariser"] = models.summariser_model
+    if SummaryStrategy.INSTRUCT in (models.summariser, models.translator):
+        roles["instruct"] = models.instruct_model
     if set(pairs) - set(configured):
-        roles["fallback"] = settings.models.fallback_model
+        roles["fallback"] = models.fallback_model
     return roles

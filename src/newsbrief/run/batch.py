@@ -32,7 +32,7 @@ from newsbrief.generation.chunk_work import (
     LocalChunks,
     process_chunk,
 )
-from newsbrief.generation.model_pool import ModelPool
+from newsbrief.generation.model_pool import ModelOptions, ModelPool
 from newsbrief.input.discovery import Discovery, discover
 from newsbrief.input.feeds import FEED_SUFFIXES, stage_feeds
 from newsbrief.input.gate import is_url
@@ -77,7 +77,7 @@ def run_batch(
     cannot be found (the chunks finished before it are kept, and recorded)."""
     started = time.monotonic()
     prepared = prepared or prepare(settings)
-    pool = ModelPool(settings, prepared.prompts)
+    pool = ModelPool(ModelOptions.of(settings), prepared.prompts)
     run = _start(input_dir, out_dir, prepared, pool, progress, stop, on_outcome)
     outcome = "finished"
     try:

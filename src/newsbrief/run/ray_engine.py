@@ -42,7 +42,7 @@ from newsbrief.generation.chunk_work import (
     Finished,
     process_chunk,
 )
-from newsbrief.generation.model_pool import ModelPool
+from newsbrief.generation.model_pool import ModelOptions, ModelPool
 from newsbrief.run.preflight import import_ray, prepare
 from newsbrief.run.stopping import SIGNALS
 from newsbrief.settings.groups import Settings
@@ -59,7 +59,7 @@ class ChunkWorker:
         os.environ.setdefault("TQDM_DISABLE", "1")
         self.options = ChunkOptions.of(settings)
         prepared = prepare(settings)  # on the worker's machine: its prompts, glossary, detector
-        self.pool = ModelPool(settings, prepared.prompts)
+        self.pool = ModelPool(ModelOptions.of(settings), prepared.prompts)
         self.checks = prepared.output_checks()
 
     def pid(self) -> int:

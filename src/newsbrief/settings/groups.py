@@ -144,6 +144,15 @@ class ModelSettings:
     # "" = the prompts/ folder that ships with newsbrief
     prompts: str = setting("", BY_DEPENDENCY)
 
+    def translation_model_for(self, source: str, target: str) -> str:
+        if self.translator == TranslationStrategy.INSTRUCT:
+            return self.instruct_model
+        return self.translation_models.get(f"{source}-{target}", self.fallback_model)
+
+    def summariser_model_ref(self) -> str:
+        instruct = self.summariser == SummaryStrategy.INSTRUCT
+        return self.instruct_model if instruct else self.summariser_model
+
 
 @dataclass(frozen=True)
 class DecodingSettings:
@@ -249,15 +258,10 @@ class Settings:
         return {name: value for group in GROUPS for name, value in asdict(getattr(self, group)).items()}
 
     def translation_model_for(self, source: str, target: str) -> str:
-        models = self.models
-        if models.translator == TranslationStrategy.INSTRUCT:
-            return models.instruct_model
-        return models.translation_models.get(f"{source}-{target}", models.fallback_model)
+        return self.models.translation_model_for(source, target)
 
     def summariser_model_ref(self) -> str:
-        models = self.models
-        instruct = models.summariser == SummaryStrategy.INSTRUCT
-        return models.instruct_model if instruct else models.summariser_model
+        return self.models.summariser_model_ref()
 
     def guard_policy(self) -> GuardPolicy:
         guard = self.guard
