@@ -43,8 +43,9 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
-from bench import CORPUS, build_opus_size
+from bench import CORPUS
 from bench_summaries import build_large
+from true_size import PIECES_PER_WORD, TC_BIG_MODELS, build_default_translators
 
 from newsbrief.stages import (
     CTranslate2Model,
@@ -56,7 +57,10 @@ from newsbrief.stages import (
     resolve_model,
 )
 
-PAIRS = ("uk-en", "ru-en", "ru-uk", "en-uk")
+# What the cap newsbrief gives a random model (which never stops) is set to: ratio × the batch's
+# longest line + 16 pieces. At 0.6 a line of 40 pieces (the articles' mean) writes 40, as a real
+# model writes about as many target pieces as it reads (the run prints what it wrote).
+OUTPUT_RATIO = 0.6
 ARTICLES = ("en-kirby-dprk-arms.txt", "uk-drones.json", "ru-sanctions-trade.txt", "en-imf-budget.md")
 STAGES = ("read", "segment", "translate", "read back", "summarise", "verify", "write")
 # Runs newsbrief's CLI with every Translator recording its calls into RECORD (a JSON file).
@@ -112,6 +116,17 @@ def default_run(
     if done.returncode not in (0, 4):
         raise SystemExit(f"newsbrief run exited {done.returncode}:\n{done.stderr[-3000:]}")
     return seconds, [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+
+
+def pieces_read_and_written(recorded: dict) -> tuple[int, int]:
+    """Source pieces fed to the translators and target pieces the caps let them write (a random
+    model writes to its cap): how long the outputs were."""
+    read = written = 0
+    for call in recorded["calls"]:
+        beams = max(1, int(call["options"].get("num_hypotheses", 1)))
+        read += sum(len(line) for line in call["source"])
+        written += len(call["source"]) * int(call["options"].get("max_decoding_length", 0)) * beams
+    return read, written
 
 
 def replay(recorded: dict) -> tuple[float, dict[str, float], int]:
@@ -202,24 +217,41 @@ def main() -> None:
     parser.add_argument("--tiny", type=Path, required=True, help="folder of the tiny models")
     parser.add_argument("--articles", type=int, default=4)
     parser.add_argument("--run-option", action="append", default=[], help="an option added to the run")
+    parser.add_argument("--keep", type=Path, help="build the models (and convert them) here once, and reuse")
     args = parser.parse_args()
-    measure(args.tiny, args.articles, args.run_option)
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        measure(args.tiny, args.articles, args.run_option, args.keep)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            measure(args.tiny, args.articles, args.run_option, Path(tmp))
 
 
-def measure(tiny: Path, articles: int, options: list[str] = ()) -> None:
+def build_models(tiny: Path, models: Path) -> tuple[dict[str, Path], dict[str, float]]:
+    """The default models' roles at their true sizes (scripts/true_size.py), built once in `models`."""
+    roles, pieces = build_default_translators(tiny, models / "translators", PIECES_PER_WORD)
+    summariser = models / "bart-large-cnn"
+    if not (summariser / "config.json").is_file():
+        build_large(tiny / "bart-summariser", summariser)
+    return {**roles, "summariser": summariser}, pieces
+
+
+def measure(tiny: Path, articles: int, options: list[str], models_folder: Path) -> None:
     """Build the models, run, replay, print (scripts/bench.py prints this as its last row)."""
+    os.environ.setdefault("NEWSBRIEF_CACHE", str(models_folder / "cache"))
+    models, pieces = build_models(tiny, models_folder)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        os.environ.setdefault("NEWSBRIEF_CACHE", str(work / "cache"))
-        models = {pair: build_opus_size(tiny / f"marian-{pair}", work / pair) for pair in PAIRS}
-        models["summariser"] = build_large(tiny / "bart-summariser", work / "bart-large")
         source = work / "in"
         source.mkdir()
         for i in range(articles):
             name = ARTICLES[i % len(ARTICLES)]
             shutil.copy(CORPUS / name, source / f"{i:03d}-{name}")
+        config = work / "newsbrief.toml"
+        config.write_text(f"max_output_ratio = {OUTPUT_RATIO}\n", encoding="utf-8")
         record = work / "calls.json"
-        wall, lines = default_run(work / "in", work / "out", models, record, list(options))
+        run_options = ["--config", str(config), *options]
+        wall, lines = default_run(work / "in", work / "out", models, record, run_options)
         recorded = json.loads(record.read_text(encoding="utf-8"))
         raw, per_model, calls = replay(recorded)
         quotes, reading = read_back_estimate(source, models)
@@ -237,7 +269,11 @@ def measure(tiny: Path, articles: int, options: list[str] = ()) -> None:
     print(
         f"default newsbrief run{added}: {done} articles (en, uk, ru) into uk and en, beam 4, figure guard on,"
     )
-    print(f"  seq2seq summaries at bart-large-cnn size, {len(PAIRS)} OPUS-size translators; {cores} cores")
+    translators = f"{len(TC_BIG_MODELS)} tc-big translators"
+    print(f"  seq2seq summaries at bart-large-cnn size, {translators}; {cores} cores")
+    said = ", ".join(f"{side} {value:.2f}" for side, value in pieces.items())
+    read, written = pieces_read_and_written(recorded)
+    print(f"  tokenizers' pieces per word: {said}; pieces written per piece read {written / read:.2f}")
     rate = done / (working / 3600) / cores
     print(f"  {run_line['seconds']:.1f} s ({wall:.1f} s wall with start-up), models loaded in")
     print(f"  {run_line['model_load_seconds']:.1f} s; {rate:.0f} articles/hour/core")

@@ -1,0 +1,174 @@
+"""Random models at the default models' true size, for the benchmarks (issue 35).
+
+The defaults are three OPUS-MT tc-big Marians (zle-en for uk→en and ru→en, en-zle for en→uk and
+en→ru, zle-zle for ru↔uk: one model per direction group, each shared by the roles that name it,
+as the defaults share them) and facebook/bart-large-cnn. Their sizes are read off the
+checkpoints' config.json (opus-mt-tc-big-zle-en: d_model 1024, 6+6 layers, 16 heads, ffn 4096,
+vocabulary 61,017; the -zle targets hold `>>ukr<<` and `>>rus<<`); bart-large-cnn's are
+scripts/bench_summaries.py's.
+
+Tokenizers. A benchmark's cost is tokens, so its tokenizer must cut a word into as many pieces as
+OPUS-MT's does. The tiny test tokenizers (400 pieces) cut Ukrainian into 3.3 pieces a word, about
+twice what a 32k SentencePiece does. Here each side's SentencePiece is trained on the corpus's
+articles of its languages with the vocabulary size that makes the benchmark's articles come out at
+PIECES_PER_WORD: 1.3 for English, 1.6 for Ukrainian and Russian (BPE, where OPUS-MT's is unigram:
+on so little text a unigram model stops at about 600 pieces, 2.2 a word; the cost depends on how
+many pieces, not on how they were chosen). Those targets are an estimate for a 32k SentencePiece
+on news text, not a measurement of OPUS-MT's own (the hub cannot be reached where this was
+written); the benchmark prints the pieces per word it got. The rest of the 61,017 entries are
+filler words that the summariser's BPE reads as one or a few tokens, so that what a random
+translator writes is as many summariser tokens as it is pieces: the output projection, the largest
+single cost of decoding, has its real width.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import sentencepiece as spm
+import torch
+from build_tiny_models import DEFAULT_CORPUS, corpus_text
+from transformers import MarianConfig, MarianMTModel, MarianTokenizer
+
+TC_BIG_SIZE = {
+    "vocab_size": 61017,
+    "d_model": 1024,
+    "encoder_layers": 6,
+    "decoder_layers": 6,
+    "encoder_attention_heads": 16,
+    "decoder_attention_heads": 16,
+    "encoder_ffn_dim": 4096,
+    "decoder_ffn_dim": 4096,
+    "max_position_embeddings": 1024,
+}
+PIECES_PER_WORD = {"en": 1.3, "zle": 1.6}
+SIDE_LANGUAGES = {"en": ("en",), "zle": ("uk", "ru")}
+TARGET_TOKENS = {"en": (), "zle": (">>ukr<<", ">>rus<<", ">>bel<<")}
+# The three default models, and the roles (pairs) each serves.
+TC_BIG_MODELS = {
+    "zle-en": ("uk-en", "ru-en"),
+    "en-zle": ("en-uk", "en-ru"),
+    "zle-zle": ("ru-uk", "uk-ru"),
+}
+
+
+def pieces_per_word(model_file: Path, lines: list[str]) -> float:
+    processor = spm.SentencePieceProcessor(model_file=str(model_file))
+    words = sum(len(line.split()) for line in lines)
+    return sum(len(processor.encode(line)) for line in lines) / max(words, 1)
+
+
+def train_side(lines: list[str], target: Path, wanted: float) -> float:
+    """A SentencePiece over `lines` whose pieces per word on them is closest to `wanted`
+    (bisection on the vocabulary size: more pieces in the vocabulary, fewer pieces a word)."""
+    low, high, best = 60, 20000, (float("inf"), 0.0, b"")
+    for _ in range(14):
+        size = (low + high) // 2
+        model = io.BytesIO()
+        spm.SentencePieceTrainer.train(
+            sentence_iterator=iter(lines),
+            model_writer=model,
+            vocab_size=size,
+            model_type="bpe",
+            character_coverage=1.0,
+            hard_vocab_limit=False,
+            bos_id=-1,
+            eos_id=1,
+            unk_id=0,
+            pad_id=-1,
+            minloglevel=2,
+        )
+        target.write_bytes(model.getvalue())
+        got = pieces_per_word(target, lines)
+        if abs(got - wanted) < best[0]:
+            best = (abs(got - wanted), got, model.getvalue())
+        if got > wanted:
+            low = size + 1
+        else:
+            high = size - 1
+        if low > high:
+            break
+    target.write_bytes(best[2])
+    return best[1]
+
+
+def build_tokenizer_sides(
+    folder: Path, wanted: dict[str, float], corpus: Path = DEFAULT_CORPUS
+) -> dict[str, float]:
+    """`en.spm` and `zle.spm` in `folder`; returns each side's pieces per word."""
+    texts = corpus_text(corpus)
+    got = {}
+    for side, languages in SIDE_LANGUAGES.items():
+        lines = [line for lang in languages for line in texts.get(lang, []) if line.strip()]
+        got[side] = train_side(lines, folder / f"{side}.spm", wanted[side])
+    return got
+
+
+def build_tc_big(sides: Path, name: str, folder: Path, fillers: Iterator[str]) -> Path:
+    """A random tc-big Marian `name` ("zle-en") with the sides' tokenizers."""
+    source, target = name.split("-")
+    vocab = {"</s>": 0, "<unk>": 1}
+    for token in TARGET_TOKENS[target]:
+        vocab[token] = len(vocab)
+    for side in (source, target):
+        processor = spm.SentencePieceProcessor(model_file=str(sides / f"{side}.spm"))
+        for i in range(processor.get_piece_size()):
+            vocab.setdefault(processor.id_to_piece(i), len(vocab))
+    for filler in fillers:
+        if len(vocab) >= TC_BIG_SIZE["vocab_size"] - 1:
+            break
+        vocab.setdefault(f"▁{filler}", len(vocab))
+    vocab["<pad>"] = len(vocab)
+    with tempfile.TemporaryDirectory() as tmp:
+        vocab_file = Path(tmp) / "vocab.json"
+        vocab_file.write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+        spms = {"source_spm": str(sides / f"{source}.spm"), "target_spm": str(sides / f"{target}.spm")}
+        tokenizer = MarianTokenizer(**spms, vocab=str(vocab_file))
+        tokenizer.save_pretrained(folder)
+    config = MarianConfig(
+        **{**TC_BIG_SIZE, "vocab_size": len(vocab)},
+        pad_token_id=vocab["<pad>"],
+        eos_token_id=vocab["</s>"],
+        decoder_start_token_id=vocab["<pad>"],
+        forced_eos_token_id=vocab["</s>"],
+        scale_embedding=True,
+        share_encoder_decoder_embeddings=True,
+    )
+    torch.manual_seed(0)
+    model = MarianMTModel(config)
+    model.generation_config.num_beams = 4
+    model.generation_config.bad_words_ids = [[vocab["<pad>"]]]
+    model.save_pretrained(folder)
+    return folder
+
+
+def filler_words(bpe_folder: Path) -> Iterator[str]:
+    """Words the summariser's BPE has as one token, then pairs, then triples of them."""
+    bpe = json.loads((bpe_folder / "tokenizer.json").read_text(encoding="utf-8"))
+    words = sorted({t[1:] for t in bpe["model"]["vocab"] if t.startswith("Ġ") and t[1:].isalpha()})
+    yield from words
+    yield from (a + b for a in words for b in words)
+    yield from (a + b + c for a in words for b in words for c in words)
+
+
+def build_default_translators(
+    tiny: Path, folder: Path, wanted: dict[str, float] = PIECES_PER_WORD
+) -> tuple[dict[str, Path], dict[str, float]]:
+    """Role -> model folder for the six pairs, three models, as the defaults; and the pieces per
+    word each side's tokenizer makes. Built once per `folder` (reused when there)."""
+    sides = folder / "tokenizers"
+    done = folder / "built.json"
+    if done.is_file() and json.loads(done.read_text())["wanted"] == wanted:
+        got = json.loads(done.read_text())["got"]
+    else:
+        sides.mkdir(parents=True, exist_ok=True)
+        got = build_tokenizer_sides(sides, wanted)
+        for name in TC_BIG_MODELS:
+            build_tc_big(sides, name, folder / f"tc-big-{name}", filler_words(tiny / "bart-summariser"))
+        done.write_text(json.dumps({"wanted": wanted, "got": got}))
+    roles = {pair: folder / f"tc-big-{name}" for name, pairs in TC_BIG_MODELS.items() for pair in pairs}
+    return roles, got
