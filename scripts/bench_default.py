@@ -34,18 +34,26 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 from bench import CORPUS
 from bench_summaries import build_large
-from true_size import PIECES_PER_WORD, TC_BIG_MODELS, build_default_translators
+from true_size import (
+    PIECES_PER_WORD,
+    TC_BIG_MODELS,
+    build_default_translators,
+    build_distilbart,
+    build_fast_translators,
+)
 
 from newsbrief.stages import (
     CTranslate2Model,
@@ -55,6 +63,7 @@ from newsbrief.stages import (
     quotes_of,
     read_article,
     resolve_model,
+    weight_bytes,
 )
 
 # What the cap newsbrief gives a random model (which never stops) is set to: ratio × the batch's
@@ -82,6 +91,14 @@ class Recording(ctranslate2.Translator):
         finally:
             call["seconds"] = time.monotonic() - began
 ctranslate2.Translator = Recording
+samples = []  # (monotonic seconds, VmRSS kB), every 0.1 s: which stage holds the peak
+def sample():
+    while True:
+        with open("/proc/self/status", encoding="ascii") as status:
+            rss = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+        samples.append((time.monotonic(), rss))
+        time.sleep(0.1)
+threading.Thread(target=sample, daemon=True).start()
 def own_peak_kb():
     # VmHWM: this process's own high-water mark. Not ru_maxrss: Linux keeps a forked child's
     # ru_maxrss across exec, so it starts at the parent's RSS (the benchmark's, models built).
@@ -95,7 +112,7 @@ def save():  # this process's own peak, and its children's (model conversions)
     peaks["children"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     with open(record, "w", encoding="utf-8") as f:
         translators = {str(k): v for k, v in settings.items()}
-        json.dump({"translators": translators, "calls": calls, "peak_kb": peaks}, f)
+        json.dump({"translators": translators, "calls": calls, "peak_kb": peaks, "rss": samples}, f)
 atexit.register(save)
 from newsbrief.cli import main
 sys.argv = ["newsbrief", *sys.argv[2:]]
@@ -123,10 +140,15 @@ def pieces_read_and_written(recorded: dict) -> tuple[int, int]:
     model writes to its cap): how long the outputs were."""
     read = written = 0
     for call in recorded["calls"]:
-        beams = max(1, int(call["options"].get("num_hypotheses", 1)))
         read += sum(len(line) for line in call["source"])
-        written += len(call["source"]) * int(call["options"].get("max_decoding_length", 0)) * beams
+        written += len(call["source"]) * int(call["options"].get("max_decoding_length", 0))
     return read, written
+
+
+def peak_during(recorded: dict, spans: list[tuple[float, float]]) -> float:
+    """The highest RSS sampled (MB) while any of `spans` ran."""
+    rss = [kb for at, kb in recorded["rss"] if any(start <= at <= stop for start, stop in spans)]
+    return max(rss, default=0) / 1024
 
 
 def replay(recorded: dict) -> tuple[float, dict[str, float], int]:
@@ -216,30 +238,48 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tiny", type=Path, required=True, help="folder of the tiny models")
     parser.add_argument("--articles", type=int, default=4)
+    parser.add_argument("--repeats", type=int, default=3, help="runs, each followed by its replay")
+    parser.add_argument("--model-set", choices=("default", "fast"), default="default")
     parser.add_argument("--run-option", action="append", default=[], help="an option added to the run")
     parser.add_argument("--keep", type=Path, help="build the models (and convert them) here once, and reuse")
+    parser.add_argument("--read-back", action="store_true", help="also estimate reading quotes back")
     args = parser.parse_args()
-    if args.keep:
-        args.keep.mkdir(parents=True, exist_ok=True)
-        measure(args.tiny, args.articles, args.run_option, args.keep)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        os.environ.setdefault("NEWSBRIEF_CACHE", str(folder / "cache"))
+        models, pieces, described = build_models(args.tiny, folder, args.model_set)
+        measure(models, args.articles, args.repeats, [*args.run_option], described, pieces)
+        if args.read_back:
+            print_read_back(models, args.articles)
+
+
+def build_models(tiny: Path, folder: Path, model_set: str) -> tuple[dict[str, Path], dict[str, float], str]:
+    """A model set's roles at their true sizes (scripts/true_size.py), built once in `folder`."""
+    if model_set == "fast":
+        roles, pieces = build_fast_translators(tiny, folder / "fast-translators", PIECES_PER_WORD)
+        summariser = folder / "distilbart-cnn-12-6"
+        if not (summariser / "config.json").is_file():
+            build_distilbart(tiny / "bart-summariser", summariser)
+        described = "6 OPUS-MT base translators (one a pair), distilbart-cnn-12-6"
     else:
-        with tempfile.TemporaryDirectory() as tmp:
-            measure(args.tiny, args.articles, args.run_option, Path(tmp))
+        roles, pieces = build_default_translators(tiny, folder / "translators", PIECES_PER_WORD)
+        summariser = folder / "bart-large-cnn"
+        if not (summariser / "config.json").is_file():
+            build_large(tiny / "bart-summariser", summariser)
+        described = f"{len(TC_BIG_MODELS)} tc-big translators (shared by their pairs), bart-large-cnn"
+    return {**roles, "summariser": summariser}, pieces, described
 
 
-def build_models(tiny: Path, models: Path) -> tuple[dict[str, Path], dict[str, float]]:
-    """The default models' roles at their true sizes (scripts/true_size.py), built once in `models`."""
-    roles, pieces = build_default_translators(tiny, models / "translators", PIECES_PER_WORD)
-    summariser = models / "bart-large-cnn"
-    if not (summariser / "config.json").is_file():
-        build_large(tiny / "bart-summariser", summariser)
-    return {**roles, "summariser": summariser}, pieces
+@dataclass
+class Repeat:
+    ratio: float  # raw CTranslate2 seconds over the run's working seconds
+    per_hour: float  # articles an hour, the whole machine, models loaded
+    peak_mb: float
+    load_seconds: float
 
 
-def measure(tiny: Path, articles: int, options: list[str], models_folder: Path) -> None:
-    """Build the models, run, replay, print (scripts/bench.py prints this as its last row)."""
-    os.environ.setdefault("NEWSBRIEF_CACHE", str(models_folder / "cache"))
-    models, pieces = build_models(tiny, models_folder)
+def one_run(models: dict[str, Path], articles: int, options: list[str]) -> tuple[Repeat, dict, list[dict]]:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         source = work / "in"
@@ -250,53 +290,86 @@ def measure(tiny: Path, articles: int, options: list[str], models_folder: Path) 
         config = work / "newsbrief.toml"
         config.write_text(f"max_output_ratio = {OUTPUT_RATIO}\n", encoding="utf-8")
         record = work / "calls.json"
-        run_options = ["--config", str(config), *options]
-        wall, lines = default_run(work / "in", work / "out", models, record, run_options)
+        _, lines = default_run(source, work / "out", models, record, ["--config", str(config), *options])
         recorded = json.loads(record.read_text(encoding="utf-8"))
-        raw, per_model, calls = replay(recorded)
-        quotes, reading = read_back_estimate(source, models)
+    raw, per_model, _ = replay(recorded)
+    recorded["raw_per_model"] = per_model
+    end = next(line for line in lines if line.get("event") == "end")
+    working = end["seconds"] - end["model_load_seconds"]
+    per_hour = end["counts"]["done"] / (working / 3600)
+    repeat = Repeat(raw / working, per_hour, recorded["peak_kb"]["self"] / 1024, end["model_load_seconds"])
+    return repeat, recorded, lines
+
+
+def measure(
+    models: dict[str, Path], articles: int, repeats: int, options: list[str], described: str, pieces: dict
+) -> None:
+    """Runs and replays interleaved; the figures' min/median/max, then the last run in detail."""
+    done: list[Repeat] = []
+    for _ in range(repeats):
+        repeat, recorded, lines = one_run(models, articles, options)
+        done.append(repeat)
+    cores = default_threads()
+    added = f" with {' '.join(options)}" if options else ""
+    print(f"newsbrief run{added}: {articles} articles (en, uk, ru) into uk and en, beam 4, figure guard on,")
+    print(f"  seq2seq summaries; {described}; {cores} cores; {repeats} runs, each then replayed raw")
+    said = ", ".join(f"{side} {value:.2f}" for side, value in pieces.items())
+    read, written = pieces_read_and_written(recorded)
+    print(f"  tokenizers' pieces per word: {said}; pieces written per piece read {written / read:.2f}")
+    print("                               min   median      max")
+    for label, values, form in (
+        ("articles/hour (machine)", [r.per_hour for r in done], "{:8.0f}"),
+        ("articles/hour/core", [r.per_hour / cores for r in done], "{:8.0f}"),
+        ("peak RSS (MB)", [r.peak_mb for r in done], "{:8.0f}"),
+        ("newsbrief / raw CTranslate2", [r.ratio for r in done], "{:8.2f}"),
+        ("model loading (s)", [r.load_seconds for r in done], "{:8.1f}"),
+    ):
+        row = (min(values), statistics.median(values), max(values))
+        print(f"  {label:27}" + "".join(form.format(v) for v in row))
+    print_detail(models, recorded, lines)
+
+
+def print_detail(models: dict[str, Path], recorded: dict, lines: list[dict]) -> None:
+    """Where the last run's time and memory went."""
     in_run: dict[str, float] = defaultdict(float)
     spans: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for call in recorded["calls"]:
         name = Path(recorded["translators"][str(call["translator"])]["model_path"]).name
         in_run[name] += call["seconds"]
         spans[name].append((call["began"], call["began"] + call["seconds"]))
-    run_line = next(line for line in lines if line.get("event") == "end")
-    working = run_line["seconds"] - run_line["model_load_seconds"]
-    done = run_line["counts"]["done"]
-    cores = default_threads()
-    added = f" with {' '.join(options)}" if options else ""
-    print(
-        f"default newsbrief run{added}: {done} articles (en, uk, ru) into uk and en, beam 4, figure guard on,"
-    )
-    translators = f"{len(TC_BIG_MODELS)} tc-big translators"
-    print(f"  seq2seq summaries at bart-large-cnn size, {translators}; {cores} cores")
-    said = ", ".join(f"{side} {value:.2f}" for side, value in pieces.items())
-    read, written = pieces_read_and_written(recorded)
-    print(f"  tokenizers' pieces per word: {said}; pieces written per piece read {written / read:.2f}")
-    rate = done / (working / 3600) / cores
-    print(f"  {run_line['seconds']:.1f} s ({wall:.1f} s wall with start-up), models loaded in")
-    print(f"  {run_line['model_load_seconds']:.1f} s; {rate:.0f} articles/hour/core")
-    peaks = recorded["peak_kb"]
-    print(f"  peak RSS {peaks['self'] / 1024:.0f} MB (its model conversions, in child processes of their")
-    print(f"  own and once per model and machine: at most {peaks['children'] / 1024:.0f} MB, a figure that")
-    print("  includes the run's own RSS when it forked them)")
-    print(f"raw CTranslate2, the same {calls} translate_batch calls: {raw:.1f} s")
-    print("  model                          raw wall   the run's calls: summed (two in flight twice), wall")
-    for name, seconds in sorted(per_model.items()):
-        print(f"  {name:30} {seconds:7.1f} s  {in_run[name]:7.1f} s  {covered(spans[name]):7.1f} s")
-    print(f"newsbrief / raw = {raw / working:.2f}  (raw seconds over the run's seconds, models loaded)")
-    share = reading / working
-    print(f"reading translated quotes back: {quotes} quotes, {reading:.1f} s = {share:.1%} of the run")
-    print("  (the sources' quotes read back through OPUS-size models at beam 4, pooled by pair as")
-    print("  a run pools them, each reading as long as the longest quote of its batch. The run's own")
-    print("  'read back' stage below is near nothing: a random model's output holds no quote marks)")
+    print("the last run, per model: raw wall; the run's calls summed (two in flight count twice), wall;")
+    print("  peak RSS while its calls ran; its weights (estimated: parameters x 1 byte at int8)")
+    for name, seconds in sorted(recorded["raw_per_model"].items()):
+        peak = peak_during(recorded, spans[name])
+        weights = weights_mb(models, name)
+        timings = f"{seconds:6.1f} s {in_run[name]:6.1f} s {covered(spans[name]):6.1f} s"
+        print(f"  {name[:34]:34} {timings} {peak:6.0f} MB {weights:5.0f} MB")
     stages = stage_seconds(lines)
     accounted = sum(stages.values())
-    print("where the run's time went (summed over articles; translation shared by token share):")
+    print("  where its time went (summed over articles; translation shared by token share):")
     for stage in STAGES:
         share = stages[stage] / accounted if accounted else 0.0
-        print(f"  {stage:10} {stages[stage]:7.1f} s  {share:6.1%}")
+        print(f"    {stage:10} {stages[stage]:7.1f} s  {share:6.1%}")
+
+
+def weights_mb(models: dict[str, Path], converted_name: str) -> float:
+    """A converted model's weights at int8, from the config of the folder it was converted from
+    (the cache names a conversion after its folder)."""
+    folder = next(f for f in models.values() if converted_name.startswith(f"{f.name}-"))
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    return weight_bytes(config, 1.0) / 2**20
+
+
+def print_read_back(models: dict[str, Path], articles: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp)
+        for i in range(articles):
+            name = ARTICLES[i % len(ARTICLES)]
+            shutil.copy(CORPUS / name, source / f"{i:03d}-{name}")
+        quotes, reading = read_back_estimate(source, models)
+    print(f"reading translated quotes back: {quotes} quotes, {reading:.1f} s")
+    print("  (the sources' quotes read back at beam 4, pooled by pair as a run pools them, each")
+    print("  reading as long as the longest quote of its batch: an upper bound)")
 
 
 if __name__ == "__main__":

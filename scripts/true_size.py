@@ -47,7 +47,21 @@ TC_BIG_SIZE = {
 }
 PIECES_PER_WORD = {"en": 1.3, "zle": 1.6}
 SIDE_LANGUAGES = {"en": ("en",), "zle": ("uk", "ru")}
-TARGET_TOKENS = {"en": (), "zle": (">>ukr<<", ">>rus<<", ">>bel<<")}
+TARGET_TOKENS = {"zle": (">>ukr<<", ">>rus<<", ">>bel<<")}
+SIDE_OF = {"uk": "zle", "ru": "zle", "en": "en"}  # a bilingual model's language: its side's tokenizer
+# opus-mt-uk-en and its kind (the fast set's): d_model 512, 6+6 layers, 8 heads, ffn 2048.
+OPUS_BASE_SIZE = {
+    "vocab_size": 61587,
+    "d_model": 512,
+    "encoder_layers": 6,
+    "decoder_layers": 6,
+    "encoder_attention_heads": 8,
+    "decoder_attention_heads": 8,
+    "encoder_ffn_dim": 2048,
+    "decoder_ffn_dim": 2048,
+    "max_position_embeddings": 512,
+}
+FAST_PAIRS = ("uk-en", "ru-en", "en-uk", "en-ru", "ru-uk", "uk-ru")
 # The three default models, and the roles (pairs) each serves.
 TC_BIG_MODELS = {
     "zle-en": ("uk-en", "ru-en"),
@@ -108,29 +122,34 @@ def build_tokenizer_sides(
     return got
 
 
-def build_tc_big(sides: Path, name: str, folder: Path, fillers: Iterator[str]) -> Path:
-    """A random tc-big Marian `name` ("zle-en") with the sides' tokenizers."""
+def build_tc_big(
+    sides: Path, name: str, folder: Path, fillers: Iterator[str], size: dict[str, int] = TC_BIG_SIZE
+) -> Path:
+    """A random Marian `name` ("zle-en") of `size` with the sides' tokenizers; a multilingual
+    target's tokens (>>ukr<<) only where the name's target is a group ("zle")."""
     source, target = name.split("-")
     vocab = {"</s>": 0, "<unk>": 1}
-    for token in TARGET_TOKENS[target]:
+    for token in TARGET_TOKENS.get(target, ()):
         vocab[token] = len(vocab)
-    for side in (source, target):
+    for side in (SIDE_OF.get(source, source), SIDE_OF.get(target, target)):
         processor = spm.SentencePieceProcessor(model_file=str(sides / f"{side}.spm"))
         for i in range(processor.get_piece_size()):
             vocab.setdefault(processor.id_to_piece(i), len(vocab))
     for filler in fillers:
-        if len(vocab) >= TC_BIG_SIZE["vocab_size"] - 1:
+        if len(vocab) >= size["vocab_size"] - 1:
             break
         vocab.setdefault(f"▁{filler}", len(vocab))
     vocab["<pad>"] = len(vocab)
     with tempfile.TemporaryDirectory() as tmp:
         vocab_file = Path(tmp) / "vocab.json"
         vocab_file.write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-        spms = {"source_spm": str(sides / f"{source}.spm"), "target_spm": str(sides / f"{target}.spm")}
+        source_side, target_side = SIDE_OF.get(source, source), SIDE_OF.get(target, target)
+        spms = {"source_spm": str(sides / f"{source_side}.spm")}
+        spms["target_spm"] = str(sides / f"{target_side}.spm")
         tokenizer = MarianTokenizer(**spms, vocab=str(vocab_file))
         tokenizer.save_pretrained(folder)
     config = MarianConfig(
-        **{**TC_BIG_SIZE, "vocab_size": len(vocab)},
+        **{**size, "vocab_size": len(vocab)},
         pad_token_id=vocab["<pad>"],
         eos_token_id=vocab["</s>"],
         decoder_start_token_id=vocab["<pad>"],
@@ -172,3 +191,35 @@ def build_default_translators(
         done.write_text(json.dumps({"wanted": wanted, "got": got}))
     roles = {pair: folder / f"tc-big-{name}" for name, pairs in TC_BIG_MODELS.items() for pair in pairs}
     return roles, got
+
+
+def build_fast_translators(
+    tiny: Path, folder: Path, wanted: dict[str, float] = PIECES_PER_WORD
+) -> tuple[dict[str, Path], dict[str, float]]:
+    """Role -> model folder for the fast set: one OPUS-MT base Marian a pair, as its models are."""
+    sides = folder / "tokenizers"
+    done = folder / "built.json"
+    if done.is_file() and json.loads(done.read_text())["wanted"] == wanted:
+        got = json.loads(done.read_text())["got"]
+    else:
+        sides.mkdir(parents=True, exist_ok=True)
+        got = build_tokenizer_sides(sides, wanted)
+        for pair in FAST_PAIRS:
+            fillers = filler_words(tiny / "bart-summariser")
+            build_tc_big(sides, pair, folder / f"opus-mt-{pair}", fillers, OPUS_BASE_SIZE)
+        done.write_text(json.dumps({"wanted": wanted, "got": got}))
+    return {pair: folder / f"opus-mt-{pair}" for pair in FAST_PAIRS}, got
+
+
+def build_distilbart(tiny_bart: Path, folder: Path) -> Path:
+    """A random sshleifer/distilbart-cnn-12-6: bart-large-cnn's encoder, six decoder layers."""
+    from bench import build_bart_size
+    from bench_summaries import BART_LARGE_SIZE, CNN_DECODING
+    from transformers import GenerationConfig
+
+    build_bart_size(tiny_bart, folder, {**BART_LARGE_SIZE, "decoder_layers": 6})
+    config = GenerationConfig.from_pretrained(folder)
+    for name, value in CNN_DECODING.items():
+        setattr(config, name, value)
+    config.save_pretrained(folder)
+    return folder

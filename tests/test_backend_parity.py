@@ -248,3 +248,31 @@ def test_a_target_the_multilingual_model_has_no_token_for_is_exit_3(
     result = run(source, out, {"en-de": trained_models / "newsmt"}, *options)
     assert result.exit_code == EXIT_MODEL_UNAVAILABLE, result.output
     assert "no >>de<< token" in result.output
+
+
+def test_a_bart_saved_with_vocab_and_merges_only_summarises_on_ctranslate2_as_with_tokenizer_json(
+    trained_models: Path, tmp_path: Path
+) -> None:
+    """sshleifer/distilbart-cnn-12-6 (the fast model set's summariser) has vocab.json and
+    merges.txt, no tokenizer.json: CTranslate2 takes it, with the tokens and summaries the
+    tokenizer.json of the same vocabulary gives."""
+    import json
+    import shutil
+
+    from newsbrief.models.backends.ct2_summariser import CTranslate2SummaryBackend
+
+    original = trained_models / "bart-lead"
+    legacy = tmp_path / "bart-lead-legacy"
+    shutil.copytree(original, legacy)
+    bpe = json.loads((legacy / "tokenizer.json").read_text(encoding="utf-8"))["model"]
+    (legacy / "vocab.json").write_text(json.dumps(bpe["vocab"], ensure_ascii=False), encoding="utf-8")
+    merges = [m if isinstance(m, str) else " ".join(m) for m in bpe["merges"]]
+    (legacy / "merges.txt").write_text("#version: 0.2\n" + "\n".join(merges) + "\n", encoding="utf-8")
+    (legacy / "tokenizer.json").unlink()
+    assert CTranslate2SummaryBackend().supports(resolve_model(str(legacy)))
+    with_json = CTranslate2SummaryModel(resolve_model(str(original)), "cpu", "int8", threads=1)
+    without = CTranslate2SummaryModel(resolve_model(str(legacy)), "cpu", "int8", threads=1)
+    texts, _ = english_articles()
+    assert without.count_tokens(texts) == with_json.count_tokens(texts)
+    decoding = {"num_beams": 4, "max_new_tokens": 142, "min_new_tokens": 1}
+    assert without.generate(texts[:3], **decoding) == with_json.generate(texts[:3], **decoding)

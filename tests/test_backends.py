@@ -89,7 +89,7 @@ def test_the_conversion_is_cached_and_the_backend_enters_the_hash(tiny_config: P
     run(source, out, tiny_config, "--backend", "ctranslate2")
     # Only the pair the batch needs is converted: English goes to Ukrainian alone.
     en_uk = resolve_model(str(Path(tiny_config).parent / "marian-en-uk"))
-    converted = ct2.converted(en_uk)
+    converted = ct2.converted(en_uk, quantization="int8")  # as the run stores it for int8
     stamp = (converted / "model.bin").stat().st_mtime_ns
     again = run(source, out, tiny_config)  # auto picks CTranslate2 here: nothing to redo
     assert " 1 up-to-date," in again.stdout
@@ -217,3 +217,49 @@ def test_two_batches_in_flight_give_what_one_batch_at_a_time_gives(tiny_models: 
     assert results[2].translations == results[1].translations
     assert results[2].flags == results[1].flags
     assert not results[2].failures
+
+
+def test_a_run_under_a_memory_budget_releases_idle_models_and_writes_the_same_files(
+    tiny_config: Path, tmp_path: Path
+) -> None:
+    """--max-memory 1 holds one model at a time: each model used after another reloads, and
+    every file is what a run with every model loaded writes."""
+    source = folder_of(tmp_path)
+    unlimited, budgeted = tmp_path / "all", tmp_path / "one"
+    run(source, unlimited, tiny_config, "--backend", "ctranslate2", "--max-memory", "0", "--no-review")
+    tight = run(source, budgeted, tiny_config, "--backend", "ctranslate2", "--max-memory", "1", "--no-review")
+    assert tight.exit_code == EXIT_OK
+    assert "released to stay under --max-memory" in tight.stdout
+    written = sorted(p.relative_to(unlimited) for p in unlimited.rglob("*") if p.is_file())
+    assert written == sorted(p.relative_to(budgeted) for p in budgeted.rglob("*") if p.is_file())
+    texts = [name for name in written if name.suffix in (".txt", ".md")]  # json holds timings
+    assert len(texts) >= 9
+    for name in texts:
+        assert (unlimited / name).read_bytes() == (budgeted / name).read_bytes(), name
+
+
+def test_the_residency_releases_the_least_recently_used_idle_model_first() -> None:
+    from newsbrief.models.residency import Residency
+
+    class Weights:
+        def __init__(self, size: int) -> None:
+            self.weight_bytes, self.loaded = size, True
+
+        def release(self) -> None:
+            self.loaded = False
+
+        def restore(self) -> None:
+            self.loaded = True
+
+    residency = Residency(capacity_bytes=25)
+    first, second, third = Weights(10), Weights(10), Weights(10)
+    for model in (first, second):
+        residency.make_room(model.weight_bytes)
+        residency.admit(model)
+    with residency.using(first):  # first is now the most recently used, and busy
+        residency.make_room(third.weight_bytes)
+        residency.admit(third)
+        assert (first.loaded, second.loaded) == (True, False)
+    with residency.using(second):  # reloads, releasing first (idle, least recent)
+        assert second.loaded and not first.loaded and third.loaded
+    assert residency.releases == 2

@@ -97,3 +97,27 @@ def test_a_value_out_of_its_fields_bounds_or_choices_is_refused_naming_the_setti
     ):
         with pytest.raises(ConfigError, match=re.escape(words)):
             apply_options(Settings(), **{name: value})
+
+
+def test_the_fast_model_set_replaces_every_role_and_a_named_model_still_wins(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from newsbrief.cli import app
+    from newsbrief.settings.groups import FAST_SUMMARISER_MODEL, FAST_TRANSLATION_MODELS
+
+    fast = load_settings(None, {"model_set": "fast"})
+    assert fast.models.translation_models == FAST_TRANSLATION_MODELS
+    assert fast.models.summariser_model == FAST_SUMMARISER_MODEL
+    (tmp_path / "m").mkdir()
+    named = load_settings(None, {"model_set": "fast"}, [f"uk-en={tmp_path / 'm'}"])
+    assert named.translation_model_for("uk", "en") == str(tmp_path / "m")
+    assert named.translation_model_for("ru", "en") == FAST_TRANSLATION_MODELS["ru-en"]
+    config = tmp_path / "newsbrief.toml"
+    config.write_text('model_set = "fast"\n[models]\n"uk-en" = "./m"\n')
+    from_file = load_settings(config)
+    assert from_file.translation_model_for("uk", "en") == str((tmp_path / "m").resolve())
+    assert from_file.models.summariser_model == FAST_SUMMARISER_MODEL
+    listed = CliRunner().invoke(app, ["models", "--model-set", "fast"], env={"HF_HUB_OFFLINE": "1"})
+    assert "Helsinki-NLP/opus-mt-uk-en" in listed.output and FAST_SUMMARISER_MODEL in listed.output
+    with pytest.raises(ConfigError, match="model_set must be one of default, fast"):
+        load_settings(None, {"model_set": "tiny"})

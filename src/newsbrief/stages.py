@@ -28,6 +28,7 @@ from newsbrief.models.backends import MAX_OUTPUT_RATIO, output_cap
 from newsbrief.models.backends.ct2 import CTranslate2Model, converted, default_threads
 from newsbrief.models.backends.ct2_summariser import CTranslate2SummaryModel
 from newsbrief.models.backends.seq2seq import Seq2SeqModel
+from newsbrief.models.residency import weight_bytes
 from newsbrief.models.resolve import resolve_model
 from newsbrief.progress import NoProgress
 from newsbrief.settings import DEFAULT_SUMMARISER_MODEL, DEFAULT_TRANSLATION_MODELS, Settings
@@ -86,6 +87,7 @@ __all__ = [
     "quotes_of",
     "read_article",
     "resolve_model",
+    "weight_bytes",
     "rewrite",
     "segment_article",
     "summarise_side_by_side",

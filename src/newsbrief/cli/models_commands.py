@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from newsbrief.cli.common import build_settings, fail_usage
-from newsbrief.cli.options import ConfigFile
+from newsbrief.cli.options import ConfigFile, ModelSetOption
 from newsbrief.errors import EXIT_MODEL_UNAVAILABLE, EXIT_OK, ConfigError, ModelUnavailable
 
 models_app = typer.Typer(
@@ -29,6 +29,7 @@ def models(
     ctx: typer.Context,
     config: ConfigFile = None,
     model: ModelRoles = None,
+    model_set: ModelSetOption = None,
 ) -> None:
     """List the models this configuration's runs may use and whether each is available here (in
     the cache or a folder). Exit 3 when any is missing, as `newsbrief run` would."""
@@ -37,7 +38,7 @@ def models(
     from newsbrief.models.resolve import resolve_model
 
     missing = 0
-    for role, ref in _configured_models(config, model or []).items():
+    for role, ref in _configured_models(config, model or [], model_set).items():
         try:
             resolved = resolve_model(ref, allow_download=False)
             state = f"ok ({resolved.revision})"
@@ -61,12 +62,13 @@ def models_fetch(
     ] = None,
     config: ConfigFile = None,
     model: ModelRoles = None,
+    model_set: ModelSetOption = None,
 ) -> None:
     """Download models into the Hugging Face cache once, so that cron runs can use
     HF_HUB_OFFLINE=1. Exit 3 when any could not be fetched."""
     from newsbrief.models.resolve import resolve_model
 
-    wanted = refs or list(dict.fromkeys(_configured_models(config, model or []).values()))
+    wanted = refs or list(dict.fromkeys(_configured_models(config, model or [], model_set).values()))
     missing = 0
     for ref in wanted:
         try:
@@ -78,11 +80,11 @@ def models_fetch(
     raise typer.Exit(EXIT_MODEL_UNAVAILABLE if missing else EXIT_OK)
 
 
-def _configured_models(config: Path | None, models: list[str]) -> dict[str, str]:
+def _configured_models(config: Path | None, models: list[str], model_set: str | None) -> dict[str, str]:
     from newsbrief.generation.plan import Routing, model_roles
 
     try:
-        settings = build_settings(config, models)
+        settings = build_settings(config, models, model_set=model_set)
     except ConfigError as error:
         fail_usage(str(error))
     return model_roles(Routing.of(settings), settings.models)

@@ -80,6 +80,15 @@ Models = Annotated[
         "repeatable.",
     ),
 ]
+ModelSetOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="SET",
+        help="default (OPUS-MT tc-big translators, bart-large-cnn) or fast (OPUS-MT base models and "
+        "distilbart-cnn-12-6: about 3× the articles an hour, 4 to 12 BLEU less; README, Models). "
+        "A model named with --model still takes its role.",
+    ),
+]
 OtherSummariesOption = Annotated[
     str | None,
     typer.Option(
@@ -205,6 +214,14 @@ Quantize = Annotated[
 Threads = Annotated[
     int | None,
     typer.Option(metavar="N", help="CTranslate2 threads (default: every core this process may use)."),
+]
+MaxMemory = Annotated[
+    int | None,
+    typer.Option(
+        metavar="MB",
+        help="Memory the run may hold: models idle in this stage are released (and reloaded when "
+        f"next used) to stay under it; 0 = no limit (default {default_of('max_memory')}).",
+    ),
 ]
 Exclude = Annotated[
     list[str] | None,

@@ -304,7 +304,9 @@ def print_table(console: Console, report: RunReport) -> None:
     )
     console.print(table)
     if report.model_load_seconds:
-        console.print(f"models loaded in {report.model_load_seconds:.1f} s")
+        releases = report.model_releases
+        released = f", {releases} released to stay under --max-memory" if releases else ""
+        console.print(f"models loaded in {report.model_load_seconds:.1f} s{released}")
     if report.flagged():
         see = "see fidelity in each article.json, or run `newsbrief check`"
         console.print(f"{flagged_line(report)} ({see}).", soft_wrap=True, highlight=False)
@@ -365,6 +367,7 @@ def end_fields(code: int, reason: str, report: RunReport | None) -> dict[str, ob
         "words_translated": report.words,
         "seconds": round(report.seconds, 3),
         "model_load_seconds": round(report.model_load_seconds, 3),
+        "model_releases": report.model_releases,
     }
 
 

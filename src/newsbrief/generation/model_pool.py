@@ -19,6 +19,7 @@ from newsbrief.generation.summaries import ExtractiveSummariser, Seq2SeqSummaris
 from newsbrief.generation.translation import Seq2SeqTranslator, Translator
 from newsbrief.models.backends.base import Backend, EncoderDecoder, LoadOptions
 from newsbrief.models.backends.registry import backend_named, choose_backend
+from newsbrief.models.residency import Residency, capacity_for
 from newsbrief.models.resolve import ResolvedModel, resolve_model
 from newsbrief.settings.groups import (
     ComputeType,
@@ -50,6 +51,7 @@ class ModelOptions:
     compute_type: ComputeType
     quantize: Quantize
     threads: int  # 0 = every core this process may use
+    max_memory: int  # MB the run may hold; 0 = no limit
 
     @classmethod
     def of(cls, settings: Settings) -> ModelOptions:
@@ -64,6 +66,7 @@ class ModelOptions:
             control.compute_type,
             control.quantize,
             control.threads,
+            control.max_memory,
         )
 
 
@@ -78,6 +81,7 @@ class ModelPool:
         self._backends: dict[tuple[str, str], Backend] = {}  # per pair, decided once
         self._summariser_backend: Backend | None = None
         self.load_seconds = 0.0  # reported: a slow disk or a cold cache shows here
+        self.residency = Residency(capacity_for(options.max_memory))
 
     def resolve_ref(self, ref: str) -> ResolvedModel:
         if ref not in self.resolved:
@@ -100,9 +104,8 @@ class ModelPool:
 
     def load_options(self, decoding: dict[str, float] | None = None) -> LoadOptions:
         options = self.options
-        return LoadOptions(
-            options.device, options.compute_type, options.quantize, options.threads, decoding or {}
-        )
+        engine = (options.device, options.compute_type, options.quantize, options.threads)
+        return LoadOptions(*engine, decoding or {}, self.residency)
 
     def encoder_decoder(
         self, ref: str, backend: Backend, decoding: dict[str, float] | None = None

@@ -141,6 +141,7 @@ def _close(run: BatchRun, seconds: float, outcome: str = "finished") -> None:
     taking writes: then what was written stays as it is (complete), and the reason is reported."""
     report = run.report
     report.model_load_seconds = run.pool.load_seconds
+    report.model_releases = run.pool.residency.releases
     report.seconds = seconds
     counts = report.counts()
     try:

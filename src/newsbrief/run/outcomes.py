@@ -56,6 +56,7 @@ class RunReport:
     words: int = 0
     seconds: float = 0.0
     model_load_seconds: float = 0.0
+    model_releases: int = 0  # models released to stay under --max-memory (each reloaded when used)
     interrupted: str = ""  # why the run stopped early ("stopped by SIGTERM"), or ""
     interrupted_code: int = EXIT_INTERRUPTED  # its exit code (a lost Ray cluster has its own)
     kept_batches: int = 0  # after a stop: translation batches kept for the next run (run/checkpoint.py)

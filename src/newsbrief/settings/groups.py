@@ -35,6 +35,32 @@ DEFAULT_FALLBACK_MODEL = "facebook/m2m100_418M"
 DEFAULT_SUMMARISER_MODEL = "facebook/bart-large-cnn"
 # An instruction model (Apache-2.0) that writes Ukrainian and Russian as well as English.
 DEFAULT_INSTRUCT_MODEL = "Qwen/Qwen2.5-1.5B-Instruct"
+# `--model-set fast`, for small machines: OPUS-MT's older bilingual base models (d_model 512,
+# about a third of tc-big's compute per token; 4 to 12 BLEU lower on FLORES-101, README
+# "Models") and a distilled bart-large-cnn (12 encoder, 6 decoder layers; Apache-2.0).
+FAST_TRANSLATION_MODELS = {
+    "uk-en": "Helsinki-NLP/opus-mt-uk-en",
+    "ru-en": "Helsinki-NLP/opus-mt-ru-en",
+    "en-uk": "Helsinki-NLP/opus-mt-en-uk",
+    "en-ru": "Helsinki-NLP/opus-mt-en-ru",
+    "ru-uk": "Helsinki-NLP/opus-mt-ru-uk",
+    "uk-ru": "Helsinki-NLP/opus-mt-uk-ru",
+}
+FAST_SUMMARISER_MODEL = "sshleifer/distilbart-cnn-12-6"
+
+
+class ModelSet(StrEnum):
+    """A named set of translation models and summariser; a model named by role (`-m uk-en=…`,
+    `[models]`) still takes its role's place in it."""
+
+    DEFAULT = "default"
+    FAST = "fast"
+
+
+MODEL_SETS: dict[ModelSet, tuple[dict[str, str], str]] = {
+    ModelSet.DEFAULT: (DEFAULT_TRANSLATION_MODELS, DEFAULT_SUMMARISER_MODEL),
+    ModelSet.FAST: (FAST_TRANSLATION_MODELS, FAST_SUMMARISER_MODEL),
+}
 
 
 class SummaryStrategy(StrEnum):
@@ -131,6 +157,9 @@ class ModelSettings:
     """Which models and prompts write. They enter each article's hash by what they are (model
     revision, prompt content: run/config_hash.py), only for the articles that use them."""
 
+    # Which translators and summariser the roles start from (MODEL_SETS); they enter the hash by
+    # what each model is, as any other.
+    model_set: ModelSet = setting(ModelSet.DEFAULT, BY_DEPENDENCY, choices=tuple(ModelSet))
     summariser: SummaryStrategy = setting(SummaryStrategy.SEQ2SEQ, choices=SUMMARISERS)
     translator: TranslationStrategy = setting(TranslationStrategy.SEQ2SEQ, choices=TRANSLATORS)
     # The seq2seq summariser (its option: --summariser seq2seq:MODEL, or -m summariser=MODEL).
@@ -211,6 +240,8 @@ class RunControl:
     compute_type: ComputeType = setting(ComputeType.AUTO, BY_DEPENDENCY, choices=COMPUTE_TYPES)
     quantize: Quantize = setting(Quantize.NONE, BY_DEPENDENCY, choices=tuple(Quantize))
     threads: int = setting(0, OPERATIONAL, least=0)  # 0 = every core this process may use
+    # Megabytes the run may hold (models/residency.py); 0 = no limit: every model stays loaded.
+    max_memory: int = setting(2048, OPERATIONAL, least=0)
     device: str = setting("auto", OPERATIONAL)
     engine: Engine = setting(Engine.LOCAL, OPERATIONAL, choices=tuple(Engine))
     ray_address: str = setting("", OPERATIONAL)  # "" = start Ray on this machine

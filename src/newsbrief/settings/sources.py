@@ -16,8 +16,10 @@ from newsbrief.errors import ConfigError, looks_like_path
 from newsbrief.settings.groups import (
     GROUP_OF,
     GROUPS,
+    MODEL_SETS,
     SUMMARISERS,
     TRANSLATORS,
+    ModelSet,
     Settings,
 )
 
@@ -84,6 +86,9 @@ def apply_options(settings: Settings, origin: str = "", **options: object) -> Se
         _check_size(name, value, origin)
         _check_type(name, value, expected, origin)
         changed.setdefault(GROUP_OF[name], {})[name] = _as_field_type(name, value, expected, origin)
+    if "model_set" in changed.get("models", {}):  # a set replaces every role; roles named after it win
+        translation, summariser = MODEL_SETS[ModelSet(changed["models"]["model_set"])]
+        changed["models"].update(translation_models=dict(translation), summariser_model=summariser)
     groups = {group: replace(getattr(settings, group), **values) for group, values in changed.items()}
     settings = replace(settings, **groups)
     _validate(settings)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol, Required, TypedDict, Unpack
 
+from newsbrief.models.residency import Residency
 from newsbrief.models.resolve import ResolvedModel
 
 
@@ -49,6 +50,8 @@ class LoadOptions:
     quantize: str = "none"  # transformers': "int8" = torch dynamic int8
     threads: int = 0  # 0 = every core this process may use
     decoding: dict[str, float] = field(default_factory=dict)  # overrides of the model's own
+    # The run's models in memory under its budget (CTranslate2 models only); None: no budget.
+    residency: Residency | None = field(default=None, compare=False)
 
 
 class Backend(Protocol):

@@ -27,6 +27,7 @@ from pathlib import Path
 from newsbrief.errors import ModelUnusable
 from newsbrief.models.backends import output_cap, target_token
 from newsbrief.models.backends.base import EncoderDecoder, LoadOptions
+from newsbrief.models.residency import Residency, weight_bytes
 from newsbrief.models.resolve import ResolvedModel, cache_folder
 
 EOS = "</s>"
@@ -85,10 +86,15 @@ def cache_root() -> Path:
     return cache_folder("ctranslate2")
 
 
-def converted(model: ResolvedModel, root: Path | None = None) -> Path:
-    """The CTranslate2 copy of `model`, converting it on first use."""
+def converted(model: ResolvedModel, root: Path | None = None, quantization: str | None = None) -> Path:
+    """The CTranslate2 copy of `model`, converting it on first use. `quantization` "int8" stores
+    the weights as an int8 run computes them: CTranslate2 reads a whole float32 model.bin before
+    it quantizes it, so a float32 copy of bart-large-cnn (1.6 GB) raised a run's peak by 1.6 GB
+    as it loaded, for 0.4 GB of int8 weights. The int8 weights are the same either way (every
+    hypothesis and score equal on a random tc-big, and the golden run's files byte for byte)."""
     root = root or cache_root()
-    key = hashlib.sha256(f"{model.ref}@{model.revision}".encode()).hexdigest()[:16]
+    stored = f"@{quantization}" if quantization else ""  # float32 copies keep their old names
+    key = hashlib.sha256(f"{model.ref}@{model.revision}{stored}".encode()).hexdigest()[:16]
     name = Path(model.ref.rstrip("/")).name or "model"
     target = root / f"{name}-{key}"
     if (target / "model.bin").is_file():
@@ -96,7 +102,7 @@ def converted(model: ResolvedModel, root: Path | None = None) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     staging = root / f".tmp-{name}-{uuid.uuid4().hex[:8]}"
     try:
-        _convert_in_child_process(model.path, staging)
+        _convert_in_child_process(model.path, staging, quantization)
         try:
             staging.rename(target)
         except OSError:  # another run converted it meanwhile
@@ -107,6 +113,19 @@ def converted(model: ResolvedModel, root: Path | None = None) -> Path:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def return_freed_memory() -> None:
+    """glibc keeps what a program frees for its next allocations: after CTranslate2 loads a model
+    (its file is read whole, then converted) or unloads one, RSS stays as high as before until
+    malloc_trim hands the free pages back (scripts/bench_default.py: 1.6 GB of four unloaded
+    models stayed resident, 28 MB after the trim). Elsewhere than glibc: nothing."""
+    if platform.libc_ver()[0] != "glibc":
+        return
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        return
 
 
 def limit_malloc_arenas(arenas: int = 2) -> None:
@@ -121,12 +140,12 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
         return
 
 
-def _convert_in_child_process(source: Path, destination: Path) -> None:
+def _convert_in_child_process(source: Path, destination: Path, quantization: str | None) -> None:
     """Conversion loads the whole fp32 model through transformers and torch: in a child process
     that memory goes back to the system, and the run itself never imports torch."""
     context = multiprocessing.get_context("spawn")  # no copy of the parent's threads
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as child:
-        child.submit(_convert, source, destination).result()
+        child.submit(_convert, source, destination, quantization).result()
 
 
 # What each architecture does, where CTranslate2's loader asks the config for it (see _convert):
@@ -137,7 +156,7 @@ ARCHITECTURE_FLAGS = {
 }
 
 
-def _convert(source: Path, destination: Path) -> None:
+def _convert(source: Path, destination: Path, quantization: str | None) -> None:
     import ctranslate2
 
     class Converter(ctranslate2.converters.TransformersConverter):
@@ -151,10 +170,54 @@ def _convert(source: Path, destination: Path) -> None:
                     setattr(model.config, name, value)
             return model
 
-    Converter(str(source)).convert(str(destination), quantization=None, force=True)
+    Converter(str(source)).convert(str(destination), quantization=quantization, force=True)
 
 
-class CTranslate2Model:
+class ResidentTranslator:
+    """What both CTranslate2 models share: a `ctranslate2.Translator` whose weights the run's
+    Residency may release while the model is idle, and which reloads them when next used."""
+
+    translator: object
+    weight_bytes: int
+    residency: Residency
+
+    def open_translator(
+        self, model: ResolvedModel, compute_type: str, intra: int, inter: int, residency: Residency | None
+    ) -> None:
+        import ctranslate2
+
+        config = json.loads((model.path / "config.json").read_text(encoding="utf-8"))
+        self.weight_bytes = weight_bytes(config, bytes_per_weight(compute_type))
+        self.residency = residency or Residency()
+        self.residency.make_room(self.weight_bytes)
+        limit_malloc_arenas()  # before its threads first allocate
+        quantization = "int8" if compute_type.startswith("int8") else None
+        self.translator = ctranslate2.Translator(
+            str(converted(model, quantization=quantization)),
+            device=self.device,  # type: ignore[attr-defined]
+            compute_type=compute_type,
+            intra_threads=intra,
+            inter_threads=inter,
+        )
+        return_freed_memory()
+        self.residency.admit(self)
+
+    def release(self) -> None:
+        self.translator.unload_model()  # type: ignore[attr-defined]
+        return_freed_memory()
+
+    def restore(self) -> None:
+        self.translator.load_model()  # type: ignore[attr-defined]
+        return_freed_memory()
+
+
+def bytes_per_weight(compute_type: str) -> float:
+    if compute_type.startswith("int8"):
+        return 1.0
+    return 2.0 if compute_type in ("int16", "float16", "bfloat16") else 4.0
+
+
+class CTranslate2Model(ResidentTranslator):
     """One converted Marian model, loaded once per run."""
 
     def __init__(
@@ -164,8 +227,8 @@ class CTranslate2Model:
         compute_type: str = "auto",
         threads: int = 0,
         decoding: dict[str, float] | None = None,
+        residency: Residency | None = None,
     ) -> None:
-        import ctranslate2
         import sentencepiece as spm
 
         self.resolved = model
@@ -175,14 +238,7 @@ class CTranslate2Model:
         self.parallel_batches, each = split_threads(threads or default_threads())
         if self.device == "cuda":
             self.parallel_batches, each = 1, 1  # one GPU: one translator
-        limit_malloc_arenas()  # before its threads first allocate
-        self.translator = ctranslate2.Translator(
-            str(converted(model)),
-            device=self.device,
-            compute_type=self.compute_type,
-            intra_threads=each,
-            inter_threads=self.parallel_batches,
-        )
+        self.open_translator(model, self.compute_type, each, self.parallel_batches, residency)
         self.source_spm = spm.SentencePieceProcessor(model_file=str(model.path / "source.spm"))
         self.vocabulary = _vocabulary(model.path)
         self._target_tokens: dict[str | None, str | None] = {}
@@ -226,18 +282,19 @@ class CTranslate2Model:
         """As Seq2SeqModel.generate: with n return sequences, the n best of each input in turn."""
         pieces = self.pieces(texts, target_lang)
         max_new_tokens = output_cap(max_new_tokens, output_ratio, max(len(p) for p in pieces))
-        results = self.translator.translate_batch(
-            pieces,
-            beam_size=max(num_beams, num_return_sequences),  # its default is 2: always pass it
-            num_hypotheses=num_return_sequences,
-            max_decoding_length=max_new_tokens,
-            min_decoding_length=max(min_new_tokens, 1),
-            max_input_length=0,  # inputs are checked against max_input_tokens, never truncated
-            # A hypothesis's length counts its `</s>`, as transformers counts it when it divides
-            # the score by the length: otherwise beam search ranks some hypotheses otherwise.
-            return_end_token=True,
-            **self.decoding,
-        )
+        with self.residency.using(self):
+            results = self.translator.translate_batch(  # type: ignore[attr-defined]
+                pieces,
+                beam_size=max(num_beams, num_return_sequences),  # its default is 2: always pass it
+                num_hypotheses=num_return_sequences,
+                max_decoding_length=max_new_tokens,
+                min_decoding_length=max(min_new_tokens, 1),
+                max_input_length=0,  # inputs are checked against max_input_tokens, never truncated
+                # A hypothesis's length counts its `</s>`, as transformers counts it when it divides
+                # the score by the length: otherwise beam search ranks some hypotheses otherwise.
+                return_end_token=True,
+                **self.decoding,
+            )
         return [_detokenize(hypothesis) for result in results for hypothesis in result.hypotheses]
 
 
@@ -263,7 +320,7 @@ class CTranslate2Backend:
 
     def load(self, model: ResolvedModel, options: LoadOptions) -> EncoderDecoder:
         return self.model_class(
-            model, options.device, options.compute_type, options.threads, options.decoding
+            model, options.device, options.compute_type, options.threads, options.decoding, options.residency
         )
 
 

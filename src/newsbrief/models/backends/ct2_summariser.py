@@ -4,7 +4,9 @@ Pegasus (pegasus-xsum, pegasus-cnn_dailymail) and T5/mT5 (t5-small … with its 
 The same conversion cache as the Marian models (ct2.converted). Tokenisation is the model's own
 `tokenizer.json` through the `tokenizers` library, which gives the ids transformers' tokenizer
 gives (`<s>` … `</s>` for BART, `… </s>` for T5 and Pegasus), so neither torch nor transformers
-is imported to summarise. Decoding takes the checkpoint's own generation settings (length
+is imported to summarise. A BART saved before tokenizer.json existed (sshleifer/distilbart-cnn-12-6,
+the fast model set's: vocab.json and merges.txt) gets the tokenizer transformers builds from those
+two files, the one its own backend would use. Decoding takes the checkpoint's own generation settings (length
 penalty, n-gram rule, minimum length), as the transformers backend does, so both write the same
 summaries (tests/test_backend_parity.py, on a trained BART, T5 and Pegasus). The decoder's start token
 is the converter's business (it reads decoder_start_token_id: `</s>` for BART, `<pad>` for the
@@ -15,25 +17,29 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsbrief.models.backends import output_cap, summary_prefix
 from newsbrief.models.backends.ct2 import (
     CTranslate2Backend,
+    ResidentTranslator,
     checkpoint_decoding,
-    converted,
     default_threads,
-    limit_malloc_arenas,
     resolve_compute_type,
     resolve_device,
     split_threads,
 )
+from newsbrief.models.residency import Residency
 from newsbrief.models.resolve import ResolvedModel
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 # config.json's model_type of the summarisers CTranslate2's converter takes and this module runs.
 SUMMARY_KINDS = ("bart", "pegasus", "t5", "mt5")
 
 
-class CTranslate2SummaryModel:
+class CTranslate2SummaryModel(ResidentTranslator):
     """One converted summariser, loaded once per run."""
 
     def __init__(
@@ -43,10 +49,8 @@ class CTranslate2SummaryModel:
         compute_type: str = "auto",
         threads: int = 0,
         decoding: dict[str, float] | None = None,
+        residency: Residency | None = None,
     ) -> None:
-        import ctranslate2
-        from tokenizers import Tokenizer
-
         self.resolved = model
         self.device = resolve_device(device)
         self.compute_type = resolve_compute_type(compute_type, device)
@@ -57,15 +61,8 @@ class CTranslate2SummaryModel:
         self.parallel_batches, each = split_threads(threads or default_threads())
         if self.device == "cuda":
             self.parallel_batches, each = 1, 1  # one GPU: one translator
-        limit_malloc_arenas()
-        self.translator = ctranslate2.Translator(
-            str(converted(model)),
-            device=self.device,
-            compute_type=self.compute_type,
-            intra_threads=each,
-            inter_threads=self.parallel_batches,
-        )
-        self.tokenizer = Tokenizer.from_file(str(model.path / "tokenizer.json"))
+        self.open_translator(model, self.compute_type, each, self.parallel_batches, residency)
+        self.tokenizer = _tokenizer(model.path)
         # A tokenizer.json saved after training may keep the truncation and padding it was
         # trained with; the `tokenizers` library would apply them to every input. An input
         # is never cut here (it is checked against max_input_tokens), nor padded.
@@ -105,17 +102,18 @@ class CTranslate2SummaryModel:
         """As Seq2SeqModel.generate."""
         tokens = [encoding.tokens for encoding in self.tokenizer.encode_batch(texts)]
         max_new_tokens = output_cap(max_new_tokens, output_ratio, max(len(t) for t in tokens))
-        results = self.translator.translate_batch(
-            tokens,
-            target_prefix=[self.target_prefix] * len(tokens) if self.target_prefix else None,
-            beam_size=max(num_beams, num_return_sequences),
-            num_hypotheses=num_return_sequences,
-            max_decoding_length=max_new_tokens,
-            min_decoding_length=max(min_new_tokens, 1),
-            max_input_length=0,  # inputs are checked against max_input_tokens, never truncated
-            return_end_token=True,  # a hypothesis's length counts its </s>, as in transformers
-            **self.decoding,
-        )
+        with self.residency.using(self):
+            results = self.translator.translate_batch(  # type: ignore[attr-defined]
+                tokens,
+                target_prefix=[self.target_prefix] * len(tokens) if self.target_prefix else None,
+                beam_size=max(num_beams, num_return_sequences),
+                num_hypotheses=num_return_sequences,
+                max_decoding_length=max_new_tokens,
+                min_decoding_length=max(min_new_tokens, 1),
+                max_input_length=0,  # inputs are checked against max_input_tokens, never truncated
+                return_end_token=True,  # a hypothesis's length counts its </s>, as in transformers
+                **self.decoding,
+            )
         return [self._text(hypothesis) for result in results for hypothesis in result.hypotheses]
 
     def _text(self, tokens: list[str]) -> str:
@@ -134,9 +132,26 @@ class CTranslate2SummaryBackend(CTranslate2Backend):
     model_class = CTranslate2SummaryModel
 
     def supports(self, model: ResolvedModel) -> bool:
-        if model.gguf_file or not (model.path / "tokenizer.json").is_file():
+        if model.gguf_file or not _has_tokenizer(model.path):
             return False
         return _json(model.path / "config.json").get("model_type") in SUMMARY_KINDS
+
+
+def _has_tokenizer(folder: Path) -> bool:
+    if (folder / "tokenizer.json").is_file():
+        return True
+    bpe = (folder / "vocab.json").is_file() and (folder / "merges.txt").is_file()
+    return bpe and _json(folder / "config.json").get("model_type") == "bart"
+
+
+def _tokenizer(folder: Path) -> Tokenizer:
+    from tokenizers import Tokenizer
+
+    if (folder / "tokenizer.json").is_file():
+        return Tokenizer.from_file(str(folder / "tokenizer.json"))
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(folder)).backend_tokenizer
 
 
 def _json(path: Path) -> dict[str, object]:
