@@ -263,3 +263,22 @@ def test_the_residency_releases_the_least_recently_used_idle_model_first() -> No
     with residency.using(second):  # reloads, releasing first (idle, least recent)
         assert second.loaded and not first.loaded and third.loaded
     assert residency.releases == 2
+
+
+def test_the_memory_budget_decides_how_many_articles_are_summarised_at_once(tiny_config: Path) -> None:
+    """Two at once (one a translator) where the budget holds two summaries' decoding state;
+    one where it does not; as many as there are translators with no budget."""
+    from newsbrief.generation.model_pool import ModelOptions, ModelPool
+    from newsbrief.models.residency import RUN_BASE_MB, SUMMARY_STATE_MB
+    from newsbrief.settings import apply_options, load_settings
+
+    settings = load_settings(tiny_config)
+
+    def in_flight(max_memory: int) -> int:
+        chosen = apply_options(settings, backend="ctranslate2", threads=2, max_memory=max_memory)
+        return ModelPool(ModelOptions.of(chosen), {}).summariser().in_flight
+
+    assert in_flight(0) == 2
+    assert in_flight(RUN_BASE_MB + 2 * SUMMARY_STATE_MB + 10) == 2  # the tiny model's weights: < 1 MB
+    assert in_flight(RUN_BASE_MB + SUMMARY_STATE_MB + 10) == 1
+    assert in_flight(1) == 1

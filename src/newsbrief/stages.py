@@ -87,11 +87,11 @@ __all__ = [
     "quotes_of",
     "read_article",
     "resolve_model",
-    "weight_bytes",
     "rewrite",
     "segment_article",
     "summarise_side_by_side",
     "term_regex",
     "translate_jobs",
     "translated_quotes",
+    "weight_bytes",
 ]

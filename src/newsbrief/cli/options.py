@@ -85,7 +85,7 @@ ModelSetOption = Annotated[
     typer.Option(
         metavar="SET",
         help="default (OPUS-MT tc-big translators, bart-large-cnn) or fast (OPUS-MT base models and "
-        "distilbart-cnn-12-6: about 3× the articles an hour, 4 to 12 BLEU less; README, Models). "
+        "distilbart-cnn-12-6: faster and smaller, 6 to 12 BLEU less; README, Models). "
         "A model named with --model still takes its role.",
     ),
 ]

@@ -19,7 +19,7 @@ from newsbrief.generation.summaries import ExtractiveSummariser, Seq2SeqSummaris
 from newsbrief.generation.translation import Seq2SeqTranslator, Translator
 from newsbrief.models.backends.base import Backend, EncoderDecoder, LoadOptions
 from newsbrief.models.backends.registry import backend_named, choose_backend
-from newsbrief.models.residency import Residency, capacity_for
+from newsbrief.models.residency import Residency, capacity_for, summaries_in_flight
 from newsbrief.models.resolve import ResolvedModel, resolve_model
 from newsbrief.settings.groups import (
     ComputeType,
@@ -190,12 +190,15 @@ class ModelPool:
                 summaries.summary_max_words,
                 options.decoding.instruct_max_new_tokens,
             )
-        return Seq2SeqSummariser(
+        summariser = Seq2SeqSummariser(
             self.encoder_decoder(ref, self._summarising_backend()),  # type: ignore[arg-type]
             summaries.summariser_language,
             options.decoding.num_beams,
             summaries.summary_max_tokens,
         )
+        weights = getattr(summariser.model, "weight_bytes", 0)  # CTranslate2's: under the budget
+        summariser.in_flight = summaries_in_flight(options.max_memory, weights, summariser.in_flight)
+        return summariser
 
     def close(self) -> None:
         self._encoder_decoders.clear()

@@ -26,6 +26,10 @@ MB = 1024 * 1024
 # flight), with room to spare.
 RUN_BASE_MB = 350
 DECODING_STATE_MB = 700
+# One article in a seq2seq summariser's hands: bart-large-cnn's cross-attention keys and values
+# of a full 1,024-token window for each of 4 beams in each of 12 layers (12 × 2 × 1,024 × 1,024
+# × 4 beams × 4 bytes).
+SUMMARY_STATE_MB = 400
 
 
 def capacity_for(max_memory_mb: int) -> int:
@@ -91,6 +95,16 @@ class Residency:
             if not self._active[key]:
                 self._loaded.pop(key).release()
                 self.releases += 1
+
+
+def summaries_in_flight(max_memory_mb: int, summariser_bytes: int, parallel: int) -> int:
+    """How many articles a summariser of `summariser_bytes` may summarise at once under the
+    budget: `parallel` (as many as it has translators) where they fit beside its weights and the
+    run's base, fewer where not, never fewer than one. No budget: `parallel`."""
+    if not max_memory_mb:
+        return parallel
+    room = max_memory_mb - RUN_BASE_MB - summariser_bytes // MB
+    return max(1, min(parallel, room // SUMMARY_STATE_MB))
 
 
 def weight_bytes(config: dict, bytes_per_weight: float) -> int:

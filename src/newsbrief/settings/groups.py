@@ -36,7 +36,7 @@ DEFAULT_SUMMARISER_MODEL = "facebook/bart-large-cnn"
 # An instruction model (Apache-2.0) that writes Ukrainian and Russian as well as English.
 DEFAULT_INSTRUCT_MODEL = "Qwen/Qwen2.5-1.5B-Instruct"
 # `--model-set fast`, for small machines: OPUS-MT's older bilingual base models (d_model 512,
-# about a third of tc-big's compute per token; 4 to 12 BLEU lower on FLORES-101, README
+# about a third of tc-big's compute per token; 6 to 12 BLEU lower on FLORES-101, README
 # "Models") and a distilled bart-large-cnn (12 encoder, 6 decoder layers; Apache-2.0).
 FAST_TRANSLATION_MODELS = {
     "uk-en": "Helsinki-NLP/opus-mt-uk-en",
