@@ -26,6 +26,7 @@ import json
 import re
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import sentencepiece as spm
@@ -295,12 +296,20 @@ def brief_lm_training(model, tokenizer, chats: list[tuple[str, str]]) -> None:
     model.eval()
 
 
-def build_all(out: Path, corpus: Path = DEFAULT_CORPUS) -> dict[str, Path]:
+def build_all(
+    out: Path, corpus: Path = DEFAULT_CORPUS, say: Callable[[str], None] = lambda _: None
+) -> dict[str, Path]:
     """Build every tiny model into `out`; returns {"uk-en": folder, ..., "summariser": folder,
-    "instruct": folder} (the chat model, for `--summariser instruct` / `--translator instruct`)."""
+    "instruct": folder} (the chat model, for `--summariser instruct` / `--translator instruct`).
+    `say` hears each step (make example prints them: the build takes a minute or two)."""
     texts = corpus_text(corpus)
-    models = {f"{s}-{t}": build_marian(s, t, texts, out) for s, t in PAIRS}
+    models = {}
+    for number, (source, target) in enumerate(PAIRS, 1):
+        say(f"tiny model {number}/{len(PAIRS) + 2}: translator {source}-{target}")
+        models[f"{source}-{target}"] = build_marian(source, target, texts, out)
+    say(f"tiny model {len(PAIRS) + 1}/{len(PAIRS) + 2}: summariser")
     models["summariser"] = build_bart(texts["en"], out)
+    say(f"tiny model {len(PAIRS) + 2}/{len(PAIRS) + 2}: instruction model")
     models["instruct"] = build_chat_llm([t for lang in sorted(texts) for t in texts[lang]], out)
     return models
 
@@ -325,7 +334,7 @@ def main() -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     args = parser.parse_args()
-    models = build_all(args.out, args.corpus)
+    models = build_all(args.out, args.corpus, lambda step: print(step, flush=True))
     write_config(models, args.out / "newsbrief.toml")
     for role, folder in models.items():
         print(f"{role:12} {folder}")

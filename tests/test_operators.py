@@ -80,7 +80,8 @@ def test_every_file_is_counted_once_in_one_state_by_every_report(tiny_config: Pa
     for name in UNREAD:
         lines = [line for line in human.stderr.splitlines() if name in line]
         assert len(lines) == 1 and lines[0].startswith("ignored: ")
-        assert "not a format newsbrief reads (.docx, .htm, .html, .json" in lines[0]
+        assert "not a format newsbrief reads (.atom, .docx, .htm, .html, .json" in lines[0]
+        assert ".rss, .txt)" in lines[0]  # feeds are a format it reads
     for name in JUNK:
         assert next(line for line in human.stderr.splitlines() if name in line).startswith("skipped: ")
 

@@ -8,6 +8,9 @@ of the house the scripts exercise. Nothing in the package imports this module.
 """
 
 from newsbrief.article import Article, SegmentedArticle
+from newsbrief.cli.reference import BEGIN as OPTIONS_BEGIN
+from newsbrief.cli.reference import END as OPTIONS_END
+from newsbrief.cli.reference import options_reference
 from newsbrief.errors import ModelUnavailable
 from newsbrief.fidelity.glossary import Glossary, load_glossary, term_regex
 from newsbrief.fidelity.guard import GuardPolicy, guard_translation
@@ -41,6 +44,8 @@ __all__ = [
     "DEFAULT_SUMMARISER_MODEL",
     "DEFAULT_TRANSLATION_MODELS",
     "MAX_OUTPUT_RATIO",
+    "OPTIONS_BEGIN",
+    "OPTIONS_END",
     "QUOTE_AGREEMENT",
     "WINDOW_MARGIN",
     "Article",
@@ -82,6 +87,7 @@ __all__ = [
     "guard_translation",
     "load_glossary",
     "load_prompts",
+    "options_reference",
     "output_cap",
     "pack_by_tokens",
     "quotes_of",

@@ -214,7 +214,8 @@ def _stream(run: BatchRun, found: Discovery) -> None:
     the folder, special files) are reported as skipped, one line each, on every run."""
     for entry in found.passed_over:
         run.report.add(Outcome(entry.path, "", State.SKIPPED, entry.reason))
-    unread = f"not a format newsbrief reads ({', '.join(sorted(supported_suffixes()))})"
+    readable = sorted({*supported_suffixes(), *FEED_SUFFIXES})  # feeds are read too
+    unread = f"not a format newsbrief reads ({', '.join(readable)})"
     for path in found.ignored:
         run.report.add(Outcome(path, "", State.IGNORED, unread))
     files = found.files
