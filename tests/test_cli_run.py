@@ -287,3 +287,46 @@ def test_version_is_a_flag_and_a_command() -> None:
         result = runner.invoke(app, args)
         assert result.exit_code == EXIT_OK, result.output
         assert result.output == f"newsbrief {__version__}\n"
+
+
+def test_a_target_no_model_serves_is_refused_before_any_work(tmp_path: Path, tiny_config: Path) -> None:
+    """--to de with no model for it and no fallback configured: exit 2 before the output folder
+    is made, naming the pairs the configuration serves and how to add one."""
+    source = tmp_path / "in"
+    source.mkdir()
+    shutil.copy(ARTICLES / "en-imf-budget.md", source)
+    result = run_cli(source, "--out", tmp_path / "out", "--config", tiny_config, "--to", "de")
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert "no model translates en→de, ru→de, uk→de" in result.output
+    assert "The configuration translates en→ru, en→uk, ru→en, ru→uk, uk→en, uk→ru." in result.output
+    assert "-m en-de=MODEL" in result.output and "-m fallback=" in result.output
+    assert not (tmp_path / "out").exists()  # no ledger, lock or review folder
+
+
+def test_a_configured_fallback_takes_the_pairs_no_model_serves_and_the_run_says_so(
+    tmp_path: Path, tiny_config: Path
+) -> None:
+    source = tmp_path / "in"
+    source.mkdir()
+    shutil.copy(ARTICLES / "en-imf-budget.md", source)
+    fallback = Path(tiny_config).parent / "marian-en-uk"
+    result = run_cli(
+        source,
+        "--out",
+        tmp_path / "out",
+        "--config",
+        tiny_config,
+        "--to",
+        "de",
+        "--summariser",
+        "extractive",
+        "--summary-languages",
+        "en",
+        "-m",
+        f"fallback={fallback}",
+    )
+    assert result.exit_code in (EXIT_OK, 4), result.output
+    assert f"en→de, ru→de, uk→de: no model of their own; the fallback {fallback} translates them" in (
+        " ".join(result.output.split())
+    )
+    assert (tmp_path / "out" / "en-imf-budget" / "translation.de.txt").is_file()

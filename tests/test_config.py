@@ -121,3 +121,17 @@ def test_the_fast_model_set_replaces_every_role_and_a_named_model_still_wins(tmp
     assert "Helsinki-NLP/opus-mt-uk-en" in listed.output and FAST_SUMMARISER_MODEL in listed.output
     with pytest.raises(ConfigError, match="model_set must be one of default, fast"):
         load_settings(None, {"model_set": "tiny"})
+
+
+def test_newsbrief_models_names_hf_hub_offline_only_when_it_is_set(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from newsbrief.cli import app
+
+    role = ["models", "-m", "uk-en=Helsinki-NLP/opus-mt-no-such-model"]
+    looking = CliRunner().invoke(app, role, env={"HF_HUB_OFFLINE": ""})
+    line = next(x for x in looking.output.splitlines() if "no-such-model" in x)
+    assert "missing: not in the Hugging Face cache" in line and "HF_HUB_OFFLINE" not in line
+    offline = CliRunner().invoke(app, role, env={"HF_HUB_OFFLINE": "1"})
+    line = next(x for x in offline.output.splitlines() if "no-such-model" in x)
+    assert "downloads are off (HF_HUB_OFFLINE)" in line

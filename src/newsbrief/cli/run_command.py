@@ -107,6 +107,8 @@ def run(
         reporter.ended(stopped.exit_code, stopped.reason, None)
         raise
     settings = prepared.settings
+    for note in prepared.notes if not quiet else ():  # e.g. the pairs the fallback translates
+        typer.echo(f"newsbrief: {note}", err=True)
     reporter.started(settings.fingerprint())
     stop = StopRequest()
     try:

@@ -95,6 +95,8 @@ class ModelPool:
         """Why the configuration's model for a pair cannot be had ("" when it can): asked before
         a translation the plan did not foresee, so that its absence costs no article."""
         ref = self.options.models.translation_model_for(source, target)
+        if not ref:  # no model of its own and no fallback configured
+            return f"no model translates {source}→{target} and no fallback_model is configured"
         if ref not in self.unresolvable:
             try:
                 self.resolve_ref(ref)

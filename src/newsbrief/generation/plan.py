@@ -136,6 +136,15 @@ def run_pairs(routing: Routing) -> set[tuple[str, str]]:
     return {pair for lang in accepted for pair in _routes(lang, accepted, True, routing).pairs}
 
 
+def unserved_pairs(routing: Routing, models: ModelSettings) -> list[str]:
+    """The pairs ("en-de") some article of this run may need and no configured model of its
+    own translates (seq2seq translation only: an instruction model translates every pair)."""
+    if models.translator != TranslationStrategy.SEQ2SEQ:
+        return []
+    pairs = {f"{source}-{target}" for source, target in run_pairs(routing)}
+    return sorted(pairs - set(models.translation_models))
+
+
 def summariser_languages(routing: Routing) -> tuple[str, ...]:
     """The languages the summariser writes itself; the others are translated summaries."""
     if routing.summariser == SummaryStrategy.SEQ2SEQ:
@@ -181,6 +190,6 @@ def model_roles(routing: Routing, models: ModelSettings) -> dict[str, str]:
         roles["summariser"] = models.summariser_model
     if SummaryStrategy.INSTRUCT in (models.summariser, models.translator):
         roles["instruct"] = models.instruct_model
-    if set(pairs) - set(configured):
+    if set(pairs) - set(configured) and models.fallback_model:
         roles["fallback"] = models.fallback_model
     return roles

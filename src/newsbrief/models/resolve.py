@@ -83,10 +83,12 @@ def _hub_snapshot(repo_id: str, allow_download: bool, patterns: list[str] | None
         return Path(snapshot_download(repo_id, allow_patterns=cached, local_files_only=True))
     except Exception as cached_error:  # not in the cache (or a partial one)
         offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
-        if not allow_download or offline:
+        if offline:
             raise ModelUnavailable(
                 repo_id, "not in the Hugging Face cache and downloads are off (HF_HUB_OFFLINE)"
             ) from cached_error
+        if not allow_download:  # `newsbrief models` only looks
+            raise ModelUnavailable(repo_id, "not in the Hugging Face cache") from cached_error
     try:
         patterns = patterns or weight_patterns(list_repo_files(repo_id))
         return Path(snapshot_download(repo_id, allow_patterns=patterns))

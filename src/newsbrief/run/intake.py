@@ -181,7 +181,6 @@ def _read_and_segment(path: Path, data: bytes, run: BatchRun) -> tuple[Segmented
         sentences = ", ".join(f"{code} {share:.0%}" for code, share in list(shares.items())[:3])
         raise ArticleSkipped(
             f"unsupported language {lang} (its sentences: {sentences}): no model for {lang}→{targets} "
-            f"(add '{lang}' to source_languages to use the multilingual fallback "
-            f"{settings.models.fallback_model})"
+            f"(add '{lang}' to source_languages, and a model for it or a fallback_model)"
         )
     return segment_article(article, lang, identifier, accepted, settings.decoding.max_segment_chars), read

@@ -29,8 +29,12 @@ DEFAULT_TRANSLATION_MODELS = {
     "ru-uk": TC_BIG_ZLE_ZLE,
     "uk-ru": TC_BIG_ZLE_ZLE,
 }
-# For a pair with no direct model: M2M100 (MIT licence) covers 100 languages.
-DEFAULT_FALLBACK_MODEL = "facebook/m2m100_418M"
+# For a pair with no direct model: none unless configured (`fallback_model`), so that a target
+# nothing serves is refused before any work (run/preflight.py), never handed to a 1.9 GB model
+# the user did not ask for. SUGGESTED_FALLBACK_MODEL (MIT licence, 100 languages) is the one
+# the refusal names.
+DEFAULT_FALLBACK_MODEL = ""
+SUGGESTED_FALLBACK_MODEL = "facebook/m2m100_418M"
 # A news summariser (CNN/DailyMail) under the MIT licence, which allows commercial use.
 DEFAULT_SUMMARISER_MODEL = "facebook/bart-large-cnn"
 # An instruction model (Apache-2.0) that writes Ukrainian and Russian as well as English.
