@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from newsbrief.cli import EXIT_ARTICLES_FAILED, EXIT_OK, app
 from newsbrief.output.review_marks import Mark, highlight, source_marks, target_marks
+from newsbrief.text.dates import calendar_date, dateline_date
 
 SCRIPT_LINE = '<script>alert("x")</script>'
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -311,4 +312,69 @@ def test_the_index_has_the_articles_dates_and_a_filter_by_state(reviewed: Path) 
         assert f'body:has(#{radio}:checked) tr[data-show]:not([data-show="{group}"]){{display:none}}' in text
     record = json.loads((reviewed / "en-imf-budget" / "article.json").read_text(encoding="utf-8"))
     row = re.search(r'data-id="en-imf-budget".*?</tr>', text).group(0)
-    assert f"<td>{record['metadata']['date']}</td>" in row
+    assert f'<td class="date">{calendar_date(record["metadata"]["date"])}</td>' in row
+
+
+def test_the_index_shows_every_date_one_way_and_counts_articles_not_skipped_files(reviewed: Path) -> None:
+    """One form (YYYY-MM-DD) never wrapped; a dateline opening the body dates an article whose
+    metadata has none ("Київ, 2 листопада 2023 року."); the header's count leaves out the files
+    skipped as not articles; a state never breaks mid-word."""
+    text = (reviewed / "_review" / "index.html").read_text(encoding="utf-8")
+    dates = re.findall(r'<td class="date">([^<]*)</td>', text)
+    assert dates and all(re.fullmatch(r"(\d{4}-\d{2}-\d{2})?", d) for d in dates), dates
+    grain = json.loads((reviewed / "uk-grain-exports" / "article.json").read_text(encoding="utf-8"))
+    assert not grain["metadata"].get("date")
+    row = re.search(r'data-id="uk-grain-exports".*?</tr>', text).group(0)
+    assert '<td class="date">2023-11-02</td>' in row
+    states = re.findall(r'<td class="state state-(\w[\w-]*)">', text)
+    skipped = states.count("skipped")
+    assert f"<p>{len(states) - skipped} article(s): " in text and f"; {skipped} file(s) skipped" in text
+    assert "td.state,td.date{white-space:nowrap}" in text
+
+
+def test_the_dates_of_metadata_and_datelines_read_as_one_form() -> None:
+    for written in (
+        "2023-12-08",
+        "08.12.2023",
+        "8.12.23",
+        "2023-12-08T07:40:00+02:00",
+        "2023-12-08T05:40:00Z",
+        "Fri, 08 Dec 2023 07:40:00 +0200",
+        "8 грудня 2023",
+        "December 8, 2023",
+    ):
+        assert calendar_date(written) == "2023-12-08", written
+    assert calendar_date("позавчора") == "позавчора"  # never guessed
+    assert dateline_date("Москва, 15 марта 2024 г. Правительство") == "2024-03-15"
+    assert dateline_date("KYIV, Nov 2, 2023 (Reuters) - Ukraine") == "2023-11-02"
+    assert dateline_date("The minister said on 3 March 2024 that") == ""  # not a dateline
+
+
+@needs_chromium
+def test_a_long_unbroken_token_wraps_instead_of_widening_the_pages(tiny_config: Path, tmp_path: Path) -> None:
+    """In an 800-pixel window neither the index nor the article's page scrolls sideways."""
+    source = tmp_path / "in"
+    source.mkdir()
+    token = "https://example.org/" + "x" * 200  # a title takes up to 300 characters
+    (source / "long-token.txt").write_text(
+        f"Budget vote {token}\n\nThe ministry published the plan at {token} on Monday, saying costs rose "
+        "12.5%.\n\nThe vote is on Friday.\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    run = ["run", str(source), "--out", str(out), "-c", str(tiny_config), "--summariser", "extractive"]
+    result = CliRunner().invoke(app, [*run, "-q"])  # the summary, the title: outside the tables
+    assert result.exit_code in (EXIT_OK, 4), result.output
+    for name in ("index", "long-token"):
+        page = out / "_review" / f"{name}.html"
+        probe = page.with_name(f"probe-{name}.html")
+        measure = (
+            "<script>window.addEventListener('load',()=>{document.body.setAttribute('data-wide',"
+            "String(document.documentElement.scrollWidth>window.innerWidth))})</script></body>"
+        )
+        html = re.sub(
+            r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page.read_text(encoding="utf-8")
+        )
+        probe.write_text(html.replace("</body>", measure), encoding="utf-8")  # the page forbids scripts
+        dom = chromium("--window-size=800,1000", "--dump-dom", probe.as_uri(), profile=tmp_path / name)
+        assert 'data-wide="false"' in dom.stdout, (name, dom.stdout[-500:])

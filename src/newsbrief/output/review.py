@@ -39,9 +39,10 @@ from newsbrief.output.folder import (
 )
 from newsbrief.output.manifest import ArticleRow, Manifest
 from newsbrief.output.review_marks import highlight, source_marks, target_marks, term_marks
+from newsbrief.text.dates import calendar_date, dateline_date
 
 CSS = """
-body{font:15px/1.45 system-ui,sans-serif;margin:1.5em;color:#111}
+body{font:15px/1.45 system-ui,sans-serif;margin:1.5em;color:#111;overflow-wrap:anywhere}
 table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.35em .5em;vertical-align:top}
 th{background:#f3f3f3;text-align:left}tr.flagged td{background:#fff1f0}
 .problems{border:2px solid #c00;background:#fff5f5;padding:.5em 1em;margin:1em 0}
@@ -66,6 +67,7 @@ tr.break td{padding:0 .5em;height:.7em;font-size:.7em;background:#fafafa}
 mark.term{background:none;outline:1px dashed #556;outline-offset:1px}
 mark.f0,mark.f1,mark.f2,mark.f3,mark.f4,mark.f5,mark.f6,mark.f7,mark.invented{white-space:nowrap}
 .filter label{margin-right:1em}.filter input{margin-right:.3em}
+td.state,td.date{white-space:nowrap}
 """
 FILTERS = (  # radio id, label, the rows it shows (data-show)
     ("show-all", "all", None),
@@ -175,7 +177,9 @@ def _index_row(out_dir: Path, article: ArticleRow) -> IndexRow:
     totals = record["fidelity"]["totals"]
     row.title = record.get("title", "")
     metadata = record.get("metadata", {})
-    row.date = str(metadata.get("date") or metadata.get("published") or "")
+    written = str(metadata.get("date") or metadata.get("published") or "")
+    opening = "" if written else _opening(out_dir, article.id, article.lang)
+    row.date = calendar_date(written) if written else dateline_date(opening)
     row.translations = ", ".join(record.get("translations", {}))
     row.figures = f"{totals['figures_kept']}/{totals['figures_total']}"
     row.quotes = f"{totals['quotes_kept']}/{totals['quotes_total']}"
@@ -184,6 +188,13 @@ def _index_row(out_dir: Path, article: ArticleRow) -> IndexRow:
     row.flagged = bool(totals["flagged"])
     row.has_page = True
     return row
+
+
+def _opening(out_dir: Path, article_id: str, lang: str) -> str:
+    """The source's first line after its title: where a dateline opens the body."""
+    path = out_dir / article_id / f"source.{lang}.txt"
+    lines = path.read_text(encoding="utf-8").split("\n")[1:] if path.is_file() else []
+    return next((line for line in lines if line.strip()), "")
 
 
 def _order(row: IndexRow) -> tuple:
@@ -198,10 +209,12 @@ def _index_page(rows: list[IndexRow]) -> str:
     rows = sorted(rows, key=_order)
     flagged = sum(1 for r in rows if r.flagged)
     failed = sum(1 for r in rows if r.state in ("failed", "parked"))
+    skipped = sum(1 for r in rows if r.state == "skipped")  # files that are not articles
     parts = [HEAD.format(title="newsbrief review", css=CSS + _filter_css())]
     parts.append(
-        f"<h1>newsbrief review</h1><p>{len(rows)} article(s): {failed} failed or parked, "
-        f"{flagged} flagged. Failed first, then the most flagged.</p>"
+        f"<h1>newsbrief review</h1><p>{len(rows) - skipped} article(s): {failed} failed or parked, "
+        f"{flagged} flagged; {skipped} file(s) skipped as not articles. Failed first, then the "
+        "most flagged.</p>"
     )
     parts.append(_filter(rows))
     parts.append(
@@ -217,7 +230,8 @@ def _index_page(rows: list[IndexRow]) -> str:
         parts.append(
             f'<tr{css} data-id="{escape(row.id)}" data-show="{row.group}"><td>{link}'
             f'<div class="line">{escape(row.id)}</div>{reason}</td>'
-            f'<td class="state-{escape(row.state)}">{escape(row.state)}</td><td>{escape(row.date)}</td>'
+            f'<td class="state state-{escape(row.state)}">{escape(row.state)}</td>'
+            f'<td class="date">{escape(row.date)}</td>'
             f"<td>{escape(row.lang)}</td><td>{escape(row.translations)}</td><td>{row.figures}</td>"
             f"<td>{row.quotes}</td><td>{row.flagged_segments}</td><td>{row.summary_problems}</td></tr>\n"
         )
