@@ -163,7 +163,7 @@ def test_the_review_index_counts_and_tints_exactly_what_the_records_call_flagged
     }
     assert flagged == {"uk-grain-exports"}
     assert set(re.findall(r'<tr class="flagged" data-id="([^"]+)"', index)) == flagged
-    assert f"{len(flagged)} flagged." in index
+    assert f"{len(flagged)} flagged;" in index
 
 
 def test_status_counts_what_a_killed_run_got_through(tiny_config: Path, tmp_path: Path) -> None:
@@ -313,3 +313,34 @@ def test_the_progress_bar_shows_files_settled_rate_eta_and_the_article_in_flight
     assert {name for name in three if any(name in r for r in summarising)} == set(three), summarising
     rate = r"\d+/3\s+articles\s+[–\d.,]+ articles/s\s+ETA"
     assert any(re.search(rate, r) for r in summarising), summarising
+
+
+def test_help_and_version_import_nothing_of_the_pipeline() -> None:
+    """--help and --version answer from the command line's own declarations: no model engine,
+    no language detector, no HTML extractor, no hub client, no stage of the pipeline is imported
+    first (scripts/bench_help.py measures the time)."""
+    heavy = (
+        "torch",
+        "transformers",
+        "ctranslate2",
+        "lingua",
+        "trafilatura",
+        "huggingface_hub",
+        "tqdm",
+        "rich",
+        "newsbrief.run.batch",
+        "newsbrief.fidelity.guard",
+        "newsbrief.generation.chunk_work",
+    )
+    report = "import sys, runpy; sys.argv = ['newsbrief', *sys.argv[1:]]\n"
+    report += "try:\n    runpy.run_module('newsbrief', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+    report += "print('IMPORTED:', *sorted(m for m in sys.modules if m.split('.')[0] in HEAVY or m in HEAVY))"
+    for args in (["--help"], ["--version"], ["run", "--help"]):
+        shown = subprocess.run(
+            [sys.executable, "-c", f"HEAVY = {set(heavy)!r}\n" + report, *args],
+            env=ENV,
+            capture_output=True,
+            text=True,
+        )
+        imported = shown.stdout.rpartition("IMPORTED:")[2].split()
+        assert "IMPORTED:" in shown.stdout and not imported, (args, imported)

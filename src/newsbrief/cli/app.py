@@ -63,10 +63,8 @@ def _quiet_libraries() -> None:
     warnings.filterwarnings("ignore", message=".*sacremoses.*")
     # Read when transformers is first imported: a run that needs no torch model never imports it.
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    from huggingface_hub.utils import disable_progress_bars
-
-    if not sys.stderr.isatty():
-        disable_progress_bars()
+    if not sys.stderr.isatty():  # read when huggingface_hub is first imported (never for --help)
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 def main() -> None:

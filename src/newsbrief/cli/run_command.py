@@ -4,10 +4,10 @@ batch under the folder's lock, told by the reporter the user chose."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from newsbrief import load_settings, run_batch
 from newsbrief.cli.common import Stopped, fail_usage, say
 from newsbrief.cli.options import (
     RUN_ONLY,
@@ -50,11 +50,12 @@ from newsbrief.cli.options import (
     Unverified,
     Wait,
 )
-from newsbrief.cli.reporters import LOG_FORMATS, end_reason, reporter_for
 from newsbrief.errors import EXIT_ARTICLES_FAILED, ConfigError, NewsbriefError, OutputLocked, OutputUnwritable
-from newsbrief.output.lock import output_lock
-from newsbrief.run.preflight import Prepared, prepare
-from newsbrief.run.stopping import StopRequest
+
+if TYPE_CHECKING:
+    from newsbrief.run.preflight import Prepared
+
+LOG_FORMATS = ("human", "json")  # reporters.LOG_FORMATS: checked before the reporters are imported
 
 
 def run(
@@ -99,6 +100,12 @@ def run(
     summary_documents: SummaryDocuments = None,
 ) -> None:
     """Translate and summarise every article in INPUT_DIR into OUT."""
+    # The pipeline is imported here, when a run is asked for: --help and --version never pay for it.
+    from newsbrief.cli.reporters import end_reason, reporter_for
+    from newsbrief.output.lock import output_lock
+    from newsbrief.run.batch import run_batch
+    from newsbrief.run.stopping import StopRequest
+
     reporter = reporter_for(log_format, quiet, input_dir, out)
     try:
         prepared = _prepared_run(ctx, input_dir, out, log_format, config, model or [])
@@ -148,6 +155,9 @@ def _settings_for_run(config: Path | None, models: list[str], overrides: dict[st
     """Settings checked whole, and the run's pre-flight done (the library's, which a library
     caller's run_batch does too), before the output folder is touched: a broken prompt template
     or glossary, or Ray asked for and not installed, is a usage error now."""
+    from newsbrief.run.preflight import prepare
+    from newsbrief.settings import load_settings
+
     try:
         return prepare(load_settings(config, overrides, models))
     except ConfigError as error:

@@ -12,36 +12,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from newsbrief.article import Span
 from newsbrief.fidelity.output_checks import OutputChecks
+from newsbrief.fidelity.policy import GuardPolicy
 from newsbrief.text.figures import Figure, compare_figures, figures_in, in_figures, localise, repair_forms
 from newsbrief.text.quotes import is_quoted
 from newsbrief.text.spans import find_spans, line_quotes, quotes_of
-
-
-class FigureMode(StrEnum):
-    """The form a translation's figures must have."""
-
-    VERBATIM = "verbatim"  # as the source writes them
-    LOCALISE = "localise"  # the target language's separators, converted by rule
-
-
-class UnverifiedMode(StrEnum):
-    """What a translation holds when its figures cannot be verified (it is flagged either way)."""
-
-    BEST = "best"  # the best translation found
-    SOURCE = "source"  # the source line itself
-
-
-class QuoteMode(StrEnum):
-    """What a translation's quotes hold."""
-
-    TRANSLATED = "translated"
-    ORIGINAL = "original"  # the source's own words
-    BOTH = "both"  # the translation, then the original
-
 
 # What the translator and the guard did to a line: notes in alignment.jsonl and the record, which
 # reading the text back cannot find again (fidelity/verify.py finds everything else), so `check`
@@ -76,14 +53,6 @@ NOTHING_LEFT = "every sentence was dropped"
 QUOTE_SIMILARITY = 0.6
 # What is wrong with a text as a segment's translation, besides its figures (fidelity/output_checks.py).
 ProblemsOf = Callable[[str], list[str]]
-
-
-@dataclass(frozen=True)
-class GuardPolicy:
-    figures: FigureMode = FigureMode.VERBATIM
-    unverified: UnverifiedMode = UnverifiedMode.BEST
-    quotes: QuoteMode = QuoteMode.TRANSLATED
-    candidates: int = 4  # beam candidates looked at when the first one loses a figure
 
 
 @dataclass

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from newsbrief._version import __version__
-from newsbrief.fidelity.guard import FigureMode, GuardPolicy, QuoteMode, UnverifiedMode
+from newsbrief.fidelity.policy import FigureMode, GuardPolicy, QuoteMode, UnverifiedMode
 from newsbrief.models.backends import MAX_OUTPUT_RATIO
 from newsbrief.models.backends.registry import BACKEND_NAMES
 

@@ -16,12 +16,10 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import json
-import multiprocessing
 import os
 import platform
 import shutil
 import uuid
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from newsbrief.errors import ModelUnusable
@@ -143,6 +141,9 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
 def _convert_in_child_process(source: Path, destination: Path, quantization: str | None) -> None:
     """Conversion loads the whole fp32 model through transformers and torch: in a child process
     that memory goes back to the system, and the run itself never imports torch."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context("spawn")  # no copy of the parent's threads
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as child:
         child.submit(_convert, source, destination, quantization).result()
