@@ -245,7 +245,8 @@ def test_a_target_the_multilingual_model_has_no_token_for_is_exit_3(
 ) -> None:
     source, out = articles(trained_models, tmp_path, EN_ARTICLE), tmp_path / "out"
     options = ("--to", "de", "--summary-languages", "en", *EXTRACTIVE)
-    result = run(source, out, {"en-de": trained_models / "newsmt"}, *options)
+    every_source = {f"{lang}-de": trained_models / "newsmt" for lang in ("en", "ru", "uk")}  # served
+    result = run(source, out, every_source, *options)
     assert result.exit_code == EXIT_MODEL_UNAVAILABLE, result.output
     assert "no >>de<< token" in result.output
 

@@ -330,3 +330,33 @@ def test_a_configured_fallback_takes_the_pairs_no_model_serves_and_the_run_says_
         " ".join(result.output.split())
     )
     assert (tmp_path / "out" / "en-imf-budget" / "translation.de.txt").is_file()
+
+
+def test_a_model_the_hub_cannot_send_fails_in_seconds_with_one_message(
+    tmp_path: Path, tiny_config: Path
+) -> None:
+    """Without HF_HUB_OFFLINE and with no hub: one request decides, not five retries over 25 s."""
+    import time
+
+    source = tmp_path / "in"
+    source.mkdir()
+    shutil.copy(ARTICLES / "en-imf-budget.md", source)
+    began = time.monotonic()
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            str(source),
+            "--out",
+            str(tmp_path / "out"),
+            "-c",
+            str(tiny_config),
+            "-m",
+            "en-uk=Helsinki-NLP/x-y",
+        ],
+        env={"HF_HUB_OFFLINE": "", "HF_ENDPOINT": "http://127.0.0.1:9"},  # nothing listens on port 9
+    )
+    assert result.exit_code == EXIT_MODEL_UNAVAILABLE, result.output
+    assert time.monotonic() - began < 10
+    assert "the hub (http://127.0.0.1:9) cannot be reached" in result.output
+    assert "Retrying" not in result.output and result.output.count("newsbrief: model") == 1

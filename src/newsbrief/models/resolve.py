@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from newsbrief.errors import ModelUnavailable, looks_like_path
@@ -89,12 +90,31 @@ def _hub_snapshot(repo_id: str, allow_download: bool, patterns: list[str] | None
             ) from cached_error
         if not allow_download:  # `newsbrief models` only looks
             raise ModelUnavailable(repo_id, "not in the Hugging Face cache") from cached_error
+    if unreachable := hub_unreachable(os.environ.get("HF_ENDPOINT", "https://huggingface.co")):
+        raise ModelUnavailable(repo_id, f"not in the Hugging Face cache, and {unreachable}")
     try:
         patterns = patterns or weight_patterns(list_repo_files(repo_id))
         return Path(snapshot_download(repo_id, allow_patterns=patterns))
     except Exception as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise ModelUnavailable(repo_id, f"download failed ({type(error).__name__}: {first_line})") from error
+
+
+@cache  # once a process: every model of a run asks
+def hub_unreachable(endpoint: str, timeout: float = 5.0) -> str:
+    """Why the hub cannot be reached ("" when it can), found in one request of at most `timeout`
+    seconds: huggingface_hub would retry a dead network five times over about 25 s, a line each."""
+    from urllib.error import HTTPError, URLError
+    from urllib.request import urlopen
+
+    try:
+        urlopen(f"{endpoint.rstrip('/')}/api/models?limit=1", timeout=timeout).close()
+    except HTTPError:
+        return ""  # it answered
+    except (URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        return f"the hub ({endpoint}) cannot be reached: {reason}"
+    return ""
 
 
 def _folder_fingerprint(folder: Path) -> str:
