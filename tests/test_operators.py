@@ -238,7 +238,8 @@ def test_every_help_page_fits_80_columns_and_follows_the_conventions() -> None:
         assert shown.returncode == EXIT_OK, shown.stderr
         pages[command] = shown.stdout
         assert max(len(line) for line in shown.stdout.splitlines()) <= 80, shown.stdout
-        options = shown.stdout.partition("Options:")[2]  # Typer names an argument's type: <path>
+        blocks = shown.stdout.split("\n\n")  # Typer names an argument's type (<path>): the rest must not
+        options = "\n\n".join(block for block in blocks if not block.startswith("Arguments:"))
         assert not re.search(r"<(bool|str|int|float|path|file|list)", options), shown.stdout
         assert "..." not in shown.stdout.replace("[MODEL]...", "").replace("[ARGS]...", ""), shown.stdout
     run_help = pages[("run",)]
@@ -344,3 +345,19 @@ def test_help_and_version_import_nothing_of_the_pipeline() -> None:
         )
         imported = shown.stdout.rpartition("IMPORTED:")[2].split()
         assert "IMPORTED:" in shown.stdout and not imported, (args, imported)
+
+
+def test_run_help_shows_its_options_in_groups_basics_first() -> None:
+    """Every option of `run` in one of its groups, the groups in their order, only --help left
+    under Options; the usage line names INPUT_DIR as the Arguments section does (no braces)."""
+    shown = subprocess.run(
+        [sys.executable, "-m", "newsbrief", "run", "--help"],
+        env={**ENV, "COLUMNS": "80"},
+        capture_output=True,
+        text=True,
+    ).stdout
+    headers = re.findall(r"^(\w[\w ]*):$", shown, re.MULTILINE)
+    groups = ["Basics", "Models", "Summaries", "Fidelity", "Decoding", "Engine", "Operation"]
+    assert headers == ["Arguments", *groups, "Options"], headers
+    assert re.findall(r"^  (--[\w-]+)", shown.partition("\nOptions:\n")[2], re.MULTILINE) == ["--help"]
+    assert shown.splitlines()[0].endswith(" run [OPTIONS] INPUT_DIR") and "{" not in shown.splitlines()[0]

@@ -13,6 +13,7 @@ import typer
 
 from newsbrief._version import __version__
 from newsbrief.cli.folder_commands import check, export, review, status
+from newsbrief.cli.help import GroupedHelp
 from newsbrief.cli.models_commands import models_app
 from newsbrief.cli.run_command import run
 from newsbrief.errors import EXIT_OK
@@ -45,13 +46,19 @@ def version() -> None:
     typer.echo(f"newsbrief {__version__}")
 
 
-app.command(short_help="Translate and summarise every article in INPUT_DIR into OUT.")(run)
-app.command(short_help="Recompute every article's fidelity record from its files; exit 4 if flagged.")(check)
+app.command(cls=GroupedHelp, short_help="Translate and summarise every article in INPUT_DIR into OUT.")(run)
+app.command(
+    cls=GroupedHelp, short_help="Recompute every article's fidelity record from its files; exit 4 if flagged."
+)(check)
 app.add_typer(models_app, name="models")
-app.command(short_help="Counts by state, the last runs, failed, parked and orphaned articles.")(status)
-app.command(short_help="Write the review pages (OUT_DIR/_review/index.html and one per article).")(review)
-app.command(short_help="Export the aligned lines as a TMX 1.4 translation memory.")(export)
-app.command(short_help="Print the version.")(version)
+app.command(
+    cls=GroupedHelp, short_help="Counts by state, the last runs, failed, parked and orphaned articles."
+)(status)
+app.command(
+    cls=GroupedHelp, short_help="Write the review pages (OUT_DIR/_review/index.html and one per article)."
+)(review)
+app.command(cls=GroupedHelp, short_help="Export the aligned lines as a TMX 1.4 translation memory.")(export)
+app.command(cls=GroupedHelp, short_help="Print the version.")(version)
 
 
 def _quiet_libraries() -> None:
