@@ -246,7 +246,27 @@ def test_missing_model_is_a_clear_error(tmp_path: Path, tiny_config: Path) -> No
     assert result.exit_code == EXIT_MODEL_UNAVAILABLE
     assert "Helsinki-NLP/opus-mt-uk-en" in result.output
     assert "newsbrief models fetch" in result.output
-    assert not any(is_article_folder(p) for p in (tmp_path / "out").iterdir())
+    assert not (tmp_path / "out").exists()  # it made the folder and took it back
+
+
+def test_a_run_that_stops_before_its_first_article_leaves_the_output_folder_as_it_found_it(
+    tmp_path: Path, tiny_config: Path
+) -> None:
+    """A fresh folder is taken back whole (no lock, ledger or review folder left); a folder that
+    held an earlier run's articles keeps them, and its ledger records the stopped run."""
+    source, out = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    shutil.copy(ARTICLES / "uk-grain-exports.txt", source)
+    stopped = run_cli(source, "--out", out, "--config", tiny_config, "-m", "uk-en=Helsinki-NLP/opus-mt-uk-en")
+    assert stopped.exit_code == EXIT_MODEL_UNAVAILABLE
+    assert not out.exists()
+    assert run_cli(source, "--out", out, "--config", tiny_config).exit_code in (EXIT_OK, 4)
+    shutil.copy(ARTICLES / "ru-sanctions-trade.txt", source)
+    stopped = run_cli(source, "--out", out, "--config", tiny_config, "-m", "ru-en=Helsinki-NLP/opus-mt-ru-en")
+    assert stopped.exit_code == EXIT_MODEL_UNAVAILABLE
+    assert (out / "uk-grain-exports" / "article.json").is_file()
+    runs = sqlite3.connect(out / "manifest.sqlite").execute("SELECT count(*) FROM runs").fetchone()[0]
+    assert runs == 2
 
 
 @pytest.mark.parametrize(

@@ -110,6 +110,7 @@ def test_the_json_log_has_a_start_and_an_end_line_however_the_run_ends(
     shutil.copy(ARTICLES / "en-imf-budget.md", source)
     (source / "memo.doc").write_bytes(b"PK")  # settled (ignored) before the model is looked for
     out = tmp_path / "out"
+    out.mkdir()  # a folder that was there: the stopped run is recorded (a new one is taken back)
     endings = {
         EXIT_USAGE: ((tmp_path / "nowhere", "--out", out, "-c", tiny_config), "does not exist"),
         EXIT_MODEL_UNAVAILABLE: (
@@ -361,3 +362,40 @@ def test_run_help_shows_its_options_in_groups_basics_first() -> None:
     assert headers == ["Arguments", *groups, "Options"], headers
     assert re.findall(r"^  (--[\w-]+)", shown.partition("\nOptions:\n")[2], re.MULTILINE) == ["--help"]
     assert shown.splitlines()[0].endswith(" run [OPTIONS] INPUT_DIR") and "{" not in shown.splitlines()[0]
+
+
+def test_a_run_waiting_on_a_folder_the_run_before_took_back_locks_the_new_one(tmp_path: Path) -> None:
+    """The run holding a fresh folder stops before its first article and removes the folder
+    (lock file included) while a second run waits on that lock: the second must hold the lock
+    of the folder that exists, not the unlinked file it was waiting on."""
+    out = tmp_path / "out"
+    holder = (
+        "import shutil, sys, time\n"
+        "from pathlib import Path\n"
+        "from newsbrief.output.lock import output_lock\n"
+        "out = Path(sys.argv[1])\n"
+        "with output_lock(out):\n"
+        "    print('locked', flush=True)\n"
+        "    time.sleep(1.0)\n"
+        "    shutil.rmtree(out)\n"
+    )
+    first = subprocess.Popen(
+        [sys.executable, "-c", holder, str(out)], stdout=subprocess.PIPE, text=True, env=ENV
+    )
+    assert first.stdout is not None and first.stdout.readline().strip() == "locked"
+    with output_lock(out, wait_seconds=20):
+        assert (out / ".newsbrief.lock").is_file() and (out / ".newsbrief.lock.json").is_file()
+        third = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from pathlib import Path; from newsbrief.output.lock import "
+                "output_lock\nwith output_lock(Path(sys.argv[1])): pass",
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+            env=ENV,
+        )
+        assert third.returncode != 0 and "OutputLocked" in third.stderr  # the lock that exists is held
+    first.wait(timeout=20)

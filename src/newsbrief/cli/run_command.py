@@ -118,9 +118,15 @@ def run(
         typer.echo(f"newsbrief: {note}", err=True)
     reporter.started(settings.fingerprint())
     stop = StopRequest()
+    fresh = not out.exists()
     try:
         with output_lock(out, wait or 0), stop.installed(), reporter.progress() as progress:
-            report = run_batch(input_dir, out, settings, progress, stop, reporter.article, prepared)
+            try:
+                report = run_batch(input_dir, out, settings, progress, stop, reporter.article, prepared)
+            except NewsbriefError:
+                if fresh:  # still holding the lock: a run waiting on it finds no folder, and says so
+                    _take_back(out)
+                raise
     except NewsbriefError as error:  # what ends a run before its work: each error knows its code
         stopped = _stopped_before_work(error)
         reporter.ended(stopped.exit_code, stopped.reason, None)
@@ -162,6 +168,18 @@ def _settings_for_run(config: Path | None, models: list[str], overrides: dict[st
         return prepare(load_settings(config, overrides, models))
     except ConfigError as error:
         fail_usage(str(error))
+
+
+def _take_back(out: Path) -> None:
+    """A folder this run made and that holds nothing but its bookkeeping (it stopped before its
+    first article: a model missing, the cluster unreachable) is removed, so the output folder is
+    as the run found it: absent."""
+    import shutil
+
+    from newsbrief.output.folder import holds_only_bookkeeping
+
+    if holds_only_bookkeeping(out):
+        shutil.rmtree(out, ignore_errors=True)
 
 
 def _stopped_before_work(error: NewsbriefError) -> Stopped:

@@ -84,6 +84,17 @@ def present_names(out_dir: Path) -> set[str]:
         return set()
 
 
+def holds_only_bookkeeping(out_dir: Path) -> bool:
+    """Whether the folder holds nothing but a run's own bookkeeping (its lock, its ledger, review
+    pages of no article): what a run that stopped before its first article leaves, and may take
+    back. Staged feed entries, a log, an article folder or anything else: not only bookkeeping."""
+    own = {LOCK_NAME, LOCK_HOLDER_NAME, MANIFEST_NAME, REVIEW_DIR}
+    own |= {MANIFEST_NAME + side for side in MANIFEST_SIDE_FILES}
+    review = out_dir / REVIEW_DIR
+    pages = {p.name for p in review.iterdir()} if review.is_dir() else set()
+    return {p.name for p in out_dir.iterdir()} <= own and pages <= {REVIEW_INDEX, REVIEW_NEIGHBOURS}
+
+
 def source_name(lang: str) -> str:
     return f"source.{lang}.txt"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -19,10 +20,8 @@ from newsbrief.output.folder import LOCK_HOLDER_NAME, LOCK_NAME
 @contextmanager
 def output_lock(out_dir: Path, wait_seconds: float = 0) -> Iterator[None]:
     """Holds the folder's lock for the block; waits up to `wait_seconds` for it (0: not at all)."""
-    lock = FileLock(str(out_dir / LOCK_NAME))
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        lock.acquire(timeout=wait_seconds if wait_seconds > 0 else 0)
+        lock = _acquire(out_dir, wait_seconds)
     except Timeout as error:
         raise OutputLocked(f"another newsbrief run is working on {out_dir} ({_holder(out_dir)})") from error
     except OSError as error:  # read-only, no permission, disk full: before anything is done
@@ -36,6 +35,34 @@ def output_lock(out_dir: Path, wait_seconds: float = 0) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+def _acquire(out_dir: Path, wait_seconds: float) -> FileLock:
+    """The folder's lock. The run holding it may take back the folder it made, lock file and
+    all, when it stops before its first article (cli/run_command.py): a run waiting then finds
+    the folder gone (filelock reopens the file as it waits), or holding a file no longer in it,
+    and makes the folder again and takes the lock of the one that exists."""
+    deadline = time.monotonic() + max(wait_seconds, 0)
+    for _ in range(3):
+        lock = FileLock(str(out_dir / LOCK_NAME))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            lock.acquire(timeout=max(deadline - time.monotonic(), 0) if wait_seconds > 0 else 0)
+        except FileNotFoundError:
+            continue
+        if _holds(lock, out_dir / LOCK_NAME):
+            return lock
+        lock.release()
+    raise Timeout(str(out_dir / LOCK_NAME))
+
+
+def _holds(lock: FileLock, path: Path) -> bool:
+    """Whether the file this lock holds is the one at `path` now (not one unlinked meanwhile)."""
+    fd = getattr(getattr(lock, "_context", None), "lock_file_fd", None)  # filelock keeps it there
+    try:
+        return os.fstat(fd).st_ino == os.stat(path).st_ino if fd is not None else path.exists()
+    except OSError:
+        return False
 
 
 def running_holder(out_dir: Path) -> dict[str, object] | None:
