@@ -2,8 +2,8 @@
 fidelity, decoding, engine, operation), each option in the group its declaration names
 (cli/options.py, `rich_help_panel`), in plain text. Typer draws groups only through rich, whose
 import alone would double the time `--help` takes (scripts/bench_help.py), so the grouping is
-done here, on click's own formatter. The usage line names an argument as the help names it
-(`INPUT_DIR`, not Typer's `{INPUT_DIR}`)."""
+done here, on click's own formatter. The usage line and the Arguments section name an argument
+as the help does (`INPUT_DIR`, not Typer's `{INPUT_DIR}` and `INPUT_DIR <path>`)."""
 
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ class GroupedHelp(TyperCommand):
             record = param.get_help_record(ctx)
             if record is None:
                 continue
-            if param.param_type_name == "argument":
-                arguments.append(record)
+            if param.param_type_name == "argument":  # its name, not Typer's type label (<path>)
+                arguments.append((record[0].split(" <")[0], record[1]))
             else:
                 groups.setdefault(getattr(param, "rich_help_panel", None) or OTHER, []).append(record)
         if arguments:

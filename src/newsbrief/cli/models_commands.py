@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from newsbrief.cli.common import build_settings, fail_usage
+from newsbrief.cli.help import GroupedHelp
 from newsbrief.cli.options import ConfigFile, ModelSetOption
 from newsbrief.errors import EXIT_MODEL_UNAVAILABLE, EXIT_OK, ConfigError, ModelUnavailable
 
@@ -51,7 +52,9 @@ def models(
 
 
 @models_app.command(
-    "fetch", short_help="Download the models into the Hugging Face cache once, for offline runs."
+    "fetch",
+    cls=GroupedHelp,
+    short_help="Download the models into the Hugging Face cache once, for offline runs.",
 )
 def models_fetch(
     refs: Annotated[
