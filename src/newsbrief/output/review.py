@@ -67,7 +67,7 @@ tr.break td{padding:0 .5em;height:.7em;font-size:.7em;background:#fafafa}
 mark.term{background:none;outline:1px dashed #556;outline-offset:1px}
 mark.f0,mark.f1,mark.f2,mark.f3,mark.f4,mark.f5,mark.f6,mark.f7,mark.invented{white-space:nowrap}
 .filter label{margin-right:1em}.filter input{margin-right:.3em}
-td.state,td.date{white-space:nowrap}
+td.state,td.date{white-space:nowrap}th{overflow-wrap:normal}
 """
 FILTERS = (  # radio id, label, the rows it shows (data-show)
     ("show-all", "all", None),
