@@ -322,6 +322,7 @@ Quiet = Annotated[
         "--quiet", "-q", help="Print nothing unless an article failed.", rich_help_panel=PANEL_BASICS
     ),
 ]
+LOG_FORMATS = ("human", "json")  # --log-format's values (reporters.reporter_for draws each)
 LogFormat = Annotated[
     str,
     typer.Option(

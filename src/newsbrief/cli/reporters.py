@@ -32,8 +32,6 @@ from newsbrief.errors import EXIT_ARTICLES_FAILED, EXIT_FLAGGED, EXIT_OK
 from newsbrief.progress import NoProgress, ProgressSink
 from newsbrief.run.outcomes import Outcome, RunReport, State, describe_counts
 
-LOG_FORMATS = ("human", "json")
-
 
 class Reporter(Protocol):
     def started(self, settings_hash: str | None) -> None:

@@ -10,6 +10,7 @@ import typer
 
 from newsbrief.cli.common import Stopped, fail_usage, say
 from newsbrief.cli.options import (
+    LOG_FORMATS,
     RUN_ONLY,
     ArticleTimeout,
     Backend,
@@ -54,8 +55,6 @@ from newsbrief.errors import EXIT_ARTICLES_FAILED, ConfigError, NewsbriefError, 
 
 if TYPE_CHECKING:
     from newsbrief.run.preflight import Prepared
-
-LOG_FORMATS = ("human", "json")  # reporters.LOG_FORMATS: checked before the reporters are imported
 
 
 def run(

@@ -190,6 +190,6 @@ def model_roles(routing: Routing, models: ModelSettings) -> dict[str, str]:
         roles["summariser"] = models.summariser_model
     if SummaryStrategy.INSTRUCT in (models.summariser, models.translator):
         roles["instruct"] = models.instruct_model
-    if set(pairs) - set(configured) and models.fallback_model:
+    if models.fallback_model and unserved_pairs(routing, models):
         roles["fallback"] = models.fallback_model
     return roles
