@@ -53,10 +53,8 @@ from transformers import (
     BartConfig,
     BartForConditionalGeneration,
     BartTokenizer,
-    MarianConfig,
-    MarianMTModel,
-    MarianTokenizer,
 )
+from true_size import save_random_marian
 
 from newsbrief.stages import (
     MAX_OUTPUT_RATIO,
@@ -114,27 +112,7 @@ def build_opus_size(tiny: Path, folder: Path) -> Path:
             break
         vocab.setdefault(f"▁{filler}", len(vocab))
     vocab["<pad>"] = len(vocab)
-    with tempfile.TemporaryDirectory() as tmp:
-        vocab_file = Path(tmp) / "vocab.json"
-        vocab_file.write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-        tokenizer = MarianTokenizer(
-            source_spm=str(tiny / "source.spm"), target_spm=str(tiny / "target.spm"), vocab=str(vocab_file)
-        )
-        tokenizer.save_pretrained(folder)
-    config = MarianConfig(
-        **{**OPUS_SIZE, "vocab_size": len(vocab)},
-        pad_token_id=vocab["<pad>"],
-        eos_token_id=vocab["</s>"],
-        decoder_start_token_id=vocab["<pad>"],
-        forced_eos_token_id=vocab["</s>"],
-        scale_embedding=True,
-        share_encoder_decoder_embeddings=True,
-    )
-    torch.manual_seed(0)
-    model = MarianMTModel(config)
-    model.generation_config.bad_words_ids = [[vocab["<pad>"]]]
-    model.save_pretrained(folder)
-    return folder
+    return save_random_marian(folder, vocab, tiny / "source.spm", tiny / "target.spm", OPUS_SIZE)
 
 
 def _filler_words(tiny: Path) -> Iterator[str]:

@@ -87,13 +87,15 @@ def corpus_text(corpus: Path) -> dict[str, list[str]]:
     return texts
 
 
-def train_sentencepiece(lines: list[str], target: Path) -> None:
+def train_sentencepiece(
+    lines: list[str], target: Path, vocab_size: int = SPM_VOCAB, model_type: str = "unigram"
+) -> None:
     model = io.BytesIO()
     spm.SentencePieceTrainer.train(
         sentence_iterator=iter(lines),
         model_writer=model,
-        vocab_size=SPM_VOCAB,
-        model_type="unigram",
+        vocab_size=vocab_size,
+        model_type=model_type,
         character_coverage=1.0,
         hard_vocab_limit=False,
         bos_id=-1,

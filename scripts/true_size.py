@@ -23,7 +23,6 @@ single cost of decoding, has its real width.
 
 from __future__ import annotations
 
-import io
 import json
 import tempfile
 from collections.abc import Iterator
@@ -31,7 +30,8 @@ from pathlib import Path
 
 import sentencepiece as spm
 import torch
-from build_tiny_models import DEFAULT_CORPUS, corpus_text
+from bench_gpu import OPUS_SIZE
+from build_tiny_models import DEFAULT_CORPUS, corpus_text, train_sentencepiece
 from transformers import MarianConfig, MarianMTModel, MarianTokenizer
 
 TC_BIG_SIZE = {
@@ -49,18 +49,6 @@ PIECES_PER_WORD = {"en": 1.3, "zle": 1.6}
 SIDE_LANGUAGES = {"en": ("en",), "zle": ("uk", "ru")}
 TARGET_TOKENS = {"zle": (">>ukr<<", ">>rus<<", ">>bel<<")}
 SIDE_OF = {"uk": "zle", "ru": "zle", "en": "en"}  # a bilingual model's language: its side's tokenizer
-# opus-mt-uk-en and its kind (the fast set's): d_model 512, 6+6 layers, 8 heads, ffn 2048.
-OPUS_BASE_SIZE = {
-    "vocab_size": 61587,
-    "d_model": 512,
-    "encoder_layers": 6,
-    "decoder_layers": 6,
-    "encoder_attention_heads": 8,
-    "decoder_attention_heads": 8,
-    "encoder_ffn_dim": 2048,
-    "decoder_ffn_dim": 2048,
-    "max_position_embeddings": 512,
-}
 FAST_PAIRS = ("uk-en", "ru-en", "en-uk", "en-ru", "ru-uk", "uk-ru")
 # The three default models, and the roles (pairs) each serves.
 TC_BIG_MODELS = {
@@ -82,24 +70,10 @@ def train_side(lines: list[str], target: Path, wanted: float) -> float:
     low, high, best = 60, 20000, (float("inf"), 0.0, b"")
     for _ in range(14):
         size = (low + high) // 2
-        model = io.BytesIO()
-        spm.SentencePieceTrainer.train(
-            sentence_iterator=iter(lines),
-            model_writer=model,
-            vocab_size=size,
-            model_type="bpe",
-            character_coverage=1.0,
-            hard_vocab_limit=False,
-            bos_id=-1,
-            eos_id=1,
-            unk_id=0,
-            pad_id=-1,
-            minloglevel=2,
-        )
-        target.write_bytes(model.getvalue())
+        train_sentencepiece(lines, target, size, "bpe")
         got = pieces_per_word(target, lines)
         if abs(got - wanted) < best[0]:
-            best = (abs(got - wanted), got, model.getvalue())
+            best = (abs(got - wanted), got, target.read_bytes())
         if got > wanted:
             low = size + 1
         else:
@@ -122,16 +96,16 @@ def build_tokenizer_sides(
     return got
 
 
-def build_tc_big(
+def build_random_marian(
     sides: Path, name: str, folder: Path, fillers: Iterator[str], size: dict[str, int] = TC_BIG_SIZE
 ) -> Path:
-    """A random Marian `name` ("zle-en") of `size` with the sides' tokenizers; a multilingual
-    target's tokens (>>ukr<<) only where the name's target is a group ("zle")."""
-    source, target = name.split("-")
+    """A random Marian `name` ("zle-en", "uk-en") of `size` with the sides' tokenizers; a
+    multilingual target's tokens (>>ukr<<) only where the name's target is a group ("zle")."""
+    source, target = (SIDE_OF.get(lang, lang) for lang in name.split("-"))
     vocab = {"</s>": 0, "<unk>": 1}
-    for token in TARGET_TOKENS.get(target, ()):
+    for token in TARGET_TOKENS.get(name.split("-")[1], ()):
         vocab[token] = len(vocab)
-    for side in (SIDE_OF.get(source, source), SIDE_OF.get(target, target)):
+    for side in (source, target):
         processor = spm.SentencePieceProcessor(model_file=str(sides / f"{side}.spm"))
         for i in range(processor.get_piece_size()):
             vocab.setdefault(processor.id_to_piece(i), len(vocab))
@@ -140,14 +114,19 @@ def build_tc_big(
             break
         vocab.setdefault(f"▁{filler}", len(vocab))
     vocab["<pad>"] = len(vocab)
+    return save_random_marian(folder, vocab, sides / f"{source}.spm", sides / f"{target}.spm", size)
+
+
+def save_random_marian(
+    folder: Path, vocab: dict[str, int], source_spm: Path, target_spm: Path, size: dict[str, int]
+) -> Path:
+    """A random Marian of `size` over `vocab` (`</s>` and `<pad>` in it) with these SentencePiece
+    models, saved with its MarianTokenizer as OPUS-MT's are (beam 4, the pad token banned)."""
     with tempfile.TemporaryDirectory() as tmp:
         vocab_file = Path(tmp) / "vocab.json"
         vocab_file.write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-        source_side, target_side = SIDE_OF.get(source, source), SIDE_OF.get(target, target)
-        spms = {"source_spm": str(sides / f"{source_side}.spm")}
-        spms["target_spm"] = str(sides / f"{target_side}.spm")
-        tokenizer = MarianTokenizer(**spms, vocab=str(vocab_file))
-        tokenizer.save_pretrained(folder)
+        spms = {"source_spm": str(source_spm), "target_spm": str(target_spm)}
+        MarianTokenizer(**spms, vocab=str(vocab_file)).save_pretrained(folder)
     config = MarianConfig(
         **{**size, "vocab_size": len(vocab)},
         pad_token_id=vocab["<pad>"],
@@ -178,17 +157,9 @@ def build_default_translators(
     tiny: Path, folder: Path, wanted: dict[str, float] = PIECES_PER_WORD
 ) -> tuple[dict[str, Path], dict[str, float]]:
     """Role -> model folder for the six pairs, three models, as the defaults; and the pieces per
-    word each side's tokenizer makes. Built once per `folder` (reused when there)."""
-    sides = folder / "tokenizers"
-    done = folder / "built.json"
-    if done.is_file() and json.loads(done.read_text())["wanted"] == wanted:
-        got = json.loads(done.read_text())["got"]
-    else:
-        sides.mkdir(parents=True, exist_ok=True)
-        got = build_tokenizer_sides(sides, wanted)
-        for name in TC_BIG_MODELS:
-            build_tc_big(sides, name, folder / f"tc-big-{name}", filler_words(tiny / "bart-summariser"))
-        done.write_text(json.dumps({"wanted": wanted, "got": got}))
+    word each side's tokenizer makes."""
+    models = {f"tc-big-{name}": (name, TC_BIG_SIZE) for name in TC_BIG_MODELS}
+    got = _build_set(tiny, folder, models, wanted)
     roles = {pair: folder / f"tc-big-{name}" for name, pairs in TC_BIG_MODELS.items() for pair in pairs}
     return roles, got
 
@@ -197,18 +168,24 @@ def build_fast_translators(
     tiny: Path, folder: Path, wanted: dict[str, float] = PIECES_PER_WORD
 ) -> tuple[dict[str, Path], dict[str, float]]:
     """Role -> model folder for the fast set: one OPUS-MT base Marian a pair, as its models are."""
-    sides = folder / "tokenizers"
-    done = folder / "built.json"
-    if done.is_file() and json.loads(done.read_text())["wanted"] == wanted:
-        got = json.loads(done.read_text())["got"]
-    else:
-        sides.mkdir(parents=True, exist_ok=True)
-        got = build_tokenizer_sides(sides, wanted)
-        for pair in FAST_PAIRS:
-            fillers = filler_words(tiny / "bart-summariser")
-            build_tc_big(sides, pair, folder / f"opus-mt-{pair}", fillers, OPUS_BASE_SIZE)
-        done.write_text(json.dumps({"wanted": wanted, "got": got}))
+    got = _build_set(tiny, folder, {f"opus-mt-{pair}": (pair, OPUS_SIZE) for pair in FAST_PAIRS}, wanted)
     return {pair: folder / f"opus-mt-{pair}" for pair in FAST_PAIRS}, got
+
+
+def _build_set(
+    tiny: Path, folder: Path, models: dict[str, tuple[str, dict[str, int]]], wanted: dict[str, float]
+) -> dict[str, float]:
+    """Each side's tokenizer and each model (folder name -> its pair and size) built in `folder`
+    once, and reused while the pieces per word asked for are the same; the pieces per word got."""
+    sides, done = folder / "tokenizers", folder / "built.json"
+    if done.is_file() and json.loads(done.read_text())["wanted"] == wanted:
+        return json.loads(done.read_text())["got"]
+    sides.mkdir(parents=True, exist_ok=True)
+    got = build_tokenizer_sides(sides, wanted)
+    for name, (pair, size) in models.items():
+        build_random_marian(sides, pair, folder / name, filler_words(tiny / "bart-summariser"), size)
+    done.write_text(json.dumps({"wanted": wanted, "got": got}))
+    return got
 
 
 def build_distilbart(tiny_bart: Path, folder: Path) -> Path:
