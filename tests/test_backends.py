@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from support.corpus import ARTICLES
+from support.corpus import ARTICLES, input_folder
 from typer.testing import CliRunner
 
 from newsbrief.cli import EXIT_FLAGGED, EXIT_MODEL_UNAVAILABLE, EXIT_OK, app
@@ -29,11 +29,7 @@ ARTICLE_NAMES = ("uk-power-grid.txt", "en-imf-budget.md", "ru-sanctions-trade.tx
 
 
 def folder_of(tmp_path: Path, names: tuple[str, ...] = ARTICLE_NAMES) -> Path:
-    source = tmp_path / "in"
-    source.mkdir(exist_ok=True)
-    for name in names:
-        shutil.copy(ARTICLES / name, source / name)
-    return source
+    return input_folder(tmp_path, *names)
 
 
 def run(source: Path, out: Path, config: Path, *options: str):

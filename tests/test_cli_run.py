@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from support.corpus import ARTICLES, BAD, expected_for, is_article_folder
+from support.corpus import ARTICLES, BAD, expected_for, input_folder, is_article_folder
 from typer.testing import CliRunner
 
 from newsbrief.cli import EXIT_ARTICLES_FAILED, EXIT_MODEL_UNAVAILABLE, EXIT_OK, EXIT_USAGE, app
@@ -214,9 +214,7 @@ def test_bad_inputs_each_get_their_outcome(tmp_path: Path, tiny_config: Path) ->
 
 
 def test_extractive_summary_is_made_of_article_sentences(tmp_path: Path, tiny_config: Path) -> None:
-    source = tmp_path / "in"
-    source.mkdir()
-    shutil.copy(ARTICLES / "uk-grain-exports.txt", source)
+    source = input_folder(tmp_path, "uk-grain-exports.txt")
     out = tmp_path / "out"
     result = run_cli(source, "--out", out, "--config", tiny_config, "--summariser", "extractive")
     assert result.exit_code == EXIT_OK, result.output
@@ -231,9 +229,7 @@ def test_extractive_summary_is_made_of_article_sentences(tmp_path: Path, tiny_co
 
 
 def test_missing_model_is_a_clear_error(tmp_path: Path, tiny_config: Path) -> None:
-    source = tmp_path / "in"
-    source.mkdir()
-    shutil.copy(ARTICLES / "uk-grain-exports.txt", source)
+    source = input_folder(tmp_path, "uk-grain-exports.txt")
     result = run_cli(
         source,
         "--out",
@@ -254,14 +250,12 @@ def test_a_run_that_stops_before_its_first_article_leaves_the_output_folder_as_i
 ) -> None:
     """A fresh folder is taken back whole (no lock, ledger or review folder left); a folder that
     held an earlier run's articles keeps them, and its ledger records the stopped run."""
-    source, out = tmp_path / "in", tmp_path / "out"
-    source.mkdir()
-    shutil.copy(ARTICLES / "uk-grain-exports.txt", source)
+    source, out = input_folder(tmp_path, "uk-grain-exports.txt"), tmp_path / "out"
     stopped = run_cli(source, "--out", out, "--config", tiny_config, "-m", "uk-en=Helsinki-NLP/opus-mt-uk-en")
     assert stopped.exit_code == EXIT_MODEL_UNAVAILABLE
     assert not out.exists()
     assert run_cli(source, "--out", out, "--config", tiny_config).exit_code in (EXIT_OK, 4)
-    shutil.copy(ARTICLES / "ru-sanctions-trade.txt", source)
+    input_folder(tmp_path, "ru-sanctions-trade.txt")  # added to the same folder
     stopped = run_cli(source, "--out", out, "--config", tiny_config, "-m", "ru-en=Helsinki-NLP/opus-mt-ru-en")
     assert stopped.exit_code == EXIT_MODEL_UNAVAILABLE
     assert (out / "uk-grain-exports" / "article.json").is_file()
@@ -312,9 +306,7 @@ def test_version_is_a_flag_and_a_command() -> None:
 def test_a_target_no_model_serves_is_refused_before_any_work(tmp_path: Path, tiny_config: Path) -> None:
     """--to de with no model for it and no fallback configured: exit 2 before the output folder
     is made, naming the pairs the configuration serves and how to add one."""
-    source = tmp_path / "in"
-    source.mkdir()
-    shutil.copy(ARTICLES / "en-imf-budget.md", source)
+    source = input_folder(tmp_path, "en-imf-budget.md")
     result = run_cli(source, "--out", tmp_path / "out", "--config", tiny_config, "--to", "de")
     assert result.exit_code == EXIT_USAGE, result.output
     assert "no model translates en→de, ru→de, uk→de" in result.output
@@ -326,9 +318,7 @@ def test_a_target_no_model_serves_is_refused_before_any_work(tmp_path: Path, tin
 def test_a_configured_fallback_takes_the_pairs_no_model_serves_and_the_run_says_so(
     tmp_path: Path, tiny_config: Path
 ) -> None:
-    source = tmp_path / "in"
-    source.mkdir()
-    shutil.copy(ARTICLES / "en-imf-budget.md", source)
+    source = input_folder(tmp_path, "en-imf-budget.md")
     fallback = Path(tiny_config).parent / "marian-en-uk"
     result = run_cli(
         source,
@@ -358,9 +348,7 @@ def test_a_model_the_hub_cannot_send_fails_in_seconds_with_one_message(
     """Without HF_HUB_OFFLINE and with no hub: one request decides, not five retries over 25 s."""
     import time
 
-    source = tmp_path / "in"
-    source.mkdir()
-    shutil.copy(ARTICLES / "en-imf-budget.md", source)
+    source = input_folder(tmp_path, "en-imf-budget.md")
     began = time.monotonic()
     result = runner.invoke(
         app,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 from newsbrief.article import Article, SegmentedArticle
@@ -22,6 +23,15 @@ DATA = ROOT / "tests" / "data"
 def is_article_folder(path: Path) -> bool:
     """An output folder's article folders (not _review/, not a staging .tmp- folder)."""
     return path.is_dir() and not path.name.startswith(("_", "."))
+
+
+def input_folder(tmp_path: Path, *names: str) -> Path:
+    """`tmp_path/in` holding copies of these corpus articles: a run's input folder."""
+    source = tmp_path / "in"
+    source.mkdir(exist_ok=True)
+    for name in names:
+        shutil.copy(ARTICLES / name, source / name)
+    return source
 
 
 def article_files() -> list[Path]:
