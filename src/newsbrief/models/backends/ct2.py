@@ -20,6 +20,7 @@ import os
 import platform
 import shutil
 import uuid
+from functools import cache
 from pathlib import Path
 
 from newsbrief.errors import ModelUnusable
@@ -118,24 +119,28 @@ def return_freed_memory() -> None:
     (its file is read whole, then converted) or unloads one, RSS stays as high as before until
     malloc_trim hands the free pages back (scripts/bench_default.py: 1.6 GB of four unloaded
     models stayed resident, 28 MB after the trim). Elsewhere than glibc: nothing."""
-    if platform.libc_ver()[0] != "glibc":
-        return
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        return
+    if (libc := _glibc()) is not None:
+        libc.malloc_trim(0)
 
 
 def limit_malloc_arenas(arenas: int = 2) -> None:
     """glibc gives each thread that allocates its own arena and rarely hands their free memory
     back: with two translators decoding, scripts/bench.py's run peaked at 1.4-1.5 GB, and at
     0.88 GB with two arenas, at the same speed (2 cores). Elsewhere than glibc: nothing."""
+    if (libc := _glibc()) is not None:
+        libc.mallopt(M_ARENA_MAX, arenas)
+
+
+@cache  # platform.libc_ver() reads the interpreter's file: once, not at every model load
+def _glibc() -> ctypes.CDLL | None:
+    """The C library where it is glibc and has malloc_trim and mallopt; None elsewhere."""
     if platform.libc_ver()[0] != "glibc":
-        return
+        return None
     try:
-        ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, arenas)
-    except (OSError, AttributeError):
-        return
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+    return libc if hasattr(libc, "malloc_trim") and hasattr(libc, "mallopt") else None
 
 
 def _convert_in_child_process(source: Path, destination: Path, quantization: str | None) -> None:
