@@ -36,6 +36,7 @@ from newsbrief.output.folder import (
     REVIEW_NEIGHBOURS,
     STAGING_PREFIX,
     review_page_name,
+    source_name,
 )
 from newsbrief.output.manifest import ArticleRow, Manifest
 from newsbrief.output.review_marks import highlight, source_marks, target_marks, term_marks
@@ -192,7 +193,7 @@ def _index_row(out_dir: Path, article: ArticleRow) -> IndexRow:
 
 def _opening(out_dir: Path, article_id: str, lang: str) -> str:
     """The source's first line after its title: where a dateline opens the body."""
-    path = out_dir / article_id / f"source.{lang}.txt"
+    path = out_dir / article_id / source_name(lang)
     lines = path.read_text(encoding="utf-8").split("\n")[1:] if path.is_file() else []
     return next((line for line in lines if line.strip()), "")
 
