@@ -46,12 +46,11 @@ from functools import partial
 from pathlib import Path
 
 from bench import CORPUS
-from bench_summaries import build_large
+from bench_summaries import DISTILBART_SIZE, build_large
 from true_size import (
     PIECES_PER_WORD,
     TC_BIG_MODELS,
     build_default_translators,
-    build_distilbart,
     build_fast_translators,
 )
 
@@ -260,7 +259,7 @@ def build_models(tiny: Path, folder: Path, model_set: str) -> tuple[dict[str, Pa
         roles, pieces = build_fast_translators(tiny, folder / "fast-translators", PIECES_PER_WORD)
         summariser = folder / "distilbart-cnn-12-6"
         if not (summariser / "config.json").is_file():
-            build_distilbart(tiny / "bart-summariser", summariser)
+            build_large(tiny / "bart-summariser", summariser, DISTILBART_SIZE)
         described = "6 OPUS-MT base translators (one a pair), distilbart-cnn-12-6"
     else:
         roles, pieces = build_default_translators(tiny, folder / "translators", PIECES_PER_WORD)

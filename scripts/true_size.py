@@ -186,17 +186,3 @@ def _build_set(
         build_random_marian(sides, pair, folder / name, filler_words(tiny / "bart-summariser"), size)
     done.write_text(json.dumps({"wanted": wanted, "got": got}))
     return got
-
-
-def build_distilbart(tiny_bart: Path, folder: Path) -> Path:
-    """A random sshleifer/distilbart-cnn-12-6: bart-large-cnn's encoder, six decoder layers."""
-    from bench import build_bart_size
-    from bench_summaries import BART_LARGE_SIZE, CNN_DECODING
-    from transformers import GenerationConfig
-
-    build_bart_size(tiny_bart, folder, {**BART_LARGE_SIZE, "decoder_layers": 6})
-    config = GenerationConfig.from_pretrained(folder)
-    for name, value in CNN_DECODING.items():
-        setattr(config, name, value)
-    config.save_pretrained(folder)
-    return folder
